@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dmscd: the daemon's entry point, its lifecycle and its conversation with systemd. */
+#include "config.h"
+#include "dmscd-build.h"
+#include "dbus/dbus-api.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+/* sysexits.h values, spelled out so that the numbers in the docs are visible here. */
+enum {
+    EXIT_USAGE = 64,
+    EXIT_CONFIG = 78,
+};
+
+typedef struct {
+    GMainLoop *loop;
+    DbusApiServer *server;
+} Dmscd;
+
+typedef struct {
+    char *config_path;
+    gboolean session_bus;
+    gboolean debug;
+    gboolean version;
+    gboolean check_config;
+} Options;
+
+static void options_clear(Options *options)
+{
+    g_free(options->config_path);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
+
+static void set_state(Dmscd *dmscd, const char *state)
+{
+    dbus_api_server_set_state(dmscd->server, state);
+    sd_notifyf(0, "STATUS=%s", state);
+    g_debug("state: %s", state);
+}
+
+static gboolean on_stop_signal(gpointer user_data)
+{
+    Dmscd *dmscd = user_data;
+
+    g_message("stopping on signal");
+    sd_notify(0, "STOPPING=1");
+    set_state(dmscd, "stopping");
+    g_main_loop_quit(dmscd->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_watchdog(gpointer user_data)
+{
+    sd_notify(0, "WATCHDOG=1");
+    return G_SOURCE_CONTINUE;
+}
+
+static guint add_watchdog(void)
+{
+    uint64_t usec = 0;
+
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+        return 0;
+    /* Half the interval leaves room for a busy loop iteration. */
+    return g_timeout_add(MAX(usec / 2000, 1), on_watchdog, NULL);
+}
+
+static gboolean parse_options(Options *options, int *argc, char ***argv, GError **error)
+{
+    const GOptionEntry entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options->config_path,
+          "Configuration file (default " DMSCD_CONFIG_FILE ")", "FILE" },
+        { "session-bus", 0, 0, G_OPTION_ARG_NONE, &options->session_bus,
+          "Use the session bus instead of the system bus", NULL },
+        { "debug", 'd', 0, G_OPTION_ARG_NONE, &options->debug, "Log debug messages", NULL },
+        { "check-config", 0, 0, G_OPTION_ARG_NONE, &options->check_config,
+          "Print the effective configuration and exit", NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version and exit",
+          NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new("- OMA DM Smart Card daemon");
+
+    g_option_context_add_main_entries(context, entries, NULL);
+    if (!g_option_context_parse(context, argc, argv, error))
+        return FALSE;
+    if (*argc > 1) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "unexpected argument: %s",
+                    (*argv)[1]);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static DmscdConfig *load_config(const Options *options, GError **error)
+{
+    g_autoptr(DmscdConfig) config = NULL;
+
+    /* Only a file named on the command line has to exist. */
+    config = dmscd_config_load(options->config_path ? options->config_path : DMSCD_CONFIG_FILE,
+                               options->config_path != NULL, error);
+    if (config == NULL)
+        return NULL;
+    for (guint i = 0; i < config->warnings->len; i++)
+        g_warning("%s", (const char *)g_ptr_array_index(config->warnings, i));
+    return g_steal_pointer(&config);
+}
+
+static int run(const Options *options, const DmscdConfig *config)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    Dmscd dmscd = { .loop = loop };
+    guint sigterm, sigint, watchdog;
+
+    dmscd.server =
+        dbus_api_server_new(options->session_bus ? DBUS_API_BUS_SESSION : DBUS_API_BUS_SYSTEM,
+                            DMSCD_VERSION, "starting", &error);
+    if (dmscd.server == NULL) {
+        g_critical("%s", error->message);
+        return EXIT_FAILURE;
+    }
+    g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
+              options->session_bus ? "session" : "system");
+
+    sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
+    sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
+    watchdog = add_watchdog();
+
+    set_state(&dmscd, "running");
+    sd_notify(0, "READY=1");
+    g_main_loop_run(loop);
+
+    g_source_remove(sigterm);
+    g_source_remove(sigint);
+    if (watchdog != 0)
+        g_source_remove(watchdog);
+    dbus_api_server_release_name(dmscd.server);
+    dbus_api_server_free(dmscd.server);
+    g_message("stopped");
+    return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    g_auto(Options) options = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmscdConfig) config = NULL;
+
+    g_set_prgname("dmscd");
+    if (!parse_options(&options, &argc, &argv, &error)) {
+        g_printerr("dmscd: %s\n", error->message);
+        return EXIT_USAGE;
+    }
+    if (options.version) {
+        g_print("dmscd %s\n", DMSCD_VERSION);
+        return EXIT_SUCCESS;
+    }
+    /* The default writer already picks the journal when stderr is connected to it; stdout is
+     * not a log, so debug and info go to stderr too. */
+    g_log_set_writer_func(g_log_writer_default, NULL, NULL);
+    g_log_writer_default_set_use_stderr(TRUE);
+    if (options.debug)
+        g_log_set_debug_enabled(TRUE);
+
+    config = load_config(&options, &error);
+    if (config == NULL) {
+        g_critical("configuration: %s", error->message);
+        return EXIT_CONFIG;
+    }
+    if (config->debug)
+        g_log_set_debug_enabled(TRUE);
+    if (options.check_config) {
+        g_autofree char *data = dmscd_config_to_data(config);
+        fputs(data, stdout);
+        return EXIT_SUCCESS;
+    }
+    return run(&options, config);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dbus/: the org.dmscd.Dmsc1 bus API of dmscd, on sd-bus driven from the GLib main loop.
+ *
+ * This is the only place where library errors become D-Bus errors.
+ */
+#pragma once
+
+#include <glib.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#define DBUS_API_NAME              "org.dmscd.Dmsc1"
+#define DBUS_API_PATH              "/org/dmscd/Dmsc1"
+#define DBUS_API_MANAGER_INTERFACE "org.dmscd.Dmsc1.Manager"
+
+#define DBUS_API_ERROR (dbus_api_error_quark())
+GQuark dbus_api_error_quark(void);
+
+typedef enum {
+    DBUS_API_ERROR_CONNECT,    /* no bus to connect to */
+    DBUS_API_ERROR_NAME_TAKEN, /* another process owns DBUS_API_NAME */
+    DBUS_API_ERROR_EXPORT,     /* an object or the name could not be registered */
+} DbusApiError;
+
+typedef enum {
+    DBUS_API_BUS_SYSTEM,
+    DBUS_API_BUS_SESSION,
+} DbusApiBusType;
+
+/*
+ * A GSource that dispatches @event from a GMainContext: sd-bus (and anything else on
+ * @event) then runs on the one thread and loop of the daemon. Takes a reference on @event.
+ */
+GSource *dbus_api_event_source_new(sd_event *event);
+
+/* The daemon's side of the bus: connection, exported objects and the well-known name. */
+typedef struct DbusApiServer DbusApiServer;
+
+/*
+ * Connects to the bus, exports the Manager object with its object manager, attaches to the
+ * thread-default GMainContext and requests DBUS_API_NAME. Fails with
+ * DBUS_API_ERROR_NAME_TAKEN when another process owns the name.
+ */
+DbusApiServer *dbus_api_server_new(DbusApiBusType bus_type, const char *version, const char *state,
+                                   GError **error);
+void dbus_api_server_free(DbusApiServer *server);
+
+/* Changes Manager.State and emits PropertiesChanged. */
+void dbus_api_server_set_state(DbusApiServer *server, const char *state);
+const char *dbus_api_server_get_state(DbusApiServer *server);
+
+/* Gives up DBUS_API_NAME and flushes what is queued; the objects stay until _free(). */
+void dbus_api_server_release_name(DbusApiServer *server);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbusApiServer, dbus_api_server_free)

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The bus connection, the Manager object and the well-known name. */
+#include "dbus-api.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+struct DbusApiServer {
+    sd_event *event;
+    sd_bus *bus;
+    GSource *source;
+    sd_bus_slot *object_manager_slot;
+    sd_bus_slot *manager_slot;
+    char *version;
+    char *state;
+    gboolean name_owned;
+};
+
+GQuark dbus_api_error_quark(void)
+{
+    return g_quark_from_static_string("dbus-api-error-quark");
+}
+
+/* Both properties are plain strings in the server struct: sd-bus's own getter reads them. */
+static const sd_bus_vtable manager_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Version", "s", NULL, offsetof(DbusApiServer, version),
+                    SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("State", "s", NULL, offsetof(DbusApiServer, state),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_VTABLE_END,
+};
+
+static const char *bus_type_name(DbusApiBusType bus_type)
+{
+    return bus_type == DBUS_API_BUS_SYSTEM ? "system bus" : "session bus";
+}
+
+static gboolean server_connect(DbusApiServer *server, DbusApiBusType bus_type, GError **error)
+{
+    int r;
+
+    r = sd_event_new(&server->event);
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_CONNECT, "cannot create sd-event: %s",
+                    g_strerror(-r));
+        return FALSE;
+    }
+
+    if (bus_type == DBUS_API_BUS_SYSTEM)
+        r = sd_bus_open_system(&server->bus);
+    else
+        r = sd_bus_open_user(&server->bus);
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_CONNECT, "cannot connect to the %s: %s",
+                    bus_type_name(bus_type), g_strerror(-r));
+        return FALSE;
+    }
+    (void)sd_bus_set_description(server->bus, "dmscd");
+
+    r = sd_bus_attach_event(server->bus, server->event, SD_EVENT_PRIORITY_NORMAL);
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_CONNECT,
+                    "cannot attach the bus to sd-event: %s", g_strerror(-r));
+        return FALSE;
+    }
+
+    server->source = dbus_api_event_source_new(server->event);
+    g_source_attach(server->source, g_main_context_get_thread_default());
+    return TRUE;
+}
+
+static gboolean server_export(DbusApiServer *server, GError **error)
+{
+    int r;
+
+    r = sd_bus_add_object_manager(server->bus, &server->object_manager_slot, DBUS_API_PATH);
+    if (r >= 0)
+        r = sd_bus_add_object_vtable(server->bus, &server->manager_slot, DBUS_API_PATH,
+                                     DBUS_API_MANAGER_INTERFACE, manager_vtable, server);
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_EXPORT, "cannot export %s: %s",
+                    DBUS_API_PATH, g_strerror(-r));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Synchronous on purpose: the daemon must not announce itself ready, nor do anything else,
+ * before it knows whether it is the only instance.
+ */
+static gboolean server_request_name(DbusApiServer *server, DbusApiBusType bus_type, GError **error)
+{
+    int r = sd_bus_request_name(server->bus, DBUS_API_NAME, 0);
+
+    if (r == -EEXIST) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_NAME_TAKEN,
+                    "%s is already owned on the %s: is another dmscd running?", DBUS_API_NAME,
+                    bus_type_name(bus_type));
+        return FALSE;
+    }
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_EXPORT, "cannot own %s on the %s: %s",
+                    DBUS_API_NAME, bus_type_name(bus_type), g_strerror(-r));
+        return FALSE;
+    }
+    server->name_owned = TRUE;
+    return TRUE;
+}
+
+DbusApiServer *dbus_api_server_new(DbusApiBusType bus_type, const char *version, const char *state,
+                                   GError **error)
+{
+    g_autoptr(DbusApiServer) server = g_new0(DbusApiServer, 1);
+
+    server->version = g_strdup(version);
+    server->state = g_strdup(state);
+
+    if (!server_connect(server, bus_type, error) || !server_export(server, error) ||
+        !server_request_name(server, bus_type, error))
+        return NULL;
+    return g_steal_pointer(&server);
+}
+
+void dbus_api_server_set_state(DbusApiServer *server, const char *state)
+{
+    int r;
+
+    if (g_strcmp0(server->state, state) == 0)
+        return;
+    g_free(server->state);
+    server->state = g_strdup(state);
+    r = sd_bus_emit_properties_changed(server->bus, DBUS_API_PATH, DBUS_API_MANAGER_INTERFACE,
+                                       "State", NULL);
+    if (r < 0)
+        g_debug("cannot emit State change: %s", g_strerror(-r));
+}
+
+const char *dbus_api_server_get_state(DbusApiServer *server)
+{
+    return server->state;
+}
+
+void dbus_api_server_release_name(DbusApiServer *server)
+{
+    int r;
+
+    if (!server->name_owned)
+        return;
+    server->name_owned = FALSE;
+    r = sd_bus_release_name(server->bus, DBUS_API_NAME);
+    if (r < 0)
+        g_warning("cannot release %s: %s", DBUS_API_NAME, g_strerror(-r));
+    (void)sd_bus_flush(server->bus);
+}
+
+void dbus_api_server_free(DbusApiServer *server)
+{
+    if (server == NULL)
+        return;
+    sd_bus_slot_unref(server->manager_slot);
+    sd_bus_slot_unref(server->object_manager_slot);
+    if (server->source != NULL) {
+        g_source_destroy(server->source);
+        g_source_unref(server->source);
+    }
+    sd_bus_flush_close_unref(server->bus);
+    sd_event_unref(server->event);
+    g_free(server->version);
+    g_free(server->state);
+    g_free(server);
+}

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A private D-Bus bus, dmscd processes on it, and the systemd notify socket they talk to."""
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+DMSCD = os.environ["DMSCD"]
+DMSCCTL = os.environ["DMSCCTL"]
+NAME = "org.dmscd.Dmsc1"
+PATH = "/org/dmscd/Dmsc1"
+MANAGER = "org.dmscd.Dmsc1.Manager"
+TIMEOUT = 10
+
+
+class PrivateBus:
+    """A dbus-daemon of our own, so tests never touch the machine's buses."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.address = self.process.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError("dbus-daemon printed no address")
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env["DBUS_SESSION_BUS_ADDRESS"] = self.address
+        env.pop("NOTIFY_SOCKET", None)
+        env.update(extra)
+        return env
+
+    def busctl(self, *args, check=True):
+        return subprocess.run(["busctl", f"--address={self.address}", *args],
+                              capture_output=True, text=True, timeout=TIMEOUT, check=check)
+
+    def has_owner(self, name=NAME):
+        out = self.busctl("call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "NameHasOwner", "s", name).stdout
+        return out.strip() == "b true"
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(TIMEOUT)
+
+
+class NotifySocket:
+    """The socket systemd gives a Type=notify service, to see READY=1 and friends."""
+
+    def __init__(self, directory):
+        self.path = os.path.join(directory, "notify")
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.socket.bind(self.path)
+        self.messages = []
+
+    def wait_for(self, line, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while not any(line in m.split("\n") for m in self.messages):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.socket], [], [], left)[0]:
+                raise AssertionError(f"no {line!r} in notifications {self.messages!r}")
+            self.messages.append(self.socket.recv(4096).decode())
+        return True
+
+    def drain(self):
+        while select.select([self.socket], [], [], 0.2)[0]:
+            self.messages.append(self.socket.recv(4096).decode())
+
+    def close(self):
+        self.socket.close()
+
+
+class Daemon:
+    """One dmscd on the private bus, started with --session-bus."""
+
+    def __init__(self, bus, directory, *args, config=None, notify=None):
+        if config is None:
+            config = os.path.join(directory, "dmscd.conf")
+            if not os.path.exists(config):
+                with open(config, "w") as f:
+                    f.write(f"[daemon]\nstate-directory={directory}/state\n")
+        env = bus.env(**({"NOTIFY_SOCKET": notify.path} if notify else {}))
+        self.process = subprocess.Popen([DMSCD, "--session-bus", "--config", config, *args],
+                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+
+    def wait(self, timeout=TIMEOUT):
+        out, err = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out, err
+
+    def stop(self, sig=signal.SIGTERM):
+        self.process.send_signal(sig)
+        return self.wait()
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def wait_until(predicate, timeout=TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Fixture:
+    """Per-test bus, notify socket and temporary directory, cleaned up in any case."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="dmscd-test-")
+        self.bus = PrivateBus()
+        self.notify = NotifySocket(self.tmp.name)
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            d.kill()
+        self.notify.close()
+        self.bus.close()
+        self.tmp.cleanup()
+
+    def start(self, *args, notify=True, **kwargs):
+        d = Daemon(self.bus, self.tmp.name, *args, notify=self.notify if notify else None,
+                   **kwargs)
+        self.daemons.append(d)
+        return d
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def ctl(self, *args, bus=True):
+        env = self.bus.env() if bus else dict(os.environ, DBUS_SESSION_BUS_ADDRESS=
+                                               "unix:path=" + os.path.join(self.tmp.name, "none"))
+        return subprocess.run([DMSCCTL, *args], env=env, capture_output=True, text=True,
+                              timeout=TIMEOUT)

@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""dmscd's lifecycle on a real dbus-daemon, seen through busctl and dmscctl."""
+
+import os
+import signal
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+from harness import Fixture, MANAGER, NAME, PATH, wait_until  # noqa: E402
+
+
+class Lifecycle(Fixture, unittest.TestCase):
+    def get_property(self, prop):
+        return self.bus.busctl("get-property", NAME, PATH, MANAGER, prop).stdout.strip()
+
+    def test_ready_after_owning_name_and_properties_readable_with_busctl(self):
+        self.start()
+        self.notify.wait_for("READY=1")
+        self.assertTrue(self.bus.has_owner())
+        self.assertEqual(self.get_property("Version"), 's "0.1.0"')
+        self.assertEqual(self.get_property("State"), 's "running"')
+        self.assertIn("STATUS=running", self.notify.messages)
+
+    def test_object_manager_is_exported_at_the_root(self):
+        self.start()
+        self.notify.wait_for("READY=1")
+        out = self.bus.busctl("introspect", NAME, PATH).stdout
+        self.assertIn("org.freedesktop.DBus.ObjectManager", out)
+        self.assertIn(MANAGER, out)
+        out = self.bus.busctl("call", NAME, PATH, "org.freedesktop.DBus.ObjectManager",
+                              "GetManagedObjects").stdout
+        self.assertTrue(out.startswith("a{oa{sa{sv}}}"), out)
+
+    def test_sigterm_notifies_stopping_releases_name_and_exits_zero(self):
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        status, _, err = d.stop(signal.SIGTERM)
+        self.assertEqual(status, 0, err)
+        self.notify.drain()
+        self.assertTrue(any("STOPPING=1" in m for m in self.notify.messages))
+        self.assertIn("STATUS=stopping", self.notify.messages)
+        self.assertFalse(self.bus.has_owner())
+
+    def test_sigint_stops_cleanly_too(self):
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        status, _, err = d.stop(signal.SIGINT)
+        self.assertEqual(status, 0, err)
+        self.assertFalse(self.bus.has_owner())
+
+    def test_second_daemon_fails_cleanly_and_first_keeps_the_name(self):
+        first = self.start()
+        self.notify.wait_for("READY=1")
+        second = self.start(notify=False)
+        status, _, err = second.wait()
+        self.assertEqual(status, 1)
+        self.assertIn("org.dmscd.Dmsc1 is already owned", err)
+        self.assertTrue(self.bus.has_owner())
+        self.assertEqual(self.get_property("State"), 's "running"')
+        status, _, _ = first.stop()
+        self.assertEqual(status, 0)
+
+    def test_no_bus_is_an_error_not_a_hang(self):
+        env_bus = self.bus.address
+        self.bus.address = "unix:path=" + os.path.join(self.tmp.name, "no-bus")
+        d = self.start()
+        self.bus.address = env_bus
+        status, _, err = d.wait()
+        self.assertEqual(status, 1)
+        self.assertIn("cannot connect to the session bus", err)
+
+
+class Configuration(Fixture, unittest.TestCase):
+    def test_bad_value_exits_78_naming_file_group_key_and_form(self):
+        path = self.write("bad.conf", "[session]\ntimeout=forever\n")
+        d = self.start(config=path)
+        status, out, err = d.wait()
+        self.assertEqual(status, 78)
+        self.assertIn(path, err)
+        self.assertIn("[session] timeout", err)
+        self.assertIn("an integer from 10 to 3600", err)
+        self.assertFalse(self.bus.has_owner())
+        self.notify.drain()
+        self.assertEqual(self.notify.messages, [])
+
+    def test_bad_drop_in_exits_78_naming_the_drop_in(self):
+        path = self.write("dmscd.conf", "[session]\ntimeout=30\n")
+        bad = self.write("dmscd.conf.d/10-bad.conf", "[card]\nbootstrap=perhaps\n")
+        status, _, err = self.start(config=path).wait()
+        self.assertEqual(status, 78)
+        self.assertIn(bad, err)
+        self.assertIn("[card] bootstrap", err)
+
+    def test_missing_explicit_file_exits_78(self):
+        status, _, err = self.start(config=os.path.join(self.tmp.name, "nope.conf")).wait()
+        self.assertEqual(status, 78)
+        self.assertIn("nope.conf: no such file", err)
+
+    def test_unknown_key_is_a_warning_and_the_daemon_runs(self):
+        path = self.write("dmscd.conf", "[daemon]\nverbose=true\n")
+        d = self.start(config=path)
+        self.notify.wait_for("READY=1")
+        status, _, err = d.stop()
+        self.assertEqual(status, 0)
+        self.assertIn(f"{path}: [daemon] verbose: unknown key", err)
+
+    def test_check_config_prints_effective_values_with_drop_ins(self):
+        path = self.write("dmscd.conf", "[session]\ntimeout=30\n")
+        self.write("dmscd.conf.d/50-later.conf", "[session]\ntimeout=45\n")
+        status, out, err = self.start("--check-config", config=path).wait()
+        self.assertEqual(status, 0, err)
+        self.assertIn("[session]\ntimeout=45\n", out)
+        self.assertFalse(self.bus.has_owner())
+
+    def test_debug_flag_enables_debug_messages(self):
+        d = self.start("--debug")
+        self.notify.wait_for("READY=1")
+        _, _, err = d.stop()
+        self.assertIn("state: running", err)
+
+    def test_without_debug_no_debug_messages(self):
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        _, _, err = d.stop()
+        self.assertNotIn("state: running", err)
+
+    def test_version_and_usage_errors(self):
+        status, out, _ = self.start("--version", notify=False).wait()
+        self.assertEqual((status, out), (0, "dmscd 0.1.0\n"))
+        status, _, err = self.start("--no-such-option", notify=False).wait()
+        self.assertEqual(status, 64)
+        self.assertIn("no-such-option", err)
+
+
+class Dmscctl(Fixture, unittest.TestCase):
+    def test_status_prints_version_and_state(self):
+        self.start()
+        self.notify.wait_for("READY=1")
+        r = self.ctl("--session", "status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "Version: 0.1.0\nState: running\n")
+
+    def test_status_without_daemon_exits_69_with_one_line(self):
+        r = self.ctl("--session", "status")
+        self.assertEqual(r.returncode, 69)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("dmscd is not running", r.stderr)
+
+    def test_status_without_bus_exits_69(self):
+        r = self.ctl("--session", "status", bus=False)
+        self.assertEqual(r.returncode, 69)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
+    def test_status_after_stop_exits_69(self):
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        d.stop()
+        wait_until(lambda: not self.bus.has_owner(), what="name released")
+        self.assertEqual(self.ctl("--session", "status").returncode, 69)
+
+    def test_version_and_usage(self):
+        r = self.ctl("--version")
+        self.assertEqual((r.returncode, r.stdout), (0, "dmscctl 0.1.0\n"))
+        self.assertEqual(self.ctl().returncode, 64)
+        self.assertEqual(self.ctl("frobnicate").returncode, 64)
+        self.assertEqual(self.ctl("--system", "--session", "status").returncode, 64)
+
+
+if __name__ == "__main__":
+    tap.main(Lifecycle, Configuration, Dmscctl)

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""`meson install` puts dmscd where systemd and dbus look, and the installed D-Bus policy
+does what it says on a real dbus-daemon: only root owns the name and changes anything,
+anyone reads properties."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+from harness import DMSCD, MANAGER, NAME, PATH, TIMEOUT, NotifySocket  # noqa: E402
+
+BUILD_ROOT = os.environ["BUILD_ROOT"]
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+POLICY = os.path.join(SOURCE_ROOT, "systemd", "org.dmscd.Dmsc1.conf")
+
+# The default policy of a system bus (as Debian's system.conf has it), plus ours.
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>{policy}</include>
+</busconfig>
+"""
+
+
+def as_nobody(*argv):
+    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *argv]
+
+
+class Install(unittest.TestCase):
+    def test_install_puts_binaries_unit_and_policy_in_place_under_destdir(self):
+        with tempfile.TemporaryDirectory() as destdir:
+            subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--no-rebuild", "--quiet",
+                            "--destdir", destdir], check=True, capture_output=True,
+                           timeout=120)
+            installed = json.loads(subprocess.run(
+                ["meson", "introspect", "--installed", BUILD_ROOT], check=True,
+                capture_output=True, text=True).stdout)
+            targets = {os.path.basename(k): v for k, v in installed.items()}
+            for name in ("dmscd", "dmscctl", "dmscd.service", "org.dmscd.Dmsc1.conf"):
+                self.assertIn(name, targets)
+                self.assertTrue(os.path.isfile(destdir + targets[name]), targets[name])
+            self.assertTrue(targets["dmscd"].endswith("/sbin/dmscd"))
+            self.assertTrue(targets["dmscd.service"].endswith("/lib/systemd/system/dmscd.service"))
+            self.assertTrue(targets["org.dmscd.Dmsc1.conf"].endswith(
+                "/share/dbus-1/system.d/org.dmscd.Dmsc1.conf"))
+            with open(destdir + targets["dmscd.service"]) as f:
+                unit = f.read()
+            self.assertIn(f"ExecStart={targets['dmscd']}\n", unit)
+            self.assertIn("Type=notify\n", unit)
+            self.assertIn("BusName=org.dmscd.Dmsc1\n", unit)
+            ET.parse(destdir + targets["org.dmscd.Dmsc1.conf"])
+
+
+@unittest.skipIf(os.geteuid() != 0, "needs root to run clients as another user")
+class Policy(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="dmscd-policy-")
+        os.chmod(self.tmp.name, 0o755)
+        socket_path = os.path.join(self.tmp.name, "system_bus_socket")
+        config = os.path.join(self.tmp.name, "bus.conf")
+        with open(config, "w") as f:
+            f.write(BUS_CONFIG.format(socket=socket_path, policy=POLICY))
+        self.bus = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork",
+                                     "--nopidfile", "--print-address=1"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.address = self.bus.stdout.readline().strip()
+        self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
+        self.env.pop("NOTIFY_SOCKET", None)
+        self.daemon = None
+
+    def tearDown(self):
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.terminate()
+            self.daemon.communicate(timeout=TIMEOUT)
+        self.bus.terminate()
+        self.bus.wait(TIMEOUT)
+        self.tmp.cleanup()
+
+    def start_daemon(self, argv_prefix=()):
+        notify = NotifySocket(self.tmp.name)
+        env = dict(self.env, NOTIFY_SOCKET=notify.path)
+        config = os.path.join(self.tmp.name, "dmscd.conf")
+        with open(config, "w") as f:
+            f.write(f"[daemon]\nstate-directory={self.tmp.name}/state\n")
+        self.daemon = subprocess.Popen([*argv_prefix, DMSCD, "--session-bus", "--config", config],
+                                       env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+        return notify
+
+    def busctl(self, *args, user=None):
+        argv = ["busctl", f"--address={self.address}", *args]
+        return subprocess.run(as_nobody(*argv) if user == "nobody" else argv, env=self.env,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+
+    def test_root_owns_the_name_and_anyone_reads_properties(self):
+        notify = self.start_daemon()
+        notify.wait_for("READY=1")
+        notify.close()
+        r = self.busctl("get-property", NAME, PATH, MANAGER, "Version", user="nobody")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), 's "0.1.0"')
+        r = self.busctl("call", NAME, PATH, "org.freedesktop.DBus.ObjectManager",
+                        "GetManagedObjects", user="nobody")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_only_root_may_change_anything(self):
+        notify = self.start_daemon()
+        notify.wait_for("READY=1")
+        notify.close()
+        args = ("set-property", NAME, PATH, MANAGER, "State", "s", "x")
+        r = self.busctl(*args, user="nobody")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("denied", r.stderr.lower())
+        # Root passes the policy and reaches dmscd, which refuses a read-only property.
+        r = self.busctl(*args)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertNotIn("denied", r.stderr.lower())
+
+    def test_a_non_root_daemon_cannot_own_the_name(self):
+        self.start_daemon(argv_prefix=as_nobody())
+        _, err = self.daemon.communicate(timeout=TIMEOUT)
+        self.assertEqual(self.daemon.returncode, 1)
+        self.assertIn("cannot own org.dmscd.Dmsc1", err)
+
+
+if __name__ == "__main__":
+    tap.main(Install, Policy)
