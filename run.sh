@@ -53,11 +53,14 @@ run_tests() {
     return "$status"
 }
 
+# Globals: the EXIT trap runs after demo() has returned.
+tmp=
+bus_pid=
+daemon_pid=
+
 demo() {
-    local tmp bus_pid daemon_pid status
+    local status
     tmp=$(mktemp -d)
-    bus_pid=
-    daemon_pid=
     # shellcheck disable=SC2317 # called by the trap
     cleanup() {
         [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
