@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dmscctl: the operator's tool. Talks to dmscd over D-Bus. */
+#include "ctl.h"
 #include "dmscd-build.h"
 #include "dbus/dbus-api.h"
 
@@ -7,12 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* sysexits.h values, spelled out so that the numbers in the docs are visible here. */
-enum {
-    EXIT_USAGE = 64,
-    EXIT_UNAVAILABLE = 69,
-};
 
 typedef struct {
     gboolean system_bus;
@@ -44,7 +39,7 @@ static int get_string_property(sd_bus *bus, const Options *options, const char *
     if (daemon_absent(&error)) {
         fprintf(stderr, "dmscctl: dmscd is not running (%s has no owner on the %s)\n",
                 DBUS_API_NAME, bus_name(options));
-        r = EXIT_UNAVAILABLE;
+        r = CTL_EXIT_UNAVAILABLE;
     } else {
         fprintf(stderr, "dmscctl: cannot read %s: %s\n", property,
                 error.message ? error.message : strerror(-r));
@@ -78,15 +73,20 @@ static int with_bus(const Options *options, int (*command)(sd_bus *, const Optio
     if (r < 0) {
         fprintf(stderr, "dmscctl: dmscd is not running (cannot connect to the %s: %s)\n",
                 bus_name(options), strerror(-r));
-        return EXIT_UNAVAILABLE;
+        return CTL_EXIT_UNAVAILABLE;
     }
     status = command(bus, options);
     sd_bus_flush_close_unref(bus);
     return status;
 }
 
-static const char summary[] = "Commands:\n"
-                              "  status    Show the daemon's version and state";
+static const char summary[] =
+    "Commands:\n"
+    "  status                         Show the daemon's version and state\n"
+    "  cat decode HEX                 A CAT message as JSON (offline)\n"
+    "  cat encode [FILE|-]            JSON back to the CAT message's hex (offline)\n"
+    "  notification decode HEX [--password PW] [--nonce-hex HEX]\n"
+    "  notification encode --server-id ID --password PW --session-id N [...]";
 
 int main(int argc, char **argv)
 {
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     g_option_context_set_strict_posix(context, TRUE);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         fprintf(stderr, "dmscctl: %s\n", error->message);
-        return EXIT_USAGE;
+        return CTL_EXIT_USAGE;
     }
     if (options.version) {
         printf("dmscctl %s\n", DMSCD_VERSION);
@@ -118,15 +118,19 @@ int main(int argc, char **argv)
     }
     if (options.system_bus && options.session_bus) {
         fprintf(stderr, "dmscctl: --system and --session exclude each other\n");
-        return EXIT_USAGE;
+        return CTL_EXIT_USAGE;
     }
     if (argc < 2) {
         fprintf(stderr, "dmscctl: a command is needed (see dmscctl --help)\n");
-        return EXIT_USAGE;
+        return CTL_EXIT_USAGE;
     }
     if (g_str_equal(argv[1], "status") && argc == 2)
         return with_bus(&options, command_status);
+    if (g_str_equal(argv[1], "cat"))
+        return ctl_cat(argc - 1, argv + 1);
+    if (g_str_equal(argv[1], "notification"))
+        return ctl_notification(argc - 1, argv + 1);
 
     fprintf(stderr, "dmscctl: unknown command or arguments: %s (see dmscctl --help)\n", argv[1]);
-    return EXIT_USAGE;
+    return CTL_EXIT_USAGE;
 }

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cat-private.h"
+
+/* Adds the decoded fields of cat-json.md for @tag (nothing for tags without any). */
+void cat_json_decode_fields(guint16 tag, const guint8 *value, gsize length, JsonObject *o);
+/* Builds a value from the decoded fields: 1 built, 0 none present (use "hex"), -1 error. */
+int cat_json_encode_fields(guint16 tag, JsonObject *o, GByteArray *out, GError **error);
+
+gboolean cat_json_get_int(JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out,
+                          GError **error);
+const char *cat_json_get_string(JsonObject *o, const char *key, GError **error);
