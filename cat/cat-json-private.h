@@ -11,3 +11,6 @@ int cat_json_encode_fields(guint16 tag, JsonObject *o, GByteArray *out, GError *
 gboolean cat_json_get_int(JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out,
                           GError **error);
 const char *cat_json_get_string(JsonObject *o, const char *key, GError **error);
+/* A member of the given JSON type, or NULL when absent or of another type (no warning). */
+JsonObject *cat_json_get_object(JsonObject *o, const char *key);
+JsonArray *cat_json_get_array(JsonObject *o, const char *key);

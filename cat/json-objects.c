@@ -49,6 +49,18 @@ gboolean cat_json_get_int(JsonObject *o, const char *key, gint64 min, gint64 max
     return TRUE;
 }
 
+JsonObject *cat_json_get_object(JsonObject *o, const char *key)
+{
+    JsonNode *node = json_object_get_member(o, key);
+    return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+JsonArray *cat_json_get_array(JsonObject *o, const char *key)
+{
+    JsonNode *node = json_object_get_member(o, key);
+    return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
 const char *cat_json_get_string(JsonObject *o, const char *key, GError **error)
 {
     JsonNode *node = json_object_get_member(o, key);
@@ -527,7 +539,7 @@ static int encode_event_list(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "codes"))
         return 0;
-    codes = json_object_get_array_member(o, "codes");
+    codes = cat_json_get_array(o, "codes");
     if (codes == NULL) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"codes\": an array is needed");
         return -1;
@@ -553,7 +565,7 @@ static int encode_file_list(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "files"))
         return 0;
-    files = json_object_get_array_member(o, "files");
+    files = cat_json_get_array(o, "files");
     if (files == NULL || !get_u8(o, "count", &count, error)) {
         if (files == NULL)
             g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"files\": an array is needed");
@@ -561,7 +573,8 @@ static int encode_file_list(JsonObject *o, GByteArray *out, GError **error)
     }
     append_u8(out, count);
     for (guint i = 0; i < json_array_get_length(files); i++) {
-        const char *hex = json_array_get_string_element(files, i);
+        JsonNode *element = json_array_get_element(files, i);
+        const char *hex = JSON_NODE_HOLDS_VALUE(element) ? json_node_get_string(element) : NULL;
         if (hex == NULL || strlen(hex) % 4 != 0 || !cat_hex_decode(hex, out)) {
             g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID,
                         "\"files\": element %u is not a path of 2-byte file ids in hex", i);

@@ -234,7 +234,7 @@ fail:
 
 static gboolean envelope_tag(JsonObject *root, guint8 *tag, GError **error)
 {
-    JsonObject *envelope = json_object_get_object_member(root, "envelope");
+    JsonObject *envelope = cat_json_get_object(root, "envelope");
     const char *name;
     gint64 code;
 
@@ -273,7 +273,7 @@ GBytes *cat_message_from_json(JsonNode *root_node, GError **error)
     root = json_node_get_object(root_node);
     if ((kind = cat_json_get_string(root, "kind", error)) == NULL)
         return NULL;
-    objects = json_object_get_array_member(root, "objects");
+    objects = cat_json_get_array(root, "objects");
     if (objects == NULL) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"objects\": an array is needed");
         return NULL;

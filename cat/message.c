@@ -31,8 +31,8 @@ void cat_message_free(CatMessage *message)
 {
     if (message == NULL)
         return;
-    g_bytes_unref(message->bytes);
-    g_array_unref(message->objects);
+    g_clear_pointer(&message->bytes, g_bytes_unref);
+    g_clear_pointer(&message->objects, g_array_unref);
     g_free(message);
 }
 

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Decodes a mixed corpus of CAT messages (every command type, terminal responses, envelopes)
+ * and prints messages per second. Also times decode + JSON, which `dmscctl cat decode` does.
+ * Run: meson test -C build --benchmark cat-decode -v   (or build/tests/bench/bench-cat [N])
+ */
+#include "cat/cat.h"
+#include "tests/cat/vectors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static GPtrArray *load_corpus(void)
+{
+    GPtrArray *corpus = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cat_vectors); i++) {
+        const char *hex = cat_vectors[i].hex;
+        gsize n = strlen(hex) / 2;
+        guint8 *data = g_malloc(n);
+        for (gsize k = 0; k < n; k++)
+            data[k] = (guint8)(g_ascii_xdigit_value(hex[2 * k]) << 4 |
+                               g_ascii_xdigit_value(hex[2 * k + 1]));
+        g_ptr_array_add(corpus, g_bytes_new_take(data, n));
+    }
+    return corpus;
+}
+
+static double run(GPtrArray *corpus, guint rounds, gboolean with_json, gsize *decoded)
+{
+    gint64 start = g_get_monotonic_time();
+
+    *decoded = 0;
+    for (guint r = 0; r < rounds; r++) {
+        for (guint i = 0; i < corpus->len; i++) {
+            GBytes *bytes = g_ptr_array_index(corpus, i);
+            g_autoptr(CatMessage) message =
+                cat_message_parse(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), NULL);
+            if (message == NULL)
+                abort();
+            if (with_json) {
+                g_autoptr(JsonNode) json = cat_message_to_json(message, NULL, NULL);
+            }
+            (*decoded)++;
+        }
+    }
+    return (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+}
+
+int main(int argc, char **argv)
+{
+    g_autoptr(GPtrArray) corpus = load_corpus();
+    guint rounds = argc > 1 ? (guint)atoi(argv[1]) : 20000;
+    gsize decoded;
+    double seconds;
+
+    seconds = run(corpus, rounds, FALSE, &decoded);
+    printf("cat decode: %zu messages (%u kinds) in %.3f s: %.0f messages/s\n", decoded, corpus->len,
+           seconds, decoded / seconds);
+    seconds = run(corpus, rounds / 10, TRUE, &decoded);
+    printf("cat decode + JSON: %zu messages in %.3f s: %.0f messages/s\n", decoded, seconds,
+           decoded / seconds);
+    return 0;
+}
