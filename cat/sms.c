@@ -279,10 +279,12 @@ static gboolean is_dm_notification_name(const char *name)
 }
 
 /* Content-Type: a short integer, a text, or a value-length then media type (+ params). */
-static gboolean read_content_type(Reader *r, gsize end, CatWapPush *out, GError **error)
+static gboolean read_content_type(Reader *headers, CatWapPush *out, GError **error)
 {
+    Reader *r = headers;
+    gsize value_end = r->length;
+    gboolean general_form = FALSE;
     const char *text;
-    gsize value_end = end;
     guint8 byte;
 
     if (!need(r, 1, "content type", error))
@@ -294,12 +296,14 @@ static gboolean read_content_type(Reader *r, gsize end, CatWapPush *out, GError 
         r->pos++;
         if (byte == 0x1f && !read_uintvar(r, &length, error))
             return FALSE;
-        if (length > end - r->pos) {
-            g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,
-                        "WSP: content type length %zu runs past the headers", length);
+        if (length == 0 || !need(r, length, "content type value", error)) {
+            if (length == 0)
+                g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
+                            "WSP: empty content type value at offset %zu", r->pos);
             return FALSE;
         }
         value_end = r->pos + length;
+        general_form = TRUE;
         if (!need(r, 1, "media type", error))
             return FALSE;
         byte = r->data[r->pos];
@@ -309,7 +313,8 @@ static gboolean read_content_type(Reader *r, gsize end, CatWapPush *out, GError 
         out->content_type_code = byte & 0x7f;
         for (gsize i = 0; i < G_N_ELEMENTS(wsp_content_types); i++) {
             if (wsp_content_types[i].code == out->content_type_code)
-                g_strlcpy(out->content_type, wsp_content_types[i].name, sizeof(out->content_type));
+                g_strlcpy(out->content_type, wsp_content_types[i].name,
+                          sizeof(out->content_type));
         }
         out->is_dm_notification = out->content_type_code == CAT_WSP_CONTENT_TYPE_DM_NOTIFICATION;
     } else {
@@ -319,7 +324,8 @@ static gboolean read_content_type(Reader *r, gsize end, CatWapPush *out, GError 
         out->content_type_code = -1;
         out->is_dm_notification = is_dm_notification_name(text);
     }
-    if (value_end != end)
+    /* Parameters after the media type are skipped. */
+    if (general_form)
         r->pos = value_end;
     return TRUE;
 }
@@ -364,9 +370,12 @@ gboolean cat_wap_push_parse(const guint8 *data, gsize length, CatWapPush *out, G
         return FALSE;
     }
     headers_end = r.pos + headers_length;
-    if (!read_content_type(&r, headers_end, out, error))
+    /* Everything in the headers is read through a reader that ends where they end. */
+    Reader headers = { .data = data, .length = headers_end, .pos = r.pos, .what = "WSP headers" };
+    if (!read_content_type(&headers, out, error))
         return FALSE;
-    read_application_id(data + r.pos, headers_end - r.pos, out);
+    g_assert(headers.pos <= headers_end);
+    read_application_id(data + headers.pos, headers_end - headers.pos, out);
     out->body = data + headers_end;
     out->body_length = length - headers_end;
     return TRUE;

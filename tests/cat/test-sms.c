@@ -191,6 +191,7 @@ START_TEST(malformed_pushes_are_rejected)
 {
     CatWapPush p;
     g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL, e6 = NULL;
+    g_autoptr(GError) e7 = NULL, e8 = NULL;
 
     ck_assert(!push("0140", &p, &e1)); /* not a push PDU */
     ck_assert(g_error_matches(e1, CAT_ERROR, CAT_ERROR_UNSUPPORTED));
@@ -204,6 +205,11 @@ START_TEST(malformed_pushes_are_rejected)
     ck_assert(g_error_matches(e5, CAT_ERROR, CAT_ERROR_MALFORMED));
     ck_assert(!push("0106021f05", &p, &e6)); /* value length past the headers */
     ck_assert(g_error_matches(e6, CAT_ERROR, CAT_ERROR_TRUNCATED));
+    /* A uintvar that continues past the headers must not be read from the body (fuzz). */
+    ck_assert(!push("0106021f8501aabbcc", &p, &e7));
+    ck_assert(g_error_matches(e7, CAT_ERROR, CAT_ERROR_TRUNCATED));
+    ck_assert(!push("0106020044", &p, &e8)); /* empty general-form value */
+    ck_assert(g_error_matches(e8, CAT_ERROR, CAT_ERROR_MALFORMED));
 }
 END_TEST
 
