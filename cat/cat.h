@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <stdint.h>
 
@@ -379,3 +380,65 @@ JsonNode *cat_message_to_json(const CatMessage *message, CatDmNotificationDecode
                               gpointer user_data);
 /* Encodes the JSON form back to bytes; CAT_ERROR_INVALID says which key is wrong. */
 GBytes *cat_message_from_json(JsonNode *root, GError **error);
+
+/* --- BIP in UICC server mode (design §3.3) -------------------------------------------------- */
+
+#define CAT_BIP_MAX_CHANNELS    7
+#define CAT_BIP_MAX_BUFFER_SIZE 1500
+/* Channel data that fits a terminal response next to the other objects (255 - 18). */
+#define CAT_BIP_MAX_CHANNEL_DATA 237
+
+typedef struct CatBip CatBip;
+
+/* What the engine asks of its transport: the socket edge, or a fake in tests. */
+typedef struct {
+    /* Listen on 127.0.0.1:@port for @channel; FALSE when the port cannot be had. */
+    gboolean (*listen)(gpointer user_data, guint8 channel, guint16 port, GError **error);
+    /* Drop the client of @channel and keep listening. */
+    void (*drop_client)(gpointer user_data, guint8 channel);
+    /* Stop listening on @channel, dropping any client. */
+    void (*close)(gpointer user_data, guint8 channel);
+    /* Write to the client of @channel; FALSE when it is gone. */
+    gboolean (*send)(gpointer user_data, guint8 channel, const guint8 *data, gsize length);
+    /* An envelope (event download) for the card. */
+    void (*envelope)(gpointer user_data, GBytes *envelope);
+} CatBipTransport;
+
+CatBip *cat_bip_new(const CatBipTransport *transport, gpointer user_data);
+void cat_bip_free(CatBip *bip);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatBip, cat_bip_free)
+
+/* TRUE for the commands the engine answers: OPEN, CLOSE CHANNEL, RECEIVE, SEND DATA, GET
+ * CHANNEL STATUS and SET UP EVENT LIST (whose BIP events it records). */
+gboolean cat_bip_handles(guint8 command_type);
+/* Runs one proactive command and returns its terminal response. */
+GBytes *cat_bip_handle_command(CatBip *bip, const CatMessage *command);
+
+/* The socket side: a client connected (FALSE: refuse it, one client a channel), bytes came
+ * in (returns how many fit the receive buffer), the client went away. */
+gboolean cat_bip_client_connected(CatBip *bip, guint8 channel);
+gsize cat_bip_client_data(CatBip *bip, guint8 channel, const guint8 *data, gsize length);
+void cat_bip_client_closed(CatBip *bip, guint8 channel);
+
+/* Room left in the receive buffer of @channel (0 for a channel that is not open). */
+gsize cat_bip_rx_space(const CatBip *bip, guint8 channel);
+/* The TCP state of @channel: CAT_TCP_CLOSED for a channel that is not open. */
+CatTcpState cat_bip_channel_state(const CatBip *bip, guint8 channel);
+guint16 cat_bip_channel_port(const CatBip *bip, guint8 channel);
+
+/*
+ * The BIP engine on real sockets: each open channel listens on 127.0.0.1 only, takes one
+ * client at a time and copes with clients that hang up or never read. Envelopes for the
+ * card are handed to @envelope from the main loop, after the terminal response they follow.
+ */
+typedef struct CatBipServer CatBipServer;
+typedef void (*CatEnvelopeFunc)(GBytes *envelope, gpointer user_data);
+
+CatBipServer *cat_bip_server_new(CatEnvelopeFunc envelope, gpointer user_data);
+void cat_bip_server_free(CatBipServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatBipServer, cat_bip_server_free)
+
+GBytes *cat_bip_server_handle_command(CatBipServer *server, const CatMessage *command);
+CatBip *cat_bip_server_peek_engine(CatBipServer *server);
+/* The address @channel listens on, or NULL. */
+GSocketAddress *cat_bip_server_get_address(CatBipServer *server, guint8 channel);

@@ -313,8 +313,7 @@ static gboolean read_content_type(Reader *headers, CatWapPush *out, GError **err
         out->content_type_code = byte & 0x7f;
         for (gsize i = 0; i < G_N_ELEMENTS(wsp_content_types); i++) {
             if (wsp_content_types[i].code == out->content_type_code)
-                g_strlcpy(out->content_type, wsp_content_types[i].name,
-                          sizeof(out->content_type));
+                g_strlcpy(out->content_type, wsp_content_types[i].name, sizeof(out->content_type));
         }
         out->is_dm_notification = out->content_type_code == CAT_WSP_CONTENT_TYPE_DM_NOTIFICATION;
     } else {

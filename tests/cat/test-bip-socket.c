@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The BIP engine on real loopback sockets: the test plays the card (proactive command bytes
+ * in, terminal responses and envelopes out) and real TCP clients connect to the channels.
+ */
+#include "cat/cat.h"
+#include "tests/check-run.h"
+
+#include <sys/socket.h>
+
+static CatBipServer *server;
+static GPtrArray *envelopes; /* hex strings */
+
+static char *to_hex(const guint8 *data, gsize length)
+{
+    GString *out = g_string_new(NULL);
+    for (gsize i = 0; i < length; i++)
+        g_string_append_printf(out, "%02x", data[i]);
+    return g_string_free(out, FALSE);
+}
+
+static void on_envelope(GBytes *envelope, gpointer user_data)
+{
+    g_ptr_array_add(envelopes,
+                    to_hex(g_bytes_get_data(envelope, NULL), g_bytes_get_size(envelope)));
+}
+
+static void setup(void)
+{
+    envelopes = g_ptr_array_new_with_free_func(g_free);
+    server = cat_bip_server_new(on_envelope, NULL);
+}
+
+static void teardown(void)
+{
+    g_clear_pointer(&server, cat_bip_server_free);
+    g_ptr_array_unref(envelopes);
+}
+
+/* The card sends a command built from parts in hex; returns the terminal response. */
+static char *card(const char *hex)
+{
+    g_autoptr(GByteArray) bytes = g_byte_array_new();
+    g_autoptr(CatMessage) message = NULL;
+    g_autoptr(GBytes) response = NULL;
+    g_autoptr(GError) error = NULL;
+
+    for (gsize i = 0; hex[i] != '\0'; i += 2) {
+        guint8 b = (guint8)(g_ascii_xdigit_value(hex[i]) << 4 | g_ascii_xdigit_value(hex[i + 1]));
+        g_byte_array_append(bytes, &b, 1);
+    }
+    message = cat_message_parse(bytes->data, bytes->len, &error);
+    ck_assert_msg(message != NULL, "%s", error ? error->message : "");
+    response = cat_bip_server_handle_command(server, message);
+    return to_hex(g_bytes_get_data(response, NULL), g_bytes_get_size(response));
+}
+
+static guint16 free_port(void)
+{
+    g_autoptr(GSocket) socket =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    ck_assert(g_socket_bind(socket, any, TRUE, NULL));
+    bound = g_socket_get_local_address(socket, NULL);
+    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+static char *open_channel(guint16 port, guint16 buffer)
+{
+    g_autofree char *hex =
+        g_strdup_printf("d012810301400182028182b902%04x3c0303%04x", buffer, port);
+    return card(hex);
+}
+
+/* Iterates the main loop until @done says so, failing after five seconds. */
+static void wait_for(gboolean (*done)(gpointer), gpointer data, const char *what)
+{
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    while (!done(data)) {
+        ck_assert_msg(g_get_monotonic_time() < deadline, "timed out waiting for %s", what);
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+}
+
+static gboolean envelope_count_reached(gpointer data)
+{
+    return envelopes->len >= GPOINTER_TO_UINT(data);
+}
+
+static void wait_envelopes(guint count)
+{
+    wait_for(envelope_count_reached, GUINT_TO_POINTER(count), "envelopes");
+}
+
+static GSocket *client_connect(guint16 port)
+{
+    GSocket *socket =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_msg(g_socket_connect(socket, address, NULL, &error), "%s",
+                  error ? error->message : "");
+    g_socket_set_blocking(socket, FALSE);
+    return socket;
+}
+
+static void client_send(GSocket *socket, const char *text, gsize length)
+{
+    ck_assert_int_eq(g_socket_send(socket, text, length, NULL, NULL), (gssize)length);
+}
+
+typedef struct {
+    GSocket *socket;
+    GString *received;
+    gsize want;
+    gboolean eof;
+} Reader;
+
+static gboolean read_some(gpointer data)
+{
+    Reader *r = data;
+    char buffer[4096];
+    gssize n = g_socket_receive(r->socket, buffer, sizeof(buffer), NULL, NULL);
+
+    if (n > 0)
+        g_string_append_len(r->received, buffer, n);
+    else if (n == 0)
+        r->eof = TRUE;
+    return r->eof || (r->want > 0 && r->received->len >= r->want);
+}
+
+/* Reads until @want bytes arrived or the server closed the connection. */
+static char *client_read(GSocket *socket, gsize want, gboolean *eof)
+{
+    Reader r = { socket, g_string_new(NULL), want, FALSE };
+
+    wait_for(read_some, &r, "client data");
+    if (eof != NULL)
+        *eof = r.eof;
+    return g_string_free(r.received, FALSE);
+}
+
+/* The card reads every byte waiting on @channel with RECEIVE DATA. */
+static GString *card_receive_all(guint8 channel, gsize expected)
+{
+    GString *data = g_string_new(NULL);
+
+    while (data->len < expected) {
+        g_autofree char *cmd = g_strdup_printf("d00c81030142008202812%ub701c8", channel);
+        g_autofree char *tr = card(cmd);
+        /* TR: cd(5) di(4) result(3) then b6 len [81 len] data, b7 01 n */
+        const char *p = tr + 24;
+        gsize length;
+        ck_assert(g_str_has_prefix(p, "b6"));
+        p += 2;
+        if (g_str_has_prefix(p, "81"))
+            p += 2;
+        length = (gsize)(g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]));
+        p += 2;
+        if (length == 0)
+            wait_envelopes(envelopes->len + 1);
+        for (gsize i = 0; i < length; i++)
+            g_string_append_c(data, (char)(g_ascii_xdigit_value(p[2 * i]) << 4 |
+                                           g_ascii_xdigit_value(p[2 * i + 1])));
+    }
+    return data;
+}
+
+/* SEND DATA of @text (at most 237 bytes) on @channel; @now sends immediately. */
+static char *card_send(guint8 channel, const char *text, gboolean now)
+{
+    gsize length = strlen(text);
+    g_autofree char *data = to_hex((const guint8 *)text, length);
+    g_autofree char *object = length < 128 ? g_strdup_printf("b6%02zx%s", length, data)
+                                           : g_strdup_printf("b681%02zx%s", length, data);
+    gsize body = 9 + strlen(object) / 2;
+    g_autofree char *cmd = body < 128 ? g_strdup_printf("d0%02zx81030143%02x8202812%u%s", body,
+                                                        now ? 1 : 0, channel, object)
+                                      : g_strdup_printf("d081%02zx81030143%02x8202812%u%s", body,
+                                                        now ? 1 : 0, channel, object);
+    return card(cmd);
+}
+
+#define EVENTS_BOTH "d00d8103010500820281829902090a"
+
+START_TEST(open_channel_server_mode_binds_loopback)
+{
+    guint16 port = free_port();
+    g_autofree char *tr = open_channel(port, 1400);
+    GSocketAddress *address = cat_bip_server_get_address(server, 1);
+    g_autofree char *host = NULL;
+
+    ck_assert_str_eq(tr, "81030140018202828183010038024100390205"
+                         "78");
+    ck_assert_ptr_nonnull(address);
+    host =
+        g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address)));
+    ck_assert_str_eq(host, "127.0.0.1");
+    ck_assert_uint_eq(g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address)), port);
+}
+END_TEST
+
+START_TEST(http_request_in_and_the_cards_bytes_back_out)
+{
+    const char *request = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    const char *response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GString) received = NULL;
+    g_autofree char *header = NULL, *body = NULL, *got = NULL;
+
+    /* Connected: Channel Status established. */
+    wait_envelopes(1);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 0), "d60b99010a82028281b8028100");
+    client_send(client, request, strlen(request));
+    /* Data available with the count. */
+    wait_envelopes(2);
+    ck_assert(g_str_has_prefix(g_ptr_array_index(envelopes, 1), "d60e99010982028281b8028100b701"));
+    received = card_receive_all(1, strlen(request));
+    ck_assert_str_eq(received->str, request);
+
+    header = card_send(1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", FALSE);
+    body = card_send(1, "hello", TRUE);
+    ck_assert_str_eq(body, "810301430182028281830100b701ff");
+    got = client_read(client, strlen(response), NULL);
+    ck_assert_str_eq(got, response);
+}
+END_TEST
+
+START_TEST(two_channels_serve_two_clients_at_once)
+{
+    guint16 port_a = free_port(), port_b = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *a = open_channel(port_a, 1400);
+    g_autofree char *b = open_channel(port_b, 1400);
+    g_autoptr(GSocket) client_a = client_connect(port_a);
+    g_autoptr(GSocket) client_b = client_connect(port_b);
+    g_autoptr(GString) from_a = NULL, from_b = NULL;
+    g_autofree char *sent_a = NULL, *sent_b = NULL, *got_a = NULL, *got_b = NULL;
+
+    ck_assert(g_str_has_suffix(b, "38024200390205"
+                                  "78"));
+    wait_envelopes(2);
+    client_send(client_b, "to-b", 4);
+    client_send(client_a, "to-a", 4);
+    wait_envelopes(4);
+    from_b = card_receive_all(2, 4);
+    from_a = card_receive_all(1, 4);
+    ck_assert_str_eq(from_a->str, "to-a");
+    ck_assert_str_eq(from_b->str, "to-b");
+    sent_a = card_send(1, "reply-a", TRUE);
+    sent_b = card_send(2, "reply-b", TRUE);
+    got_b = client_read(client_b, 7, NULL);
+    got_a = client_read(client_a, 7, NULL);
+    ck_assert_str_eq(got_a, "reply-a");
+    ck_assert_str_eq(got_b, "reply-b");
+}
+END_TEST
+
+START_TEST(client_hanging_up_mid_transfer_returns_the_channel_to_listen)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    GSocket *client = client_connect(port);
+    g_autoptr(GSocket) next = NULL;
+    g_autofree char *sent = NULL;
+
+    wait_envelopes(1);
+    client_send(client, "GET /par", 8);
+    wait_envelopes(2);
+    g_socket_close(client, NULL);
+    g_object_unref(client);
+    wait_envelopes(3);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 2), "d60b99010a82028281b8024100");
+    ck_assert_int_eq(cat_bip_channel_state(cat_bip_server_peek_engine(server), 1), CAT_TCP_LISTEN);
+    sent = card_send(1, "late", TRUE);
+    ck_assert_str_eq(sent, "81030143018202828183023a02");
+
+    /* The port still listens: the next client is served. */
+    next = client_connect(port);
+    wait_envelopes(4);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 3), "d60b99010a82028281b8028100");
+}
+END_TEST
+
+START_TEST(card_closing_the_client_gives_it_eof_and_keeps_the_port)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GSocket) next = NULL;
+    g_autofree char *closed = NULL, *rest = NULL;
+    gboolean eof = FALSE;
+
+    wait_envelopes(1);
+    closed = card("d009810301410182028121");
+    ck_assert_str_eq(closed, "810301410182028281830100");
+    rest = client_read(client, 0, &eof);
+    ck_assert(eof);
+    next = client_connect(port);
+    wait_envelopes(2);
+}
+END_TEST
+
+START_TEST(closing_the_channel_frees_the_port)
+{
+    guint16 port = free_port();
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autofree char *closed = card("d009810301410082028121");
+    g_autoptr(GSocket) probe =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+
+    ck_assert_str_eq(closed, "810301410082028281830100");
+    ck_assert_ptr_null(cat_bip_server_get_address(server, 1));
+    ck_assert(!g_socket_connect(probe, address, NULL, NULL));
+}
+END_TEST
+
+START_TEST(port_in_use_is_port_not_available)
+{
+    g_autoptr(GSocket) holder =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+    g_autofree char *tr = NULL;
+
+    ck_assert(g_socket_bind(holder, any, FALSE, NULL));
+    ck_assert(g_socket_listen(holder, NULL));
+    bound = g_socket_get_local_address(holder, NULL);
+    tr = open_channel(g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)), 1400);
+    ck_assert_str_eq(tr, "81030140018202828183023a10");
+}
+END_TEST
+
+START_TEST(a_second_client_on_a_busy_channel_is_refused)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) first = client_connect(port);
+    g_autoptr(GSocket) second = NULL;
+    g_autofree char *rest = NULL;
+    gboolean eof = FALSE;
+
+    wait_envelopes(1);
+    second = client_connect(port);
+    rest = client_read(second, 0, &eof);
+    ck_assert(eof);
+    ck_assert_uint_eq(envelopes->len, 1);
+    ck_assert_int_eq(cat_bip_channel_state(cat_bip_server_peek_engine(server), 1),
+                     CAT_TCP_ESTABLISHED);
+}
+END_TEST
+
+START_TEST(a_client_that_never_reads_is_dropped)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) client = client_connect(port);
+    g_autofree char *chunk = g_strnfill(230, 'x');
+    gboolean dropped = FALSE;
+
+    /* Shrink the client's receive window so that the server's writes back up soon. */
+    g_socket_set_option(client, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
+    wait_envelopes(1);
+    for (guint i = 0; i < 20000 && !dropped; i++) {
+        g_autofree char *sent = card_send(1, chunk, TRUE);
+        dropped = g_str_has_suffix(sent, "3a02");
+        g_main_context_iteration(NULL, FALSE);
+    }
+    ck_assert(dropped);
+    wait_envelopes(2);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 1), "d60b99010a82028281b8024100");
+}
+END_TEST
+
+START_TEST(a_full_receive_buffer_pauses_the_client_until_the_card_reads)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 300);
+    g_autoptr(GSocket) client = client_connect(port);
+    g_autofree char *big = g_strnfill(5000, 'z');
+    g_autoptr(GString) received = NULL;
+
+    wait_envelopes(1);
+    client_send(client, big, 5000);
+    wait_envelopes(2);
+    ck_assert_uint_eq(cat_bip_rx_space(cat_bip_server_peek_engine(server), 1), 0);
+    received = card_receive_all(1, 5000);
+    ck_assert_uint_eq(received->len, 5000);
+    ck_assert_str_eq(received->str, big);
+}
+END_TEST
+
+static Suite *bip_socket_suite(void)
+{
+    Suite *suite = suite_create("bip-socket");
+    TCase *tc = tcase_create("loopback");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, open_channel_server_mode_binds_loopback);
+    tcase_add_test(tc, http_request_in_and_the_cards_bytes_back_out);
+    tcase_add_test(tc, two_channels_serve_two_clients_at_once);
+    tcase_add_test(tc, client_hanging_up_mid_transfer_returns_the_channel_to_listen);
+    tcase_add_test(tc, card_closing_the_client_gives_it_eof_and_keeps_the_port);
+    tcase_add_test(tc, closing_the_channel_frees_the_port);
+    tcase_add_test(tc, port_in_use_is_port_not_available);
+    tcase_add_test(tc, a_second_client_on_a_busy_channel_is_refused);
+    tcase_add_test(tc, a_client_that_never_reads_is_dropped);
+    tcase_add_test(tc, a_full_receive_buffer_pauses_the_client_until_the_card_reads);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    return check_run(bip_socket_suite());
+}
