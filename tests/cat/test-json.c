@@ -175,6 +175,27 @@ START_TEST(decoded_fields_follow_cat_json)
 }
 END_TEST
 
+START_TEST(icon_identifier_and_other_address_forms_decode)
+{
+    /* DISPLAY TEXT with an icon (qualifier 1, record 2); OPEN CHANNEL with an IPv6 and an
+     * empty (none) other address. */
+    g_autoptr(JsonNode) icon = decode("d011810301218082028102"
+                                      "8d02044a9e020102",
+                                      NULL, NULL);
+    g_autoptr(JsonNode) v6 = decode("d025810301400182028182b90205783c03030dbc3e1157200104"
+                                    "b8000000000000000000000001",
+                                    NULL, NULL);
+    g_autoptr(JsonNode) none = decode("d014810301400182028182b90205783c03030dbc3e00", NULL, NULL);
+
+    ck_assert_int_eq(json_object_get_int_member(object_at(icon, 3), "qualifier"), 1);
+    ck_assert_int_eq(json_object_get_int_member(object_at(icon, 3), "record"), 2);
+    ck_assert_str_eq(json_object_get_string_member(object_at(v6, 4), "address_type"), "ipv6");
+    ck_assert_str_eq(json_object_get_string_member(object_at(v6, 4), "address"), "2001:4b8::1");
+    ck_assert_str_eq(json_object_get_string_member(object_at(none, 4), "address_type"), "none");
+    ck_assert(!json_object_has_member(object_at(none, 4), "address"));
+}
+END_TEST
+
 START_TEST(event_and_file_lists_are_arrays)
 {
     g_autoptr(JsonNode) events = decode(vector("set_up_event_list"), NULL, NULL);
@@ -330,6 +351,7 @@ static Suite *json_suite(void)
     tcase_add_test(tc, common_keys_and_unknown_tags);
     tcase_add_test(tc, decoded_fields_follow_cat_json);
     tcase_add_test(tc, event_and_file_lists_are_arrays);
+    tcase_add_test(tc, icon_identifier_and_other_address_forms_decode);
     tcase_add_test(tc, dm_notification_push_is_handed_to_the_decoder);
     tcase_add_test(tc, encoder_builds_objects_from_decoded_fields_alone);
     tcase_add_loop_test(tc, bad_json_says_which_key_is_wrong, 0, G_N_ELEMENTS(bad_json));

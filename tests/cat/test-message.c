@@ -277,6 +277,24 @@ START_TEST(event_envelopes_match_ts_102_223_layout)
 }
 END_TEST
 
+START_TEST(other_events_carry_their_own_objects)
+{
+    g_autoptr(GByteArray) language = g_byte_array_new();
+    g_autoptr(GBytes) idle = cat_envelope_event_new(CAT_EVENT_IDLE_SCREEN_AVAILABLE, NULL, 0, NULL);
+    g_autoptr(GBytes) selection = NULL;
+    g_autoptr(GBytes) browser = NULL;
+
+    cat_builder_add(language, 0x2d, (const guint8 *)"fi", 2);
+    selection =
+        cat_envelope_event_new(CAT_EVENT_LANGUAGE_SELECTION, language->data, language->len, NULL);
+    browser = cat_envelope_event_new(CAT_EVENT_BROWSER_TERMINATION, (const guint8 *)"\xb4\x01\x00",
+                                     3, NULL);
+    assert_bytes(idle, "d60799010582028281");
+    assert_bytes(selection, "d60b990107820282812d026669");
+    assert_bytes(browser, "d60a990108820282 81b40100");
+}
+END_TEST
+
 START_TEST(sms_pp_download_envelope_parses_back)
 {
     g_autoptr(GByteArray) tpdu = hex("040481214300f66220811000000003616263");
@@ -341,6 +359,7 @@ static Suite *message_suite(void)
     tcase_add_test(build, terminal_response_builder_repeats_command_details);
     tcase_add_test(build, terminal_response_builder_appends_bip_objects);
     tcase_add_test(build, event_envelopes_match_ts_102_223_layout);
+    tcase_add_test(build, other_events_carry_their_own_objects);
     tcase_add_test(build, sms_pp_download_envelope_parses_back);
     tcase_add_test(build, envelope_body_over_255_bytes_is_refused);
     tcase_add_test(build, terminal_profile_states_bip_server_mode_and_seven_channels);
