@@ -19,6 +19,7 @@ enum {
 /* Offline codec commands; @argv[0] is the command's own name ("cat", …). */
 int ctl_cat(int argc, char **argv);
 int ctl_notification(int argc, char **argv);
+int ctl_syncml(int argc, char **argv);
 
 /* Prints "dmscctl: MESSAGE" on stderr and returns @status. */
 int ctl_fail(int status, const char *format, ...) G_GNUC_PRINTF(2, 3);

@@ -86,7 +86,9 @@ static const char summary[] =
     "  cat decode HEX                 A CAT message as JSON (offline)\n"
     "  cat encode [FILE|-]            JSON back to the CAT message's hex (offline)\n"
     "  notification decode HEX [--password PW] [--nonce-hex HEX]\n"
-    "  notification encode --server-id ID --password PW --session-id N [...]";
+    "  notification encode --server-id ID --password PW --session-id N [...]\n"
+    "  syncml decode [FILE|-]         SyncML DM (XML or WBXML) as pretty XML (offline)\n"
+    "  syncml encode [FILE|-] [--hex] SyncML DM XML to WBXML (offline)";
 
 int main(int argc, char **argv)
 {
@@ -130,6 +132,8 @@ int main(int argc, char **argv)
         return ctl_cat(argc - 1, argv + 1);
     if (g_str_equal(argv[1], "notification"))
         return ctl_notification(argc - 1, argv + 1);
+    if (g_str_equal(argv[1], "syncml"))
+        return ctl_syncml(argc - 1, argv + 1);
 
     fprintf(stderr, "dmscctl: unknown command or arguments: %s (see dmscctl --help)\n", argv[1]);
     return CTL_EXIT_USAGE;

@@ -6,7 +6,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
@@ -137,5 +139,78 @@ class NotificationCommand(unittest.TestCase):
                              "--session-id", "1", "--ui-mode", "loud").returncode, 64)
 
 
+SYNCML_DATA = os.environ["SYNCML_DATA"]
+
+
+def syncml_files():
+    for d in ("", "ds"):
+        for name in sorted(os.listdir(os.path.join(SYNCML_DATA, d))):
+            if name.endswith((".xml", ".wbxml")) and name != "libwbxml-syncml-011.xml":
+                yield os.path.join(SYNCML_DATA, d, name)
+
+
+def normalized(xml_text):
+    """The element tree with whitespace around text and between elements dropped: WBXML
+    does not keep insignificant whitespace."""
+    def walk(e):
+        tag = e.tag.split("}")[-1]
+        return (tag, (e.text or "").strip(), [walk(c) for c in e])
+    return walk(ET.fromstring(xml_text))
+
+
+class SyncmlCommand(unittest.TestCase):
+    def run_ctl(self, *args, stdin=None):
+        return subprocess.run([DMSCCTL, *args], input=stdin, capture_output=True, timeout=30)
+
+    def test_every_message_decodes_to_xml(self):
+        for path in syncml_files():
+            with self.subTest(path):
+                r = self.run_ctl("syncml", "decode", path)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertTrue(r.stdout.startswith(b"<?xml"))
+
+    def test_wbxml_written_by_dmscd_decodes_with_libwbxml_to_the_same_document(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in syncml_files():
+                with self.subTest(path):
+                    decoded = self.run_ctl("syncml", "decode", path)
+                    self.assertEqual(decoded.returncode, 0, decoded.stderr)
+                    encoded = self.run_ctl("syncml", "encode", "-", stdin=decoded.stdout)
+                    self.assertEqual(encoded.returncode, 0, encoded.stderr)
+                    wbxml = os.path.join(tmp, "m.wbxml")
+                    out = os.path.join(tmp, "m.xml")
+                    with open(wbxml, "wb") as f:
+                        f.write(encoded.stdout)
+                    r = subprocess.run(["wbxml2xml", "-o", out, wbxml], capture_output=True)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    with open(out, "rb") as f:
+                        theirs = f.read()
+                    self.assertEqual(normalized(theirs), normalized(decoded.stdout))
+
+    def test_encode_hex_and_decode_of_wbxml_from_stdin(self):
+        path = os.path.join(SYNCML_DATA, "aosp-dm12-testgetscript.xml")
+        r = self.run_ctl("syncml", "encode", path, "--hex")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wbxml = bytes.fromhex(r.stdout.decode().strip())
+        self.assertEqual(wbxml[0], 0x02)
+        back = self.run_ctl("syncml", "decode", "-", stdin=wbxml)
+        self.assertEqual(back.returncode, 0, back.stderr)
+        self.assertIn(b"<LocURI>./DevInfo/DevId</LocURI>", back.stdout)
+
+    def test_malformed_messages_exit_65_with_one_line(self):
+        for name in sorted(os.listdir(os.path.join(SYNCML_DATA, "malformed"))):
+            with self.subTest(name):
+                r = self.run_ctl("syncml", "decode", os.path.join(SYNCML_DATA, "malformed", name))
+                self.assertEqual(r.returncode, 65)
+                self.assertEqual(r.stdout, b"")
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                self.assertIn(b"not well-formed XML: line", r.stderr)
+
+    def test_usage(self):
+        self.assertEqual(self.run_ctl("syncml").returncode, 64)
+        self.assertEqual(self.run_ctl("syncml", "decode", "a", "b").returncode, 64)
+        self.assertEqual(self.run_ctl("syncml", "encode", "/nonexistent").returncode, 64)
+
+
 if __name__ == "__main__":
-    tap.main(CatCommand, NotificationCommand)
+    tap.main(CatCommand, NotificationCommand, SyncmlCommand)

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "dm/dm.h"
+#include "tests/check-run.h"
+
+#ifndef SYNCML_DATA
+#error "SYNCML_DATA must name ../shared/data/syncml"
+#endif
+
+static DmMessage *parse_file(const char *name, GError **error)
+{
+    g_autofree char *path = g_build_filename(SYNCML_DATA, name, NULL);
+    g_autofree char *data = NULL;
+    gsize length;
+
+    ck_assert_msg(g_file_get_contents(path, &data, &length, NULL), "cannot read %s", path);
+    return dm_message_parse((const guint8 *)data, length, error);
+}
+
+static DmCommand *command_at(DmMessage *m, guint i)
+{
+    ck_assert_uint_gt(m->commands->len, i);
+    return g_ptr_array_index(m->commands, i);
+}
+
+static DmItem *item_at(DmCommand *c, guint i)
+{
+    ck_assert_uint_gt(c->items->len, i);
+    return g_ptr_array_index(c->items, i);
+}
+
+START_TEST(xml_get_script_decodes_header_and_get)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = parse_file("aosp-dm12-testgetscript.xml", &error);
+    DmCommand *get;
+
+    ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq(m->ver_dtd, "1.2");
+    ck_assert_str_eq(m->ver_proto, "DM/1.2");
+    ck_assert_str_eq(m->session_id, "11");
+    ck_assert_uint_eq(m->msg_id, 1);
+    ck_assert_str_eq(m->target, "SampleClient");
+    ck_assert_str_eq(m->source, "mot.manage");
+    ck_assert_str_eq(m->resp_uri, "http://199.1.88.66/Scts?4Eq5AA==");
+    ck_assert_int_eq(m->meta.max_msg_size, 20000);
+    ck_assert(m->final);
+    ck_assert(!m->has_cred);
+    get = command_at(m, 0);
+    ck_assert_int_eq(get->type, DM_COMMAND_GET);
+    ck_assert_uint_eq(get->cmd_id, 1);
+    ck_assert_str_eq(item_at(get, 0)->target, "./DevInfo/DevId");
+}
+END_TEST
+
+START_TEST(wbxml_with_syncml_1_1_public_id_and_verdtd_1_2_is_accepted)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = parse_file("aosp-dm12-testget.wbxml", &error);
+    DmCommand *status, *get;
+
+    ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq(m->ver_dtd, "1.2");
+    ck_assert_str_eq(m->session_id, "22100");
+    ck_assert(m->has_cred);
+    ck_assert_str_eq(m->cred_meta.type, "syncml:auth-basic");
+    ck_assert_str_eq(m->cred_meta.format, "b64");
+    ck_assert_str_eq(m->cred_data, "U2N0czpTYW1wbGVDbGllbnQ=");
+    ck_assert_int_eq(m->meta.max_msg_size, 3500);
+    status = command_at(m, 0);
+    ck_assert_int_eq(status->type, DM_COMMAND_STATUS);
+    ck_assert_int_eq(status->code, 212);
+    ck_assert_uint_eq(status->cmd_ref, 0);
+    ck_assert_str_eq(status->cmd, "SyncHdr");
+    get = command_at(m, 3);
+    ck_assert_int_eq(get->type, DM_COMMAND_GET);
+    ck_assert_uint_eq(get->cmd_id, 4);
+    ck_assert_str_eq(item_at(get, 0)->target, "./DevDetail/URI/MaxDepth");
+}
+END_TEST
+
+START_TEST(atomic_nests_its_commands_and_alert_items_keep_text)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = parse_file("aosp-dm12-testalertconfirmatomic.xml", &error);
+    DmCommand *atomic, *alert, *replace;
+
+    ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+    atomic = command_at(m, 0);
+    ck_assert_int_eq(atomic->type, DM_COMMAND_ATOMIC);
+    ck_assert_uint_eq(atomic->children->len, 2);
+    alert = g_ptr_array_index(atomic->children, 0);
+    replace = g_ptr_array_index(atomic->children, 1);
+    ck_assert_int_eq(alert->type, DM_COMMAND_ALERT);
+    ck_assert_int_eq(alert->code, 1101);
+    ck_assert_str_eq(item_at(alert, 0)->data, "MAXDT=15DR=1");
+    ck_assert_int_eq(replace->type, DM_COMMAND_REPLACE);
+    ck_assert_str_eq(replace->meta.format, "chr");
+    ck_assert_str_eq(item_at(replace, 0)->data, "test");
+}
+END_TEST
+
+START_TEST(every_file_at_the_top_and_in_ds_decodes)
+{
+    static const char *const dirs[] = { "", "ds" };
+
+    for (gsize d = 0; d < G_N_ELEMENTS(dirs); d++) {
+        g_autofree char *path = g_build_filename(SYNCML_DATA, dirs[d], NULL);
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        const char *name;
+        guint count = 0;
+
+        ck_assert_ptr_nonnull(dir);
+        while ((name = g_dir_read_name(dir)) != NULL) {
+            g_autofree char *relative = g_build_filename(dirs[d], name, NULL);
+            g_autoptr(GError) error = NULL;
+            g_autoptr(DmMessage) m = NULL;
+
+            if (!g_str_has_suffix(name, ".xml") && !g_str_has_suffix(name, ".wbxml"))
+                continue;
+            m = parse_file(relative, &error);
+            /* 011 is a DevInf document, not a message. */
+            if (g_str_equal(name, "libwbxml-syncml-011.xml")) {
+                ck_assert_ptr_null(m);
+                ck_assert_ptr_nonnull(strstr(error->message, "not <SyncML>"));
+                continue;
+            }
+            ck_assert_msg(m != NULL, "%s: %s", relative, error ? error->message : "");
+            count++;
+        }
+        ck_assert_uint_gt(count, 10);
+    }
+}
+END_TEST
+
+START_TEST(malformed_files_are_rejected_with_a_line)
+{
+    g_autofree char *path = g_build_filename(SYNCML_DATA, "malformed", NULL);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *name;
+    guint count = 0;
+
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *relative = g_build_filename("malformed", name, NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DmMessage) m = parse_file(relative, &error);
+
+        ck_assert_msg(m == NULL, "%s accepted", name);
+        ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_MALFORMED));
+        ck_assert_msg(strstr(error->message, "not well-formed XML: line") != NULL, "%s",
+                      error->message);
+        count++;
+    }
+    ck_assert_uint_eq(count, 8);
+}
+END_TEST
+
+static void expect_error(const char *xml, const char *part)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = dm_message_parse((const guint8 *)xml, strlen(xml), &error);
+
+    ck_assert_msg(m == NULL, "accepted: %s", xml);
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_MALFORMED));
+    ck_assert_msg(strstr(error->message, part) != NULL, "\"%s\" lacks \"%s\"", error->message,
+                  part);
+}
+
+#define HDR                                                                             \
+    "<SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID>"  \
+    "<MsgID>1</MsgID><Target><LocURI>dev</LocURI></Target><Source><LocURI>srv</LocURI>" \
+    "</Source></SyncHdr>"
+
+START_TEST(structural_errors_name_what_is_missing)
+{
+    expect_error("", "empty document");
+    expect_error("<Foo/>", "root element is <Foo>");
+    expect_error("<SyncML>" HDR "</SyncML>", "without <SyncBody>");
+    expect_error("<SyncML><SyncHdr><VerDTD>1.2</VerDTD></SyncHdr><SyncBody/></SyncML>",
+                 "needs <VerDTD>, <VerProto> and <SessionID>");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><Item/></Get></SyncBody></SyncML>",
+                 "<Get> without <CmdID>");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>x1</CmdID></Get></SyncBody></SyncML>",
+                 "<CmdID> \"x1\" is not a number");
+    expect_error("<SyncML>" HDR "<SyncBody><Alert><CmdID>1</CmdID><Data>99999</Data></Alert>"
+                 "</SyncBody></SyncML>",
+                 "<Data> \"99999\"");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>1</CmdID><Item><Meta><Size>-1</Size>"
+                 "</Meta></Item></Get></SyncBody></SyncML>",
+                 "<Size>");
+}
+END_TEST
+
+START_TEST(entity_declarations_are_refused)
+{
+    expect_error("<!DOCTYPE SyncML [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]>"
+                 "<SyncML>" HDR "<SyncBody/></SyncML>",
+                 "declares entities");
+}
+END_TEST
+
+START_TEST(deeply_nested_atomics_are_refused)
+{
+    g_autoptr(GString) xml = g_string_new("<SyncML>" HDR "<SyncBody>");
+
+    for (int i = 0; i < 12; i++)
+        g_string_append_printf(xml, "<Atomic><CmdID>%d</CmdID>", i + 1);
+    for (int i = 0; i < 12; i++)
+        g_string_append(xml, "</Atomic>");
+    g_string_append(xml, "</SyncBody></SyncML>");
+    expect_error(xml->str, "nested more than 8 deep");
+}
+END_TEST
+
+START_TEST(written_xml_reads_back_to_the_same_message)
+{
+    g_autoptr(DmMessage) m = dm_message_new();
+    g_autoptr(DmMessage) back = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL, *again = NULL;
+    DmCommand *status = dm_command_new(DM_COMMAND_STATUS);
+    DmCommand *results = dm_command_new(DM_COMMAND_RESULTS);
+    DmItem *item = dm_item_new();
+
+    m->session_id = g_strdup("1A");
+    m->msg_id = 2;
+    m->target = g_strdup("http://srv/dm");
+    m->source = g_strdup("IMEI:1");
+    m->source_name = g_strdup("client");
+    m->has_cred = TRUE;
+    m->cred_meta.type = g_strdup("syncml:auth-md5");
+    m->cred_meta.format = g_strdup("b64");
+    m->cred_data = g_strdup("Zz6EivR3yeaaENcRN6lpAQ==");
+    m->meta.max_msg_size = 16384;
+    m->meta.max_obj_size = 65536;
+    status->cmd_id = 1;
+    status->msg_ref = 1;
+    status->cmd_ref = 0;
+    status->cmd = g_strdup("SyncHdr");
+    g_ptr_array_add(status->target_refs, g_strdup("IMEI:1"));
+    status->has_chal = TRUE;
+    status->chal.type = g_strdup("syncml:auth-md5");
+    status->chal.next_nonce = g_strdup("bm9uY2U=");
+    status->code = 212;
+    g_ptr_array_add(m->commands, status);
+    results->cmd_id = 2;
+    results->msg_ref = 1;
+    results->cmd_ref = 4;
+    item->source = g_strdup("./DevInfo/Lang");
+    item->meta.format = g_strdup("chr");
+    item->meta.size = 5;
+    dm_item_set_data(item, "en<&>", 5);
+    g_ptr_array_add(results->items, item);
+    g_ptr_array_add(m->commands, results);
+    m->final = TRUE;
+
+    xml = dm_message_to_xml(m, FALSE);
+    back = dm_message_parse((const guint8 *)xml, strlen(xml), &error);
+    ck_assert_msg(back != NULL, "%s", error ? error->message : "");
+    again = dm_message_to_xml(back, FALSE);
+    ck_assert_str_eq(again, xml);
+    ck_assert_str_eq(
+        ((DmItem *)g_ptr_array_index(((DmCommand *)g_ptr_array_index(back->commands, 1))->items, 0))
+            ->data,
+        "en<&>");
+    ck_assert_ptr_nonnull(strstr(xml, "<NextNonce xmlns=\"syncml:metinf\">bm9uY2U=</NextNonce>"));
+}
+END_TEST
+
+START_TEST(wbxml_written_by_dmscd_reads_back)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = parse_file("aosp-dm12-testnewdatatype.xml", &error);
+    g_autoptr(GBytes) wbxml = dm_message_to_wbxml(m, &error);
+    g_autoptr(DmMessage) back = NULL;
+    g_autofree char *a = NULL, *b = NULL;
+
+    ck_assert_msg(wbxml != NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(dm_message_detect(g_bytes_get_data(wbxml, NULL), g_bytes_get_size(wbxml)),
+                     DM_ENCODING_WBXML);
+    back = dm_message_parse(g_bytes_get_data(wbxml, NULL), g_bytes_get_size(wbxml), &error);
+    ck_assert_msg(back != NULL, "%s", error ? error->message : "");
+    a = dm_message_to_xml(m, FALSE);
+    b = dm_message_to_xml(back, FALSE);
+    ck_assert_str_eq(a, b);
+}
+END_TEST
+
+START_TEST(truncated_wbxml_is_an_error_not_a_crash)
+{
+    g_autofree char *path = g_build_filename(SYNCML_DATA, "aosp-dm12-testget.wbxml", NULL);
+    g_autofree char *data = NULL;
+    gsize length;
+
+    ck_assert(g_file_get_contents(path, &data, &length, NULL));
+    for (gsize n = 1; n < length; n += 7) {
+        g_autofree guint8 *copy = g_memdup2(data, n);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DmMessage) m = dm_message_parse(copy, n, &error);
+        ck_assert_msg(m == NULL || m->commands->len <= 4, "prefix %zu", n);
+        if (m == NULL)
+            ck_assert_ptr_nonnull(error);
+    }
+}
+END_TEST
+
+static Suite *syncml_suite(void)
+{
+    Suite *suite = suite_create("syncml");
+    TCase *tc = tcase_create("codec");
+
+    tcase_add_test(tc, xml_get_script_decodes_header_and_get);
+    tcase_add_test(tc, wbxml_with_syncml_1_1_public_id_and_verdtd_1_2_is_accepted);
+    tcase_add_test(tc, atomic_nests_its_commands_and_alert_items_keep_text);
+    tcase_add_test(tc, every_file_at_the_top_and_in_ds_decodes);
+    tcase_add_test(tc, malformed_files_are_rejected_with_a_line);
+    tcase_add_test(tc, structural_errors_name_what_is_missing);
+    tcase_add_test(tc, entity_declarations_are_refused);
+    tcase_add_test(tc, deeply_nested_atomics_are_refused);
+    tcase_add_test(tc, written_xml_reads_back_to_the_same_message);
+    tcase_add_test(tc, wbxml_written_by_dmscd_reads_back);
+    tcase_add_test(tc, truncated_wbxml_is_an_error_not_a_crash);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    return check_run(syncml_suite());
+}
