@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The SyncML WBXML reader (libwbxml, then the XML reader), fed arbitrary bytes. */
+#include "dm/dm.h"
+
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    g_autoptr(DmMessage) m = dm_message_parse_wbxml(data, size, NULL);
+
+    if (m != NULL) {
+        g_autoptr(GBytes) wbxml = dm_message_to_wbxml(m, NULL);
+        (void)wbxml;
+    }
+    return 0;
+}
