@@ -15,6 +15,8 @@ typedef enum {
     DM_ERROR_TRUNCATED, /* a length that runs past the end of the data */
     DM_ERROR_AUTH,      /* a digest or credential that does not verify */
     DM_ERROR_UNSUPPORTED,
+    DM_ERROR_CORRUPT, /* a saved tree that cannot be read back */
+    DM_ERROR_IO,      /* a file that cannot be written */
 } DmError;
 
 /* --- Package #0: the DM notification (OMA-TS-DM_Notification-V1_2) ----------------------- */
@@ -185,3 +187,137 @@ DmMessage *dm_message_parse_wbxml(const guint8 *wbxml, gsize length, GError **er
 char *dm_message_to_xml(const DmMessage *message, gboolean pretty);
 GBytes *dm_message_to_wbxml(const DmMessage *message, GError **error);
 GBytes *dm_message_encode(const DmMessage *message, DmEncoding encoding, GError **error);
+
+/* --- The DM tree (OMA-TS-DM_TND 1.2) ---------------------------------------------------- */
+
+/* SyncML status codes the tree and the engine use. */
+typedef enum {
+    DM_STATUS_OK = 200,
+    DM_STATUS_ACCEPTED_FOR_PROCESSING = 202,
+    DM_STATUS_AUTHENTICATED = 212,
+    DM_STATUS_CHUNK_ACCEPTED = 213,
+    DM_STATUS_CANCELLED = 214,
+    DM_STATUS_NOT_EXECUTED = 215,
+    DM_STATUS_ROLLED_BACK = 216,
+    DM_STATUS_NOT_MODIFIED = 304,
+    DM_STATUS_BAD_REQUEST = 400,
+    DM_STATUS_INVALID_CREDENTIALS = 401,
+    DM_STATUS_FORBIDDEN = 403,
+    DM_STATUS_NOT_FOUND = 404,
+    DM_STATUS_NOT_ALLOWED = 405,
+    DM_STATUS_OPTIONAL_FEATURE = 406,
+    DM_STATUS_MISSING_CREDENTIALS = 407,
+    DM_STATUS_TIMEOUT = 408,
+    DM_STATUS_SIZE_REQUIRED = 411,
+    DM_STATUS_TOO_LARGE = 413,
+    DM_STATUS_URI_TOO_LONG = 414,
+    DM_STATUS_UNSUPPORTED_FORMAT = 415,
+    DM_STATUS_ALREADY_EXISTS = 418,
+    DM_STATUS_SIZE_MISMATCH = 424,
+    DM_STATUS_PERMISSION_DENIED = 425,
+    DM_STATUS_COMMAND_FAILED = 500,
+    DM_STATUS_ATOMIC_FAILED = 507,
+    DM_STATUS_ATOMIC_ROLLBACK_FAILED = 516,
+} DmStatus;
+
+typedef enum {
+    DM_ACCESS_ADD = 1 << 0,
+    DM_ACCESS_DELETE = 1 << 1,
+    DM_ACCESS_EXEC = 1 << 2,
+    DM_ACCESS_GET = 1 << 3,
+    DM_ACCESS_REPLACE = 1 << 4,
+    DM_ACCESS_COPY = 1 << 5,
+    DM_ACCESS_ALL = 0x3f,
+} DmAccess;
+
+/* Limits the tree enforces and ./DevDetail/URI announces. */
+#define DM_TREE_MAX_DEPTH   20
+#define DM_TREE_MAX_TOTAL   255
+#define DM_TREE_MAX_SEGMENT 64
+#define DM_TREE_MAX_VALUE   (64 * 1024)
+#define DM_TREE_ROOT_ACL    "Add=*&Get=*"
+
+typedef struct DmTree DmTree;
+
+typedef struct {
+    const char *name;
+    const char *format; /* chr, int, bool, bin, node, b64, xml, null, float, date, time */
+    const char *type;   /* MIME type, or NULL */
+    const char *acl;    /* NULL when it inherits */
+    const char *title;
+    const char *origin; /* who created it: "", or "card:<ICCID>" for a card bootstrap */
+    guint access;       /* DmAccess the node's description allows */
+    const guint8 *value;
+    gsize value_length;
+} DmNodeInfo;
+
+DmTree *dm_tree_new(void);
+void dm_tree_free(DmTree *tree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmTree, dm_tree_free)
+/* A deep copy: a session works on one and the caller keeps it only if the session ends well. */
+DmTree *dm_tree_copy(const DmTree *tree);
+
+/* "./A/B", "A/B" and "." are accepted; returns the canonical "./A/B", or NULL when invalid
+ * (@status says 400 or 414). */
+char *dm_uri_normalize(const char *uri, int *status);
+
+gboolean dm_tree_exists(const DmTree *tree, const char *uri);
+/* Fills @info for @uri; FALSE when it does not exist. Pointers live until the next change. */
+gboolean dm_tree_get(const DmTree *tree, const char *uri, DmNodeInfo *info);
+/* Child names in insertion order; NULL when @uri does not exist or is a leaf. */
+GPtrArray *dm_tree_list(const DmTree *tree, const char *uri);
+/* The ACL that applies to @uri: its own, or the nearest ancestor's. */
+const char *dm_tree_effective_acl(const DmTree *tree, const char *uri);
+
+/*
+ * What a server may do, each returning a SyncML status. @server_id NULL means the device
+ * itself (no ACL check). Add creates missing interior parents when @server_id may add there;
+ * a node a server adds grants that server every right until an ACL says otherwise.
+ */
+int dm_tree_add(DmTree *tree, const char *server_id, const char *uri, const char *format,
+                const char *type, const guint8 *value, gsize length);
+int dm_tree_replace(DmTree *tree, const char *server_id, const char *uri, const char *format,
+                    const char *type, const guint8 *value, gsize length);
+int dm_tree_delete(DmTree *tree, const char *server_id, const char *uri);
+int dm_tree_copy_node(DmTree *tree, const char *server_id, const char *source, const char *target);
+/* Replace of a property (ACL, Title, Format, Type): "./A/B?prop=ACL". */
+int dm_tree_replace_property(DmTree *tree, const char *server_id, const char *uri,
+                             const char *property, const char *value);
+/* 200 when @server_id may run @access on @uri, else 425 (or 405 by the node's description). */
+int dm_tree_check(const DmTree *tree, const char *server_id, const char *uri, DmAccess access);
+
+/* For the device's own nodes: a node description (AccessType) and where it came from. */
+void dm_tree_set_access(DmTree *tree, const char *uri, guint access);
+void dm_tree_set_origin(DmTree *tree, const char *uri, const char *origin);
+/* Removes every node whose origin is @origin (a removed card's bootstrap). */
+guint dm_tree_remove_origin(DmTree *tree, const char *origin);
+
+/* ACL grammar: "Add=a+b&Get=*"; FALSE for anything else. */
+gboolean dm_acl_valid(const char *acl);
+/* Whether @acl grants @access to @server_id. */
+gboolean dm_acl_allows(const char *acl, DmAccess access, const char *server_id);
+
+/* Persistence: one file, replaced atomically and durably, mode 0600. */
+gboolean dm_tree_save(const DmTree *tree, const char *path, GError **error);
+/*
+ * Loads @path. A missing file gives an empty tree. A corrupt one is moved aside (its new
+ * name in @moved_aside) and DM_ERROR_CORRUPT is returned: the caller starts afresh.
+ */
+DmTree *dm_tree_load(const char *path, char **moved_aside, GError **error);
+
+/* --- Standard management objects -------------------------------------------------------- */
+
+typedef struct {
+    const char *dev_id;
+    const char *manufacturer;
+    const char *model;
+    const char *language;
+    const char *dev_type;
+    const char *oem;
+    const char *firmware_version;
+    const char *software_version;
+    const char *hardware_version;
+} DmDeviceInfo;
+
+/* (Re)creates ./DevInfo, ./DevDetail and ./DMAcc with the values of @info (NULL: "unknown"). */
+void dm_tree_add_standard_objects(DmTree *tree, const DmDeviceInfo *info);
