@@ -321,3 +321,122 @@ typedef struct {
 
 /* (Re)creates ./DevInfo, ./DevDetail and ./DMAcc with the values of @info (NULL: "unknown"). */
 void dm_tree_add_standard_objects(DmTree *tree, const DmDeviceInfo *info);
+
+/* --- Authentication (OMA-TS-DM_Security 1.2) -------------------------------------------- */
+
+typedef enum {
+    DM_AUTH_NONE,
+    DM_AUTH_BASIC, /* syncml:auth-basic */
+    DM_AUTH_MD5,   /* syncml:auth-md5 */
+    DM_AUTH_HMAC,  /* syncml:auth-MAC, in the x-syncml-hmac HTTP header */
+} DmAuthType;
+
+const char *dm_auth_type_name(DmAuthType type); /* "syncml:auth-md5", or NULL for none */
+gboolean dm_auth_type_parse(const char *name, DmAuthType *type); /* also "none", "basic"… */
+
+/* B64(user ":" password) */
+char *dm_auth_basic(const char *user, const char *password);
+/* B64(H(B64(H(user ":" password)) ":" nonce)) */
+char *dm_auth_md5(const char *user, const char *password, const guint8 *nonce, gsize length);
+/* The x-syncml-hmac header value for @body. */
+char *dm_auth_hmac_header(const char *user, const char *password, const guint8 *nonce,
+                          gsize nonce_length, const guint8 *body, gsize body_length);
+/* Checks an x-syncml-hmac header; accepts the mac as base64 of the digest or of its hex text,
+ * or as plain hex text, since implementations differ. */
+gboolean dm_auth_hmac_verify(const char *header, const char *user, const char *password,
+                             const guint8 *nonce, gsize nonce_length, const guint8 *body,
+                             gsize body_length);
+
+/* --- The session engine: server messages in, client messages and tree changes out --------- */
+
+typedef struct DmSession DmSession;
+
+/* What a session runs with: the account (design §5 DMAcc) and the device's limits. */
+typedef struct {
+    const char *server_id;     /* ServerID: the ACL identity of the server */
+    const char *server_uri;    /* AppAddr: where package 1 goes */
+    const char *client_id;     /* Source LocURI: ./DevInfo/DevId */
+    const char *session_id;    /* SessionID, uppercase hex (from package #0) */
+    gboolean server_initiated; /* Alert 1200 (notification) or 1201 (client) */
+    /* CLCRED: how dmscd proves itself to the server. */
+    DmAuthType client_auth;
+    const char *client_name;
+    const char *client_password;
+    GBytes *client_nonce;
+    /* SRVCRED: what the server must prove. DM_AUTH_NONE trusts the transport. */
+    DmAuthType server_auth;
+    const char *server_name;
+    const char *server_password;
+    GBytes *server_nonce;
+    DmEncoding encoding;
+    gsize max_msg_size; /* what dmscd accepts, announced in MaxMsgSize */
+    gsize max_obj_size;
+    /* Exec on a node: a status (200, 202, …), or 0 when nobody handles @uri (405). */
+    int (*exec)(const char *uri, const char *data, const char *correlator, gpointer user_data);
+    gpointer exec_data;
+} DmSessionConfig;
+
+typedef enum {
+    DM_SESSION_SEND,      /* take the output and send it; the server's answer comes next */
+    DM_SESSION_SEND_LAST, /* take the output and send it; the session has ended */
+    DM_SESSION_WAIT,      /* a user interaction alert waits for dm_session_answer_alert() */
+    DM_SESSION_DONE,      /* ended: nothing more to send */
+} DmSessionStep;
+
+typedef enum {
+    DM_SESSION_RESULT_NONE,        /* still running */
+    DM_SESSION_RESULT_OK,          /* ended normally: the tree may be committed */
+    DM_SESSION_RESULT_AUTH_FAILED, /* one side failed to authenticate: tree untouched */
+    DM_SESSION_RESULT_ABORTED,     /* the server sent 1223 or the session was cut */
+    DM_SESSION_RESULT_FAILED,      /* a malformed or unsupported message */
+} DmSessionResult;
+
+typedef struct {
+    int code; /* 1100 display … 1104 multiple choice */
+    char *text;
+    guint min_seconds;      /* MINDT */
+    guint max_seconds;      /* MAXDT, 0 if none */
+    char *default_response; /* DR */
+    guint max_length;       /* MAXLEN (text input) */
+    char *input_type;       /* IT */
+    char *echo_type;        /* ET */
+    GPtrArray *choices;     /* char *, for 1103 and 1104 */
+} DmAlertRequest;
+
+/* Takes a copy of @tree to work on; @config is copied. */
+DmSession *dm_session_new(const DmTree *tree, const DmSessionConfig *config);
+void dm_session_free(DmSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmSession, dm_session_free)
+
+/* Prepares package 1. */
+DmSessionStep dm_session_start(DmSession *session);
+/* Handles one server message; @hmac is its x-syncml-hmac header, if any. */
+DmSessionStep dm_session_receive(DmSession *session, const guint8 *data, gsize length,
+                                 const char *hmac);
+/* The alert a WAIT step waits for. */
+const DmAlertRequest *dm_session_get_alert(DmSession *session);
+/*
+ * Answers it: @status 200 (done, yes), 304 (no), 214 (cancelled) or 408 (no user or no
+ * answer in time); @items are the text typed or the choices (1-based numbers) picked.
+ */
+DmSessionStep dm_session_answer_alert(DmSession *session, int status, const char *const *items);
+/* The message to send, and its x-syncml-hmac header when the account uses HMAC. */
+GBytes *dm_session_take_output(DmSession *session, char **hmac);
+/* Where to send it: the account's address, then the server's RespURI. */
+const char *dm_session_get_target(DmSession *session);
+const char *dm_session_get_media_type(DmSession *session);
+/* A generic alert (1226) for the next message, e.g. the result of an Exec. */
+void dm_session_queue_generic_alert(DmSession *session, const char *source, const char *type,
+                                    const char *format, const char *data, const char *correlator);
+/* Cuts the session short (the transport failed, say): the tree stays as it was. */
+void dm_session_abort(DmSession *session, const char *why);
+
+DmSessionResult dm_session_get_result(DmSession *session);
+const char *dm_session_get_error(DmSession *session);
+/* The tree with the session's changes, for the caller to keep when the result is OK. */
+DmTree *dm_session_steal_tree(DmSession *session);
+/* Every tree operation: (uri, command, status) as strings, in order. */
+GPtrArray *dm_session_get_changes(DmSession *session);
+/* The nonces to keep for the next session (AAuthData), or NULL when unchanged. */
+GBytes *dm_session_get_client_nonce(DmSession *session);
+GBytes *dm_session_get_server_nonce(DmSession *session);

@@ -66,8 +66,8 @@ DmTree *dm_tree_new(void)
 
     tree->root = dm_node_new(".", "node");
     tree->root->acl = g_strdup(DM_TREE_ROOT_ACL);
-    /* The root is always there: nobody deletes or replaces it. */
-    tree->root->access = DM_ACCESS_ADD | DM_ACCESS_GET | DM_ACCESS_EXEC;
+    /* The root is always there: nobody deletes, replaces or executes it. */
+    tree->root->access = DM_ACCESS_ADD | DM_ACCESS_GET;
     return tree;
 }
 

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The DM session engine (OMA-TS-DM_Protocol 1.2): packages, headers, authentication and the
+ * messages dmscd sends. Commands are run in session-exec.c. No I/O: bytes in, bytes out.
+ */
+#include "session-private.h"
+
+#include <string.h>
+
+#define MAX_CLIENT_RETRIES 2
+
+static GBytes *bytes_dup(GBytes *bytes)
+{
+    return bytes ? g_bytes_ref(bytes) : NULL;
+}
+
+DmSession *dm_session_new(const DmTree *tree, const DmSessionConfig *config)
+{
+    DmSession *s = g_new0(DmSession, 1);
+
+    s->config = *config;
+    s->config.server_id = g_strdup(config->server_id);
+    s->config.server_uri = g_strdup(config->server_uri);
+    s->config.client_id = g_strdup(config->client_id);
+    s->config.session_id = g_strdup(config->session_id ? config->session_id : "1");
+    s->config.client_name = g_strdup(config->client_name);
+    s->config.client_password = g_strdup(config->client_password);
+    s->config.client_nonce = bytes_dup(config->client_nonce);
+    s->config.server_name = g_strdup(config->server_name);
+    s->config.server_password = g_strdup(config->server_password);
+    s->config.server_nonce = bytes_dup(config->server_nonce);
+    if (s->config.max_msg_size == 0)
+        s->config.max_msg_size = 16384;
+    if (s->config.max_obj_size == 0)
+        s->config.max_obj_size = DM_TREE_MAX_VALUE;
+    s->tree = dm_tree_copy(tree);
+    s->target = g_strdup(config->server_uri);
+    s->peer_max_msg_size = s->config.max_msg_size;
+    s->frames = g_ptr_array_new_with_free_func((GDestroyNotify)dm_frame_free);
+    s->last_sent = g_ptr_array_new_with_free_func((GDestroyNotify)dm_command_free);
+    s->changes = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    return s;
+}
+
+void dm_session_free(DmSession *s)
+{
+    if (s == NULL)
+        return;
+    g_free((char *)s->config.server_id);
+    g_free((char *)s->config.server_uri);
+    g_free((char *)s->config.client_id);
+    g_free((char *)s->config.session_id);
+    g_free((char *)s->config.client_name);
+    g_free((char *)s->config.client_password);
+    g_clear_pointer(&s->config.client_nonce, g_bytes_unref);
+    g_free((char *)s->config.server_name);
+    g_free((char *)s->config.server_password);
+    g_clear_pointer(&s->config.server_nonce, g_bytes_unref);
+    dm_tree_free(s->tree);
+    g_free(s->target);
+    g_queue_clear_full(&s->outbox, (GDestroyNotify)dm_command_free);
+    g_ptr_array_unref(s->last_sent);
+    g_ptr_array_unref(s->frames);
+    dm_message_free(s->incoming);
+    dm_alert_request_free(s->alert);
+    dm_large_object_clear(&s->large);
+    g_ptr_array_unref(s->changes);
+    g_free(s->error);
+    g_clear_pointer(&s->output, g_bytes_unref);
+    g_free(s->output_hmac);
+    g_clear_pointer(&s->new_server_nonce, g_bytes_unref);
+    g_clear_pointer(&s->new_client_nonce, g_bytes_unref);
+    g_free(s);
+}
+
+static void end(DmSession *s, DmSessionResult result, const char *error)
+{
+    if (s->result != DM_SESSION_RESULT_NONE)
+        return;
+    s->result = result;
+    g_free(s->error);
+    s->error = g_strdup(error);
+}
+
+void dm_session_record(DmSession *s, const char *uri, const char *command, int status)
+{
+    char code[8];
+    const char *row[] = { uri ? uri : "", command, code, NULL };
+
+    g_snprintf(code, sizeof(code), "%d", status);
+    g_ptr_array_add(s->changes, g_strdupv((char **)row));
+}
+
+/* --- Building messages ------------------------------------------------------------------- */
+
+DmCommand *dm_session_status_new(DmSession *s, const DmCommand *command, int code)
+{
+    DmCommand *status = dm_command_new(DM_COMMAND_STATUS);
+
+    status->msg_ref = s->server_msg_id;
+    status->cmd_ref = command ? command->cmd_id : 0;
+    status->cmd = g_strdup(
+        command ? (command->element ? command->element : dm_command_type_name(command->type))
+                : "SyncHdr");
+    status->code = code;
+    return status;
+}
+
+static GBytes *random_nonce(void)
+{
+    guint8 nonce[16];
+
+    for (gsize i = 0; i < sizeof(nonce); i++)
+        nonce[i] = (guint8)g_random_int_range(0, 256);
+    return g_bytes_new(nonce, sizeof(nonce));
+}
+
+/* The SyncHdr Status, with a challenge when the server has to (re)authenticate. */
+static DmCommand *header_status(DmSession *s, const DmMessage *m, int code)
+{
+    DmCommand *status = dm_session_status_new(s, NULL, code);
+    g_autoptr(GBytes) nonce = NULL;
+
+    g_ptr_array_add(status->target_refs, g_strdup(m->target));
+    g_ptr_array_add(status->source_refs, g_strdup(m->source));
+    if (s->config.server_auth == DM_AUTH_NONE || code == DM_STATUS_OK)
+        return status;
+    /* Every challenge, and every successful authentication, hands the server a new nonce. */
+    nonce = random_nonce();
+    g_clear_pointer(&s->new_server_nonce, g_bytes_unref);
+    s->new_server_nonce = g_bytes_ref(nonce);
+    status->has_chal = TRUE;
+    status->chal.type = g_strdup(dm_auth_type_name(s->config.server_auth));
+    status->chal.format = g_strdup("b64");
+    if (s->config.server_auth != DM_AUTH_BASIC)
+        status->chal.next_nonce =
+            g_base64_encode(g_bytes_get_data(nonce, NULL), g_bytes_get_size(nonce));
+    return status;
+}
+
+static DmMessage *message_new(DmSession *s)
+{
+    DmMessage *m = dm_message_new();
+    const guint8 *nonce = NULL;
+    gsize nonce_length = 0;
+
+    m->session_id = g_strdup(s->config.session_id);
+    m->msg_id = ++s->msg_id;
+    m->target = g_strdup(s->target);
+    m->source = g_strdup(s->config.client_id);
+    m->source_name = g_strdup(s->config.client_name);
+    m->meta.max_msg_size = (gint64)s->config.max_msg_size;
+    m->meta.max_obj_size = (gint64)s->config.max_obj_size;
+    s->cmd_id = 0;
+    if (s->config.client_nonce != NULL)
+        nonce = g_bytes_get_data(s->config.client_nonce, &nonce_length);
+    /* Credentials go along until the server has accepted them (HMAC: in the HTTP header). */
+    if (!s->client_authenticated &&
+        (s->config.client_auth == DM_AUTH_BASIC || s->config.client_auth == DM_AUTH_MD5)) {
+        m->has_cred = TRUE;
+        m->cred_meta.type = g_strdup(dm_auth_type_name(s->config.client_auth));
+        m->cred_meta.format = g_strdup("b64");
+        m->cred_data = s->config.client_auth == DM_AUTH_BASIC
+                           ? dm_auth_basic(s->config.client_name, s->config.client_password)
+                           : dm_auth_md5(s->config.client_name, s->config.client_password, nonce,
+                                         nonce_length);
+    }
+    return m;
+}
+
+static gsize encoded_size(DmSession *s, DmMessage *m)
+{
+    g_autoptr(GBytes) bytes = dm_message_encode(m, s->config.encoding, NULL);
+    return bytes ? g_bytes_get_size(bytes) : G_MAXSIZE;
+}
+
+/*
+ * A Results item too big for what is left of the message goes in two: a first chunk with
+ * MoreData (and the whole Size on the first one), and the rest, queued for the next message.
+ */
+static DmCommand *split_results(DmSession *s, DmMessage *m, DmCommand *results)
+{
+    DmItem *item = g_ptr_array_index(results->items, 0);
+    DmCommand *rest;
+    DmItem *rest_item;
+    gsize lo = 1, hi = item->data_length, fit = 0;
+
+    while (lo <= hi) {
+        gsize mid = lo + (hi - lo) / 2;
+        g_autofree char *whole = g_strdup(item->data);
+        gsize whole_length = item->data_length;
+        gboolean more = item->more_data;
+
+        item->data[mid] = '\0';
+        item->data_length = mid;
+        item->more_data = TRUE;
+        g_ptr_array_add(m->commands, results);
+        gboolean ok = encoded_size(s, m) <= s->peer_max_msg_size;
+        g_ptr_array_remove_index(m->commands, m->commands->len - 1);
+        g_free(item->data);
+        item->data = g_steal_pointer(&whole);
+        item->data_length = whole_length;
+        item->more_data = more;
+        if (ok) {
+            fit = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if (fit == 0)
+        return NULL;
+    rest = dm_command_new(DM_COMMAND_RESULTS);
+    rest->msg_ref = results->msg_ref;
+    rest->cmd_ref = results->cmd_ref;
+    rest->cmd = g_strdup(results->cmd);
+    rest_item = dm_item_new();
+    rest_item->source = g_strdup(item->source);
+    rest_item->meta.format = g_strdup(item->meta.format);
+    rest_item->meta.type = g_strdup(item->meta.type);
+    rest_item->more_data = item->more_data;
+    dm_item_set_data(rest_item, item->data + fit, item->data_length - fit);
+    g_ptr_array_add(rest->items, rest_item);
+    if (item->meta.size < 0)
+        item->meta.size = (gint64)item->data_length;
+    item->data[fit] = '\0';
+    item->data_length = fit;
+    item->more_data = TRUE;
+    return rest;
+}
+
+static void encode_output(DmSession *s, DmMessage *m)
+{
+    const guint8 *nonce = NULL;
+    gsize nonce_length = 0;
+
+    g_clear_pointer(&s->output, g_bytes_unref);
+    g_clear_pointer(&s->output_hmac, g_free);
+    s->output = dm_message_encode(m, s->config.encoding, NULL);
+    if (s->config.client_auth == DM_AUTH_HMAC && s->output != NULL) {
+        if (s->config.client_nonce != NULL)
+            nonce = g_bytes_get_data(s->config.client_nonce, &nonce_length);
+        s->output_hmac = dm_auth_hmac_header(s->config.client_name, s->config.client_password,
+                                             nonce, nonce_length, g_bytes_get_data(s->output, NULL),
+                                             g_bytes_get_size(s->output));
+    }
+}
+
+/*
+ * Fills a message from the outbox as far as MaxMsgSize allows. What does not fit waits, and
+ * Alert 1222 asks the server for the chance to send it; so does a server message without
+ * Final, to let the server go on.
+ */
+static void build_output(DmSession *s, DmCommand *header)
+{
+    g_autoptr(DmMessage) m = message_new(s);
+    gboolean more;
+
+    if (header != NULL) {
+        header->cmd_id = ++s->cmd_id;
+        g_ptr_array_add(m->commands, header);
+    }
+    g_ptr_array_set_size(s->last_sent, 0);
+    for (guint added = 0; !g_queue_is_empty(&s->outbox); added++) {
+        DmCommand *next = g_queue_pop_head(&s->outbox);
+        DmCommand *rest;
+
+        next->cmd_id = ++s->cmd_id;
+        g_ptr_array_add(m->commands, next);
+        if (encoded_size(s, m) <= s->peer_max_msg_size)
+            continue;
+        g_ptr_array_remove_index(m->commands, m->commands->len - 1);
+        rest = next->type == DM_COMMAND_RESULTS && next->items->len == 1 ? split_results(s, m, next)
+                                                                         : NULL;
+        /* What cannot be cut and does not fit an empty message goes as it is. */
+        if (rest != NULL || added == 0) {
+            g_ptr_array_add(m->commands, next);
+            if (rest != NULL)
+                g_queue_push_head(&s->outbox, rest);
+            break;
+        }
+        s->cmd_id--;
+        g_queue_push_head(&s->outbox, next);
+        break;
+    }
+    more = !g_queue_is_empty(&s->outbox) || !s->server_final;
+    if (more) {
+        DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
+        alert->cmd_id = ++s->cmd_id;
+        alert->code = 1222;
+        g_ptr_array_add(m->commands, alert);
+    }
+    m->final = !more;
+    encode_output(s, m);
+    /* Kept for a resend with new credentials; the header status is rebuilt then. */
+    for (guint i = header ? 1 : 0; i < m->commands->len; i++) {
+        DmCommand *c = g_ptr_array_index(m->commands, i);
+        if (!(c->type == DM_COMMAND_ALERT && c->code == 1222))
+            g_ptr_array_add(s->last_sent, g_ptr_array_steal_index(m->commands, i--));
+    }
+}
+
+/* --- Package 1 --------------------------------------------------------------------------- */
+
+static void add_devinfo(DmSession *s, DmCommand *replace)
+{
+    static const char *const leaves[] = { "DevId", "Man", "Mod", "DmV", "Lang" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(leaves); i++) {
+        g_autofree char *uri = g_strconcat("./DevInfo/", leaves[i], NULL);
+        DmNodeInfo info;
+        DmItem *item;
+
+        if (!dm_tree_get(s->tree, uri, &info))
+            continue;
+        item = dm_item_new();
+        item->source = g_strdup(uri);
+        item->meta.format = g_strdup(info.format);
+        dm_item_set_data(item, (const char *)info.value, info.value_length);
+        g_ptr_array_add(replace->items, item);
+    }
+}
+
+DmSessionStep dm_session_start(DmSession *s)
+{
+    DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
+    DmCommand *replace = dm_command_new(DM_COMMAND_REPLACE);
+
+    alert->code = s->config.server_initiated ? 1200 : 1201;
+    add_devinfo(s, replace);
+    g_queue_push_tail(&s->outbox, alert);
+    g_queue_push_tail(&s->outbox, replace);
+    s->server_final = TRUE;
+    build_output(s, NULL);
+    return DM_SESSION_SEND;
+}
+
+/* --- Receiving --------------------------------------------------------------------------- */
+
+static gboolean nonce_from_b64(const char *b64, GBytes **out)
+{
+    gsize length = 0;
+    guchar *data;
+
+    if (b64 == NULL)
+        return FALSE;
+    data = g_base64_decode(b64, &length);
+    g_clear_pointer(out, g_bytes_unref);
+    *out = g_bytes_new_take(data, length);
+    return TRUE;
+}
+
+/* 212 (or 200 without server authentication), 401 or 407. */
+static int authenticate_server(DmSession *s, const DmMessage *m, const guint8 *data, gsize length,
+                               const char *hmac)
+{
+    const guint8 *nonce = NULL;
+    gsize nonce_length = 0;
+    DmAuthType type = DM_AUTH_NONE;
+    g_autofree char *expected = NULL;
+
+    if (s->config.server_auth == DM_AUTH_NONE)
+        return DM_STATUS_OK;
+    if (s->server_authenticated && s->config.server_auth != DM_AUTH_HMAC)
+        return DM_STATUS_OK;
+    if (s->config.server_nonce != NULL)
+        nonce = g_bytes_get_data(s->config.server_nonce, &nonce_length);
+    if (s->config.server_auth == DM_AUTH_HMAC) {
+        if (hmac == NULL)
+            return DM_STATUS_MISSING_CREDENTIALS;
+        return dm_auth_hmac_verify(hmac, s->config.server_name, s->config.server_password, nonce,
+                                   nonce_length, data, length)
+                   ? DM_STATUS_AUTHENTICATED
+                   : DM_STATUS_INVALID_CREDENTIALS;
+    }
+    if (!m->has_cred || m->cred_data == NULL)
+        return DM_STATUS_MISSING_CREDENTIALS;
+    /* A Cred without a Type is basic (SyncML RepPro §5.1.3). */
+    if (m->cred_meta.type != NULL && !dm_auth_type_parse(m->cred_meta.type, &type))
+        return DM_STATUS_INVALID_CREDENTIALS;
+    if (m->cred_meta.type == NULL)
+        type = DM_AUTH_BASIC;
+    if (type != s->config.server_auth)
+        return DM_STATUS_INVALID_CREDENTIALS;
+    expected =
+        type == DM_AUTH_BASIC
+            ? dm_auth_basic(s->config.server_name, s->config.server_password)
+            : dm_auth_md5(s->config.server_name, s->config.server_password, nonce, nonce_length);
+    return g_str_equal(expected, m->cred_data) ? DM_STATUS_AUTHENTICATED
+                                               : DM_STATUS_INVALID_CREDENTIALS;
+}
+
+/* The server's Status on our header: did it accept our credentials? */
+static gboolean handle_header_status(DmSession *s, const DmCommand *status, gboolean *resend)
+{
+    DmAuthType type;
+
+    if (status->has_chal && status->chal.next_nonce != NULL) {
+        nonce_from_b64(status->chal.next_nonce, &s->new_client_nonce);
+        g_clear_pointer(&s->config.client_nonce, g_bytes_unref);
+        s->config.client_nonce = g_bytes_ref(s->new_client_nonce);
+    }
+    if (status->code == DM_STATUS_AUTHENTICATED || status->code == DM_STATUS_OK) {
+        s->client_authenticated =
+            status->code == DM_STATUS_AUTHENTICATED || s->config.client_auth == DM_AUTH_NONE;
+        return TRUE;
+    }
+    if (status->code != DM_STATUS_INVALID_CREDENTIALS &&
+        status->code != DM_STATUS_MISSING_CREDENTIALS)
+        return TRUE;
+    if (status->has_chal && dm_auth_type_parse(status->chal.type, &type))
+        s->config.client_auth = type;
+    if (++s->client_retries > MAX_CLIENT_RETRIES || s->config.client_auth == DM_AUTH_NONE) {
+        end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server did not accept dmscd's credentials");
+        return FALSE;
+    }
+    *resend = TRUE;
+    return TRUE;
+}
+
+/* Statuses and Results from the server; TRUE when our last message must go again. */
+static gboolean handle_server_statuses(DmSession *s, const DmMessage *m)
+{
+    gboolean resend = FALSE;
+
+    for (guint i = 0; i < m->commands->len; i++) {
+        const DmCommand *c = g_ptr_array_index(m->commands, i);
+        if (c->type == DM_COMMAND_STATUS && c->cmd_ref == 0 && !handle_header_status(s, c, &resend))
+            return FALSE;
+    }
+    return resend;
+}
+
+static gboolean has_commands(const DmMessage *m)
+{
+    for (guint i = 0; i < m->commands->len; i++) {
+        const DmCommand *c = g_ptr_array_index(m->commands, i);
+        if (c->type != DM_COMMAND_STATUS && c->type != DM_COMMAND_RESULTS)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static DmSessionStep reply(DmSession *s)
+{
+    DmCommand *header = header_status(
+        s, s->incoming,
+        s->config.server_auth != DM_AUTH_NONE && !s->server_authenticated ? DM_STATUS_AUTHENTICATED
+                                                                          : DM_STATUS_OK);
+
+    if (s->config.server_auth != DM_AUTH_NONE)
+        s->server_authenticated = TRUE;
+    build_output(s, header);
+    if (s->result != DM_SESSION_RESULT_NONE)
+        return DM_SESSION_SEND_LAST;
+    return DM_SESSION_SEND;
+}
+
+/* After the body has run (at once, or after the last alert was answered). */
+static DmSessionStep body_done(DmSession *s)
+{
+    if (s->result == DM_SESSION_RESULT_ABORTED)
+        return DM_SESSION_DONE;
+    /* A server package without commands, Final, and nothing left to say: the end. */
+    if (s->server_final && !has_commands(s->incoming) && g_queue_is_empty(&s->outbox)) {
+        end(s, DM_SESSION_RESULT_OK, NULL);
+        return DM_SESSION_DONE;
+    }
+    return reply(s);
+}
+
+static gboolean header_acceptable(DmSession *s, DmMessage *m, int *code)
+{
+    if (!m->has_header) {
+        end(s, DM_SESSION_RESULT_FAILED, "a server message without SyncHdr");
+        return FALSE;
+    }
+    if (g_strcmp0(m->ver_proto, "DM/1.2") != 0 || g_strcmp0(m->ver_dtd, "1.2") != 0) {
+        *code = g_strcmp0(m->ver_dtd, "1.2") != 0 ? 505 : 513;
+        return FALSE;
+    }
+    if (g_strcmp0(m->session_id, s->config.session_id) != 0) {
+        end(s, DM_SESSION_RESULT_FAILED, "the server message is for another session");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length, const char *hmac)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = NULL;
+    int code = 0;
+
+    if (s->result != DM_SESSION_RESULT_NONE || s->alert != NULL)
+        return DM_SESSION_DONE;
+    m = dm_message_parse(data, length, &error);
+    if (m == NULL) {
+        end(s, DM_SESSION_RESULT_FAILED, error->message);
+        return DM_SESSION_DONE;
+    }
+    s->server_msg_id = m->msg_id;
+    if (!header_acceptable(s, m, &code)) {
+        if (code == 0)
+            return DM_SESSION_DONE;
+        /* Answer in our version that we do not speak theirs, and run nothing. */
+        dm_message_free(s->incoming);
+        s->incoming = g_steal_pointer(&m);
+        s->server_final = TRUE;
+        end(s, DM_SESSION_RESULT_FAILED, "the server speaks another DM version");
+        build_output(s, header_status(s, s->incoming, code));
+        return DM_SESSION_SEND_LAST;
+    }
+    if (m->resp_uri != NULL) {
+        g_free(s->target);
+        s->target = g_strdup(m->resp_uri);
+    }
+    if (m->meta.max_msg_size > 0)
+        s->peer_max_msg_size = (gsize)MIN(m->meta.max_msg_size, 1 << 24);
+    code = authenticate_server(s, m, data, length, hmac);
+    dm_message_free(s->incoming);
+    s->incoming = g_steal_pointer(&m);
+    s->server_final = s->incoming->final;
+    if (code == DM_STATUS_INVALID_CREDENTIALS || code == DM_STATUS_MISSING_CREDENTIALS) {
+        /* Nothing of the message runs; the tree stays as it was. */
+        g_queue_clear_full(&s->outbox, (GDestroyNotify)dm_command_free);
+        end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server failed to authenticate");
+        s->server_final = TRUE;
+        build_output(s, header_status(s, s->incoming, code));
+        return DM_SESSION_SEND_LAST;
+    }
+    if (handle_server_statuses(s, s->incoming)) {
+        /* The server wants other credentials: the same commands go again. */
+        for (guint i = 0; i < s->last_sent->len; i++)
+            g_queue_push_tail(&s->outbox, g_ptr_array_steal_index(s->last_sent, i--));
+        return reply(s);
+    }
+    if (s->result != DM_SESSION_RESULT_NONE)
+        return DM_SESSION_DONE;
+    dm_session_run_body(s, s->incoming);
+    if (!dm_session_run_frames(s))
+        return DM_SESSION_WAIT;
+    return body_done(s);
+}
+
+const DmAlertRequest *dm_session_get_alert(DmSession *s)
+{
+    return s->alert;
+}
+
+DmSessionStep dm_session_answer_alert(DmSession *s, int status, const char *const *items)
+{
+    if (s->alert == NULL)
+        return DM_SESSION_DONE;
+    dm_session_finish_alert(s, status, items);
+    if (!dm_session_run_frames(s))
+        return DM_SESSION_WAIT;
+    return body_done(s);
+}
+
+GBytes *dm_session_take_output(DmSession *s, char **hmac)
+{
+    if (hmac != NULL)
+        *hmac = g_steal_pointer(&s->output_hmac);
+    return g_steal_pointer(&s->output);
+}
+
+const char *dm_session_get_target(DmSession *s)
+{
+    return s->target;
+}
+
+const char *dm_session_get_media_type(DmSession *s)
+{
+    return s->config.encoding == DM_ENCODING_WBXML ? DM_MEDIA_TYPE_WBXML : DM_MEDIA_TYPE_XML;
+}
+
+void dm_session_queue_generic_alert(DmSession *s, const char *source, const char *type,
+                                    const char *format, const char *data, const char *correlator)
+{
+    DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
+    DmItem *item = dm_item_new();
+
+    alert->code = 1226;
+    alert->correlator = g_strdup(correlator);
+    item->source = g_strdup(source);
+    item->meta.type = g_strdup(type);
+    item->meta.format = g_strdup(format);
+    if (data != NULL)
+        dm_item_set_data(item, data, strlen(data));
+    g_ptr_array_add(alert->items, item);
+    g_queue_push_tail(&s->outbox, alert);
+}
+
+void dm_session_abort(DmSession *s, const char *why)
+{
+    end(s, DM_SESSION_RESULT_ABORTED, why);
+}
+
+DmSessionResult dm_session_get_result(DmSession *s)
+{
+    return s->result;
+}
+
+const char *dm_session_get_error(DmSession *s)
+{
+    return s->error;
+}
+
+DmTree *dm_session_steal_tree(DmSession *s)
+{
+    if (s->result != DM_SESSION_RESULT_OK)
+        return NULL;
+    return g_steal_pointer(&s->tree);
+}
+
+GPtrArray *dm_session_get_changes(DmSession *s)
+{
+    return s->changes;
+}
+
+GBytes *dm_session_get_client_nonce(DmSession *s)
+{
+    return s->new_client_nonce;
+}
+
+GBytes *dm_session_get_server_nonce(DmSession *s)
+{
+    return s->new_server_nonce;
+}
