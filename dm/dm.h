@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #define DM_ERROR (dm_error_quark())
@@ -15,8 +16,9 @@ typedef enum {
     DM_ERROR_TRUNCATED, /* a length that runs past the end of the data */
     DM_ERROR_AUTH,      /* a digest or credential that does not verify */
     DM_ERROR_UNSUPPORTED,
-    DM_ERROR_CORRUPT, /* a saved tree that cannot be read back */
-    DM_ERROR_IO,      /* a file that cannot be written */
+    DM_ERROR_CORRUPT,   /* a saved tree that cannot be read back */
+    DM_ERROR_IO,        /* a file that cannot be written */
+    DM_ERROR_TRANSPORT, /* HTTP failed: no connection, a timeout, a status other than 200 */
 } DmError;
 
 /* --- Package #0: the DM notification (OMA-TS-DM_Notification-V1_2) ----------------------- */
@@ -440,3 +442,27 @@ GPtrArray *dm_session_get_changes(DmSession *session);
 /* The nonces to keep for the next session (AAuthData), or NULL when unchanged. */
 GBytes *dm_session_get_client_nonce(DmSession *session);
 GBytes *dm_session_get_server_nonce(DmSession *session);
+
+/* --- HTTP transport (libsoup 3) ------------------------------------------------------------ */
+
+typedef struct DmSessionRunner DmSessionRunner;
+typedef void (*DmAlertHandler)(DmSessionRunner *runner, const DmAlertRequest *alert,
+                               gpointer user_data);
+
+/*
+ * Runs @session over HTTP: POSTs each client message to the session's target (HTTPS with the
+ * system trust store; one connection kept alive for the session) and hands the answers back.
+ * @timeout_seconds bounds each exchange. A WAIT step calls @alert; the session goes on when
+ * dm_session_runner_answer_alert() is called, now or later.
+ */
+DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds,
+                                       const char *user_agent, DmAlertHandler alert,
+                                       gpointer alert_data);
+void dm_session_runner_free(DmSessionRunner *runner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmSessionRunner, dm_session_runner_free)
+void dm_session_runner_run_async(DmSessionRunner *runner, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+/* The session's result; FALSE with @error when the transport failed (the session aborted). */
+gboolean dm_session_runner_run_finish(DmSessionRunner *runner, GAsyncResult *result,
+                                      GError **error);
+void dm_session_runner_answer_alert(DmSessionRunner *runner, int status, const char *const *items);

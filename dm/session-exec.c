@@ -502,7 +502,8 @@ static gboolean run_command(DmSession *s, DmCommand *c)
         return TRUE;
     }
     /* A chunked object must go on with its next chunk, or it is abandoned. */
-    if (s->large.active && !((c->type == DM_COMMAND_ADD || c->type == DM_COMMAND_REPLACE))) {
+    if (s->large.active && c->type != DM_COMMAND_ADD && c->type != DM_COMMAND_REPLACE &&
+        c->type != DM_COMMAND_STATUS && c->type != DM_COMMAND_RESULTS) {
         DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
         alert->code = 1225;
         g_ptr_array_add(f->out, alert);

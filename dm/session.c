@@ -196,7 +196,7 @@ static DmCommand *split_results(DmSession *s, DmMessage *m, DmCommand *results)
         item->more_data = TRUE;
         g_ptr_array_add(m->commands, results);
         gboolean ok = encoded_size(s, m) <= s->peer_max_msg_size;
-        g_ptr_array_remove_index(m->commands, m->commands->len - 1);
+        g_ptr_array_steal_index(m->commands, m->commands->len - 1);
         g_free(item->data);
         item->data = g_steal_pointer(&whole);
         item->data_length = whole_length;
@@ -269,7 +269,7 @@ static void build_output(DmSession *s, DmCommand *header)
         g_ptr_array_add(m->commands, next);
         if (encoded_size(s, m) <= s->peer_max_msg_size)
             continue;
-        g_ptr_array_remove_index(m->commands, m->commands->len - 1);
+        g_ptr_array_steal_index(m->commands, m->commands->len - 1);
         rest = next->type == DM_COMMAND_RESULTS && next->items->len == 1 ? split_results(s, m, next)
                                                                          : NULL;
         /* What cannot be cut and does not fit an empty message goes as it is. */

@@ -14,6 +14,8 @@
 /* (magic, version, [(path, format, type, acl, title, origin, access, value)]) */
 #define TREE_TYPE  "(uua(ssmsmsmssuay))"
 #define ENTRY_TYPE "(ssmsmsmssu@ay)"
+/* The same, borrowing the strings from the variant when reading. */
+#define ENTRY_READ "(&s&sm&sm&sm&s&su@ay)"
 
 /* Parents before children, so that loading can attach each node as it comes. */
 static void add_entries(GVariantBuilder *entries, const DmNode *node)
@@ -66,7 +68,7 @@ static gboolean load_entries(DmTree *tree, GVariant *entries, const char *path, 
     gboolean first = TRUE;
 
     g_variant_iter_init(&iter, entries);
-    while (g_variant_iter_next(&iter, ENTRY_TYPE, &node_path, &format, &type, &acl, &title, &origin,
+    while (g_variant_iter_next(&iter, ENTRY_READ, &node_path, &format, &type, &acl, &title, &origin,
                                &access, &value)) {
         g_autoptr(GVariant) owned = value;
         g_autofree char *canonical = dm_uri_normalize(node_path, NULL);
