@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dmscd: the daemon's entry point, its lifecycle and its conversation with systemd. */
-#include "config.h"
-#include "dmscd-build.h"
+#include "dmscd.h"
 #include "dbus/dbus-api.h"
 
 #include <glib-unix.h>
@@ -19,6 +18,7 @@ enum {
 typedef struct {
     GMainLoop *loop;
     DbusApiServer *server;
+    DmTree *tree;
 } Dmscd;
 
 typedef struct {
@@ -124,6 +124,14 @@ static int run(const Options *options, const DmscdConfig *config)
         g_critical("%s", error->message);
         return EXIT_FAILURE;
     }
+    /* Only the instance that owns the name touches the state directory. */
+    dmscd.tree = dmscd_tree_open(config, &error);
+    if (dmscd.tree == NULL) {
+        g_critical("%s", error->message);
+        dbus_api_server_release_name(dmscd.server);
+        dbus_api_server_free(dmscd.server);
+        return EXIT_FAILURE;
+    }
     g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
               options->session_bus ? "session" : "system");
 
@@ -141,6 +149,7 @@ static int run(const Options *options, const DmscdConfig *config)
         g_source_remove(watchdog);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);
+    dm_tree_free(dmscd.tree);
     g_message("stopped");
     return EXIT_SUCCESS;
 }

@@ -72,6 +72,47 @@ class Lifecycle(Fixture, unittest.TestCase):
         self.assertIn("cannot connect to the session bus", err)
 
 
+class StateDirectory(Fixture, unittest.TestCase):
+    def state(self, *parts):
+        return os.path.join(self.tmp.name, "state", *parts)
+
+    def test_the_tree_is_saved_in_the_state_directory_with_mode_0600(self):
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        self.assertEqual(os.stat(self.state("tree")).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(self.state()).st_mode & 0o777, 0o700)
+        self.assertEqual(d.stop()[0], 0)
+
+    def test_a_corrupt_tree_is_moved_aside_reported_and_replaced(self):
+        os.makedirs(self.state(), mode=0o700)
+        with open(self.state("tree"), "wb") as f:
+            f.write(b"garbage, not a tree")
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        status, _, err = d.stop()
+        self.assertEqual(status, 0)
+        aside = [n for n in os.listdir(self.state()) if n.startswith("tree.corrupt-")]
+        self.assertEqual(len(aside), 1, os.listdir(self.state()))
+        with open(self.state(aside[0]), "rb") as f:
+            self.assertEqual(f.read(), b"garbage, not a tree")
+        self.assertIn("is corrupt", err)
+        self.assertIn(aside[0], err)
+        # The fresh tree reads back: a second start reports nothing.
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        _, _, err = d.stop()
+        self.assertNotIn("corrupt", err)
+
+    def test_a_second_daemon_leaves_the_state_directory_alone(self):
+        first = self.start()
+        self.notify.wait_for("READY=1")
+        before = os.stat(self.state("tree")).st_mtime_ns
+        status, _, _ = self.start(notify=False).wait()
+        self.assertEqual(status, 1)
+        self.assertEqual(os.stat(self.state("tree")).st_mtime_ns, before)
+        first.stop()
+
+
 class Configuration(Fixture, unittest.TestCase):
     def test_bad_value_exits_78_naming_file_group_key_and_form(self):
         path = self.write("bad.conf", "[session]\ntimeout=forever\n")
@@ -170,4 +211,4 @@ class Dmscctl(Fixture, unittest.TestCase):
 
 
 if __name__ == "__main__":
-    tap.main(Lifecycle, Configuration, Dmscctl)
+    tap.main(Lifecycle, StateDirectory, Configuration, Dmscctl)

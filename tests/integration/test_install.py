@@ -60,7 +60,8 @@ class Install(unittest.TestCase):
                 ["meson", "introspect", "--installed", BUILD_ROOT], check=True,
                 capture_output=True, text=True).stdout)
             targets = {os.path.basename(k): v for k, v in installed.items()}
-            for name in ("dmscd", "dmscctl", "dmscd.service", "org.dmscd.Dmsc1.conf"):
+            for name in ("dmscd", "dmscctl", "dmscd.service", "org.dmscd.Dmsc1.conf",
+                         "dmscd.catalog"):
                 self.assertIn(name, targets)
                 self.assertTrue(os.path.isfile(destdir + targets[name]), targets[name])
             self.assertTrue(targets["dmscd"].endswith("/sbin/dmscd"))

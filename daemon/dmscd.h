@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the daemon's own files share. */
+#pragma once
+
+#include "config.h"
+#include "dm/dm.h"
+#include "dmscd-build.h"
+
+/* MESSAGE_IDs of the journal catalog (systemd/dmscd.catalog). */
+#define DMSCD_MESSAGE_TREE_CORRUPT "6d3b1f0e9a8c4c6b9f1e2d4a5b7c8e01"
+
+/* The tree file in the state directory. */
+char *dmscd_tree_path(const DmscdConfig *config);
+/*
+ * Loads the DM tree from the state directory (creating the directory), refreshes the
+ * standard objects and saves it. A corrupt file is moved aside and reported, and the daemon
+ * goes on with a fresh tree.
+ */
+DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error);

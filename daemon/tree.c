@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's DM tree: loaded from the state directory at start, with the standard objects. */
+#include "dmscd.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#define TREE_FILE "tree"
+
+/* A stable DevId until the modem's IMEI can be used: this machine's id. */
+static char *machine_dev_id(void)
+{
+    g_autofree char *id = NULL;
+
+    if (!g_file_get_contents("/etc/machine-id", &id, NULL, NULL))
+        return g_strdup("unknown");
+    return g_strconcat("linux:", g_strstrip(id), NULL);
+}
+
+char *dmscd_tree_path(const DmscdConfig *config)
+{
+    return g_build_filename(config->state_directory, TREE_FILE, NULL);
+}
+
+DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
+{
+    g_autofree char *path = dmscd_tree_path(config);
+    g_autofree char *aside = NULL;
+    g_autofree char *dev_id = machine_dev_id();
+    g_autoptr(GError) load_error = NULL;
+    g_autoptr(DmTree) tree = NULL;
+    DmDeviceInfo info = { .dev_id = dev_id,
+                          .manufacturer = "dmscd",
+                          .model = "Linux",
+                          .software_version = DMSCD_VERSION };
+
+    if (g_mkdir_with_parents(config->state_directory, 0700) != 0) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot create the state directory %s: %s", config->state_directory,
+                    g_strerror(errno));
+        return NULL;
+    }
+    tree = dm_tree_load(path, &aside, &load_error);
+    if (tree == NULL && !g_error_matches(load_error, DM_ERROR, DM_ERROR_CORRUPT)) {
+        g_propagate_error(error, g_steal_pointer(&load_error));
+        return NULL;
+    }
+    if (tree == NULL) {
+        /* Reported, kept aside, and replaced by a fresh tree: never silently lost. */
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
+                         DMSCD_MESSAGE_TREE_CORRUPT, "MESSAGE", "%s", load_error->message);
+        tree = dm_tree_new();
+    }
+    dm_tree_add_standard_objects(tree, &info);
+    if (!dm_tree_save(tree, path, error))
+        return NULL;
+    g_debug("DM tree: %s", path);
+    return g_steal_pointer(&tree);
+}
