@@ -8,6 +8,8 @@
 #include <string.h>
 
 #define MAX_CLIENT_RETRIES 2
+/* Room kept in a message for an Alert 1222 that may still be added. */
+#define ALERT_ROOM 128
 
 static GBytes *bytes_dup(GBytes *bytes)
 {
@@ -195,7 +197,7 @@ static DmCommand *split_results(DmSession *s, DmMessage *m, DmCommand *results)
         item->data_length = mid;
         item->more_data = TRUE;
         g_ptr_array_add(m->commands, results);
-        gboolean ok = encoded_size(s, m) <= s->peer_max_msg_size;
+        gboolean ok = encoded_size(s, m) + ALERT_ROOM <= s->peer_max_msg_size;
         g_ptr_array_steal_index(m->commands, m->commands->len - 1);
         g_free(item->data);
         item->data = g_steal_pointer(&whole);
@@ -251,6 +253,27 @@ static void encode_output(DmSession *s, DmMessage *m)
  * Alert 1222 asks the server for the chance to send it; so does a server message without
  * Final, to let the server go on.
  */
+/* The usual case: everything fits; one encoding tells. */
+static gboolean take_whole_outbox(DmSession *s, DmMessage *m)
+{
+    guint before = m->commands->len;
+    guint cmd_id = s->cmd_id;
+
+    for (GList *l = s->outbox.head; l != NULL; l = l->next) {
+        DmCommand *c = l->data;
+        c->cmd_id = ++s->cmd_id;
+        g_ptr_array_add(m->commands, c);
+    }
+    if (encoded_size(s, m) + ALERT_ROOM <= s->peer_max_msg_size) {
+        g_queue_clear(&s->outbox); /* the message owns them now */
+        return TRUE;
+    }
+    while (m->commands->len > before)
+        g_ptr_array_steal_index(m->commands, m->commands->len - 1);
+    s->cmd_id = cmd_id;
+    return FALSE;
+}
+
 static void build_output(DmSession *s, DmCommand *header)
 {
     g_autoptr(DmMessage) m = message_new(s);
@@ -261,13 +284,16 @@ static void build_output(DmSession *s, DmCommand *header)
         g_ptr_array_add(m->commands, header);
     }
     g_ptr_array_set_size(s->last_sent, 0);
+    if (take_whole_outbox(s, m))
+        goto done;
+    /* Too much for one message: one command at a time, measuring as it grows. */
     for (guint added = 0; !g_queue_is_empty(&s->outbox); added++) {
         DmCommand *next = g_queue_pop_head(&s->outbox);
         DmCommand *rest;
 
         next->cmd_id = ++s->cmd_id;
         g_ptr_array_add(m->commands, next);
-        if (encoded_size(s, m) <= s->peer_max_msg_size)
+        if (encoded_size(s, m) + ALERT_ROOM <= s->peer_max_msg_size)
             continue;
         g_ptr_array_steal_index(m->commands, m->commands->len - 1);
         rest = next->type == DM_COMMAND_RESULTS && next->items->len == 1 ? split_results(s, m, next)
@@ -283,6 +309,7 @@ static void build_output(DmSession *s, DmCommand *header)
         g_queue_push_head(&s->outbox, next);
         break;
     }
+done:
     more = !g_queue_is_empty(&s->outbox) || !s->server_final;
     if (more) {
         DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
