@@ -351,7 +351,7 @@ static gboolean valid_time(const char *s)
 /* 200, or 415 for a format dmscd does not know or a value that is not of it. */
 int dm_format_check(const char *format, const guint8 *value, gsize length)
 {
-    g_autofree char *text = g_strndup((const char *)value, length);
+    g_autofree char *text = g_strndup(value ? (const char *)value : "", value ? length : 0);
     gint64 unused;
 
     if (format == NULL || g_str_equal(format, "chr") || g_str_equal(format, "bin") ||
