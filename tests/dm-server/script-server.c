@@ -83,6 +83,22 @@ static DmCommand *alert(int code, const char *options, const char *text)
     return c;
 }
 
+/* What follows the first @n words of @line (words separated by spaces or tabs). */
+static const char *after_words(const char *line, guint n)
+{
+    const char *p = line;
+
+    for (guint i = 0; i < n; i++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+    }
+    if (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
 static gboolean parse_script(Script *script, const char *text, GError **error)
 {
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
@@ -101,7 +117,7 @@ static gboolean parse_script(Script *script, const char *text, GError **error)
         if (l[0] == '\0' || l[0] == '#')
             continue;
         w = g_strsplit_set(l, " \t", 4);
-        rest = strchr(l, ' ') ? g_strchug((char *)strchr(l, ' ')) : "";
+        rest = after_words(l, 1);
         if (g_str_equal(w[0], "PACKAGE")) {
             g_ptr_array_add(script->packages, package);
             package = g_ptr_array_new_with_free_func((GDestroyNotify)dm_command_free);
@@ -111,15 +127,14 @@ static gboolean parse_script(Script *script, const char *text, GError **error)
             c = command_with_item(DM_COMMAND_GET, w[1], NULL, NULL, NULL);
         else if (g_str_equal(w[0], "ADD") && w[1] && w[2])
             c = command_with_item(DM_COMMAND_ADD, w[1], NULL, w[2],
-                                  w[3] ? strstr(rest, w[2]) + strlen(w[2]) + 1 : NULL);
+                                  w[3] ? after_words(l, 3) : NULL);
         else if (g_str_equal(w[0], "REPLACE") && w[1] && w[2])
-            c = command_with_item(DM_COMMAND_REPLACE, w[1], NULL, w[2],
-                                  w[3] ? strstr(rest, w[2]) + strlen(w[2]) + 1 : "");
+            c = command_with_item(DM_COMMAND_REPLACE, w[1], NULL, w[2], after_words(l, 3));
         else if (g_str_equal(w[0], "DELETE") && w[1])
             c = command_with_item(DM_COMMAND_DELETE, w[1], NULL, NULL, NULL);
         else if (g_str_equal(w[0], "EXEC") && w[1])
             c = command_with_item(DM_COMMAND_EXEC, w[1], NULL, NULL,
-                                  w[2] ? strstr(rest, w[1]) + strlen(w[1]) + 1 : NULL);
+                                  w[2] ? after_words(l, 2) : NULL);
         else if (g_str_equal(w[0], "COPY") && w[1] && w[2])
             c = command_with_item(DM_COMMAND_COPY, w[2], w[1], NULL, NULL);
         else if (g_str_equal(w[0], "ALERT-DISPLAY"))
