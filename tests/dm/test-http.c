@@ -2,6 +2,9 @@
 /* The session engine against the scripted DM server, over real HTTP on loopback. */
 #include "script-server.h"
 #include "tests/check-run.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include "tests/dm/session-helpers.h"
 
 typedef struct {
@@ -389,6 +392,59 @@ START_TEST(an_unreachable_server_aborts_and_keeps_the_tree)
 }
 END_TEST
 
+/* A server whose certificate the system does not trust is not talked to. */
+START_TEST(https_checks_the_server_certificate_against_the_system_store)
+{
+    g_autofree char *dir = g_dir_make_tmp("dmscd-tls-XXXXXX", NULL);
+    g_autofree char *key = g_build_filename(dir, "key.pem", NULL);
+    g_autofree char *cert = g_build_filename(dir, "cert.pem", NULL);
+    const char *argv[] = { "openssl", "req",     "-x509", "-newkey",       "rsa:2048",
+                           "-nodes",  "-keyout", key,     "-out",          cert,
+                           "-days",   "1",       "-subj", "/CN=127.0.0.1", NULL };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GTlsCertificate) certificate = NULL;
+    g_autoptr(SoupServer) http = NULL;
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autofree char *uri = NULL;
+    g_autoptr(DmSession) session = NULL;
+    GSList *uris;
+    Run run = { .loop = loop };
+    int status = -1;
+
+    ck_assert(
+        g_spawn_sync(NULL, (char **)argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL));
+    ck_assert_int_eq(status, 0);
+    certificate = g_tls_certificate_new_from_files(cert, key, &error);
+    ck_assert_msg(certificate != NULL, "%s", error ? error->message : "");
+    http = soup_server_new("tls-certificate", certificate, NULL);
+    ck_assert(soup_server_listen(http, address, SOUP_SERVER_LISTEN_HTTPS, NULL));
+    uris = soup_server_get_uris(http);
+    uri = g_strdup_printf("https://127.0.0.1:%d/dm", g_uri_get_port(uris->data));
+    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+
+    DmSessionConfig config = {
+        .server_id = "srv", .server_uri = uri, .client_id = "IMEI:1", .session_id = "1"
+    };
+    session = dm_session_new(tree, &config);
+    run.runner = dm_session_runner_new(session, 5, NULL, NULL, NULL);
+    dm_session_runner_run_async(run.runner, NULL, on_finished, &run);
+    if (!run.done)
+        g_main_loop_run(loop);
+    ck_assert(!run.ok);
+    ck_assert(g_error_matches(run.error, DM_ERROR, DM_ERROR_TRANSPORT));
+    ck_assert_int_eq(dm_session_get_result(session), DM_SESSION_RESULT_ABORTED);
+    g_clear_error(&run.error);
+    dm_session_runner_free(run.runner);
+    g_unlink(key);
+    g_unlink(cert);
+    g_rmdir(dir);
+}
+END_TEST
+
 START_TEST(md5_digest_matches_the_bruce2_vector)
 {
     g_autofree char *digest = dm_auth_md5("Bruce2", "OhBehave", (const guint8 *)"Nonce", 5);
@@ -422,6 +478,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, many_statuses_are_split_over_messages_with_1222);
     tcase_add_test(tc, a_refused_confirmation_is_304_and_asked_asynchronously);
     tcase_add_test(tc, an_unreachable_server_aborts_and_keeps_the_tree);
+    tcase_add_test(tc, https_checks_the_server_certificate_against_the_system_store);
     tcase_add_test(tc, md5_digest_matches_the_bruce2_vector);
     suite_add_tcase(suite, tc);
     return suite;
