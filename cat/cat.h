@@ -442,3 +442,40 @@ GBytes *cat_bip_server_handle_command(CatBipServer *server, const CatMessage *co
 CatBip *cat_bip_server_peek_engine(CatBipServer *server);
 /* The address @channel listens on, or NULL. */
 GSocketAddress *cat_bip_server_get_address(CatBipServer *server, guint8 channel);
+
+/* --- CAT2 over libqmi (design §2.2, §2.4) --------------------------------------------------- */
+
+#define CAT_QMI_SERVICE_CAT2 0x0a
+
+/*
+ * libqmi has no CAT2 client, so this is a small raw one on a QmiDevice: the client id is
+ * allocated and released over CTL by hand, requests are built TLV by TLV, and indications
+ * come from the device's "indication" signal.
+ */
+typedef struct CatQmi CatQmi;
+
+/* A raw proactive command from the card: answer it with cat_qmi_send_tr_async(@ref, …). */
+typedef void (*CatQmiCommandFunc)(CatQmi *qmi, guint32 ref, const guint8 *command, gsize length,
+                                  gpointer user_data);
+
+/* @device: an open QmiDevice (a QmiDevice *, typed loosely to keep libqmi out of this header). */
+CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_data);
+void cat_qmi_free(CatQmi *qmi);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatQmi, cat_qmi_free)
+
+/* Allocates the client id, registers for raw commands and checks the configuration mode. */
+void cat_qmi_start_async(CatQmi *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data);
+gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
+/* Releases the client id. */
+void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user_data);
+gboolean cat_qmi_stop_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
+guint8 cat_qmi_get_cid(CatQmi *qmi);
+
+void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
+                           gpointer user_data);
+gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
+/* Envelope types of Send Envelope: 0x05 raw, 0x09 SMS-PP download. */
+void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error);

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A raw CAT2 client on a libqmi QmiDevice. */
+#include "cat-private.h"
+
+#include <libqmi-glib.h>
+
+#define CTL_ALLOCATE_CID      0x0022
+#define CTL_RELEASE_CID       0x0023
+#define CAT2_SET_EVENT_REPORT 0x0001
+#define CAT2_SEND_TR          0x0021
+#define CAT2_SEND_ENVELOPE    0x0022
+#define CAT2_GET_CONFIG       0x002e
+#define TIMEOUT_SECONDS       10
+
+/* Raw mask bits (design §2.4): the commands dmscd takes. */
+#define RAW_MASK                                                                         \
+    ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
+     (1u << 7) | (1u << 8) | (1u << 11) | (1u << 12) | (1u << 20) | (1u << 21))
+/* Decoded mask bit 23: the SCWS messages. */
+#define DECODED_MASK (1u << 23)
+
+struct CatQmi {
+    QmiDevice *device;
+    guint8 cid;
+    guint16 next_txn;
+    gulong indication_id;
+    CatQmiCommandFunc command;
+    gpointer user_data;
+};
+
+/* Event Report TLVs that carry a raw proactive command {ref u32, length u16, bytes}. */
+static gboolean is_raw_command_tlv(guint8 type)
+{
+    return (type >= 0x10 && type <= 0x18 && type != 0x15 && type != 0x16) ||
+           (type >= 0x47 && type <= 0x4f) || (type >= 0x51 && type <= 0x54);
+}
+
+static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data)
+{
+    CatQmi *qmi = user_data;
+    /* The signal's array is the QmiMessage itself. */
+    QmiMessage *message = (QmiMessage *)raw;
+
+    if (qmi_message_get_service(message) != CAT_QMI_SERVICE_CAT2 ||
+        qmi_message_get_client_id(message) != qmi->cid ||
+        qmi_message_get_message_id(message) != CAT2_SET_EVENT_REPORT)
+        return;
+    for (guint type = 0x10; type <= 0x54; type++) {
+        guint16 length = 0;
+        const guint8 *value;
+        guint32 ref;
+        gsize command_length;
+
+        if (!is_raw_command_tlv((guint8)type) ||
+            (value = qmi_message_get_raw_tlv(message, (guint8)type, &length)) == NULL)
+            continue;
+        if (length < 6) {
+            g_warning("CAT2 event report TLV 0x%02x: %u bytes, at least 6 needed", type, length);
+            continue;
+        }
+        ref = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |
+              (guint32)value[3] << 24;
+        command_length = (gsize)(value[4] | value[5] << 8);
+        if (command_length > (gsize)length - 6) {
+            g_warning("CAT2 event report TLV 0x%02x: command length %zu past the TLV", type,
+                      command_length);
+            continue;
+        }
+        qmi->command(qmi, ref, value + 6, command_length, qmi->user_data);
+    }
+}
+
+CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_data)
+{
+    CatQmi *qmi = g_new0(CatQmi, 1);
+
+    qmi->device = g_object_ref(QMI_DEVICE(device));
+    qmi->command = command;
+    qmi->user_data = user_data;
+    qmi->next_txn = 0x100;
+    return qmi;
+}
+
+void cat_qmi_free(CatQmi *qmi)
+{
+    if (qmi == NULL)
+        return;
+    if (qmi->indication_id != 0)
+        g_signal_handler_disconnect(qmi->device, qmi->indication_id);
+    g_object_unref(qmi->device);
+    g_free(qmi);
+}
+
+guint8 cat_qmi_get_cid(CatQmi *qmi)
+{
+    return qmi->cid;
+}
+
+/* CTL transaction ids are one byte, never zero. */
+static guint16 next_ctl_txn(CatQmi *qmi)
+{
+    guint16 txn = (guint16)(++qmi->next_txn & 0xff);
+    return txn != 0 ? txn : 1;
+}
+
+/* Transaction ids of our own: non-zero, and away from the ones libqmi's clients use. */
+static guint16 next_txn(CatQmi *qmi)
+{
+    if (++qmi->next_txn == 0)
+        qmi->next_txn = 0x100;
+    return qmi->next_txn;
+}
+
+static void send(CatQmi *qmi, QmiMessage *request, GCancellable *cancellable, GTask *task,
+                 GAsyncReadyCallback callback)
+{
+    qmi_device_command_full(qmi->device, request, NULL, TIMEOUT_SECONDS, cancellable, callback,
+                            task);
+}
+
+/* The response's result TLV: FALSE with @error when the modem refused. */
+static gboolean response_ok(QmiMessage *response, const char *what, GError **error)
+{
+    guint16 length = 0;
+    const guint8 *result = qmi_message_get_raw_tlv(response, 0x02, &length);
+    guint16 status, code;
+
+    if (result == NULL || length < 4) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "%s: response without a result", what);
+        return FALSE;
+    }
+    status = (guint16)(result[0] | result[1] << 8);
+    code = (guint16)(result[2] | result[3] << 8);
+    if (status != 0) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_UNSUPPORTED, "%s: the modem answered error %u",
+                    what, code);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* --- Start: allocate, register, check the mode --------------------------------------------- */
+
+static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+    guint16 length = 0;
+    const guint8 *mode;
+
+    /* An old modem may not know the request: that is worth a warning, not a failure. */
+    if (response != NULL && response_ok(response, "CAT2 Get Configuration", NULL) &&
+        (mode = qmi_message_get_raw_tlv(response, 0x10, &length)) != NULL && length >= 1 &&
+        mode[0] != 2 && mode[0] != 5)
+        g_warning("CAT2: the modem's configuration mode is %u, not raw (2 or 5): proactive "
+                  "commands may not reach dmscd; set it with qmicli --uim-… or the modem's "
+                  "own tool",
+                  mode[0]);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void on_event_report(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    CatQmi *qmi = g_task_get_task_data(task);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+    g_autoptr(QmiMessage) request = NULL;
+    GCancellable *cancellable;
+
+    if (response == NULL || !response_ok(response, "CAT2 Set Event Report", &error)) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);
+    cancellable = g_task_get_cancellable(task);
+    send(qmi, request, cancellable, g_steal_pointer(&task), on_config);
+}
+
+static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    CatQmi *qmi = g_task_get_task_data(task);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+    g_autoptr(QmiMessage) request = NULL;
+    guint32 masks[2] = { GUINT32_TO_LE(RAW_MASK), GUINT32_TO_LE(DECODED_MASK) };
+    const guint8 *cid;
+    guint16 length = 0;
+    GCancellable *cancellable;
+
+    if (response == NULL || !response_ok(response, "CTL Allocate CID (CAT2)", &error)) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    cid = qmi_message_get_raw_tlv(response, 0x01, &length);
+    if (cid == NULL || length != 2 || cid[0] != CAT_QMI_SERVICE_CAT2) {
+        g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_MALFORMED,
+                                "CTL Allocate CID: no CAT2 client id in the response");
+        return;
+    }
+    qmi->cid = cid[1];
+    qmi->indication_id =
+        g_signal_connect(qmi->device, "indication", G_CALLBACK(on_indication), qmi);
+    request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SET_EVENT_REPORT);
+    qmi_message_add_raw_tlv(request, 0x10, (const guint8 *)&masks[0], 4, NULL);
+    qmi_message_add_raw_tlv(request, 0x11, (const guint8 *)&masks[1], 4, NULL);
+    cancellable = g_task_get_cancellable(task);
+    send(qmi, request, cancellable, g_steal_pointer(&task), on_event_report);
+}
+
+void cat_qmi_start_async(CatQmi *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_autoptr(QmiMessage) request = NULL;
+    guint8 service = CAT_QMI_SERVICE_CAT2;
+
+    request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_ALLOCATE_CID);
+    qmi_message_add_raw_tlv(request, 0x01, &service, 1, NULL);
+    send(qmi, request, cancellable, task, on_allocated);
+}
+
+gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* --- Stop ---------------------------------------------------------------------------------- */
+
+static void on_released(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+
+    if (response == NULL || !response_ok(response, "CTL Release CID (CAT2)", &error))
+        g_task_return_error(task, g_steal_pointer(&error));
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_autoptr(QmiMessage) request = NULL;
+    guint8 value[2] = { CAT_QMI_SERVICE_CAT2, qmi->cid };
+
+    if (qmi->indication_id != 0) {
+        g_signal_handler_disconnect(qmi->device, qmi->indication_id);
+        qmi->indication_id = 0;
+    }
+    if (qmi->cid == 0) {
+        g_task_return_boolean(task, TRUE);
+        g_object_unref(task);
+        return;
+    }
+    request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_RELEASE_CID);
+    qmi_message_add_raw_tlv(request, 0x01, value, 2, NULL);
+    qmi->cid = 0;
+    send(qmi, request, NULL, task, on_released);
+}
+
+gboolean cat_qmi_stop_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* --- TR and envelopes ---------------------------------------------------------------------- */
+
+static void on_simple_response(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+
+    if (response == NULL || !response_ok(response, g_task_get_name(task), &error))
+        g_task_return_error(task, g_steal_pointer(&error));
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+/* {head (ref u32 or type u16), length u16, bytes} as the CAT2 requests carry them. */
+static void add_payload_tlv(QmiMessage *request, const guint8 *head, gsize head_length,
+                            GBytes *bytes)
+{
+    g_autoptr(GByteArray) value = g_byte_array_new();
+    gsize length = g_bytes_get_size(bytes);
+    guint8 le[2] = { (guint8)length, (guint8)(length >> 8) };
+
+    g_byte_array_append(value, head, (guint)head_length);
+    g_byte_array_append(value, le, 2);
+    g_byte_array_append(value, g_bytes_get_data(bytes, NULL), (guint)length);
+    qmi_message_add_raw_tlv(request, 0x01, value->data, value->len, NULL);
+}
+
+void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_autoptr(QmiMessage) request =
+        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SEND_TR);
+    guint8 head[4] = { (guint8)ref, (guint8)(ref >> 8), (guint8)(ref >> 16), (guint8)(ref >> 24) };
+
+    g_task_set_name(task, "CAT2 Send TR");
+    add_payload_tlv(request, head, 4, response);
+    send(qmi, request, NULL, task, on_simple_response);
+}
+
+gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_autoptr(QmiMessage) request =
+        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SEND_ENVELOPE);
+    guint8 head[2] = { (guint8)type, (guint8)(type >> 8) };
+
+    g_task_set_name(task, "CAT2 Send Envelope");
+    add_payload_tlv(request, head, 2, envelope);
+    send(qmi, request, NULL, task, on_simple_response);
+}
+
+gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The simulator's control socket, one command a line:
+ *   command HEX   send a proactive command; answers "tr HEX" when dmscd has answered it
+ *   cids          the client ids allocated now: "cids SERVICE:CID …"
+ *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
+ *   drop          the modem vanishes: every QMUX connection is closed
+ * Errors are answered "error TEXT".
+ */
+#include "sim.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+typedef struct {
+    Sim *sim;
+    GSocketConnection *connection;
+    GDataInputStream *input;
+} Control;
+
+void sim_control_reply(GOutputStream *out, const char *format, ...)
+{
+    va_list args;
+    g_autofree char *text = NULL;
+
+    va_start(args, format);
+    text = g_strdup_vprintf(format, args);
+    va_end(args);
+    g_output_stream_write_all(out, text, strlen(text), NULL, NULL, NULL);
+}
+
+static GByteArray *parse_hex(const char *text)
+{
+    GByteArray *out = g_byte_array_new();
+    gsize n = strlen(text);
+
+    if (n % 2 != 0)
+        return NULL;
+    for (gsize i = 0; i < n; i += 2) {
+        int high = g_ascii_xdigit_value(text[i]), low = g_ascii_xdigit_value(text[i + 1]);
+        guint8 b;
+        if (high < 0 || low < 0) {
+            g_byte_array_unref(out);
+            return NULL;
+        }
+        b = (guint8)(high << 4 | low);
+        g_byte_array_append(out, &b, 1);
+    }
+    return out;
+}
+
+static void run_line(Control *c, char *line)
+{
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(c->connection));
+    g_autoptr(GError) error = NULL;
+
+    g_strstrip(line);
+    if (g_str_has_prefix(line, "command ")) {
+        g_autoptr(GByteArray) bytes = parse_hex(g_strstrip(line + 8));
+        if (bytes == NULL)
+            sim_control_reply(out, "error not hex\n");
+        else if (!sim_send_proactive(c->sim, bytes->data, bytes->len, out, &error))
+            sim_control_reply(out, "error %s\n", error->message);
+    } else if (g_str_equal(line, "cids")) {
+        g_autoptr(GString) text = g_string_new("cids");
+        for (guint i = 0; i < c->sim->cids->len; i++) {
+            SimCid *cid = g_ptr_array_index(c->sim->cids, i);
+            g_string_append_printf(text, " %u:%u", cid->service, cid->cid);
+        }
+        sim_control_reply(out, "%s\n", text->str);
+    } else if (g_str_equal(line, "envelopes")) {
+        for (guint i = 0; i < c->sim->envelopes->len; i++)
+            sim_control_reply(out, "envelope %s\n",
+                              (const char *)g_ptr_array_index(c->sim->envelopes, i));
+        sim_control_reply(out, "end\n");
+    } else if (g_str_equal(line, "drop")) {
+        g_ptr_array_set_size(c->sim->clients, 0);
+        g_ptr_array_set_size(c->sim->cids, 0);
+        sim_control_reply(out, "dropped\n");
+    } else {
+        sim_control_reply(out, "error unknown command\n");
+    }
+}
+
+static void on_line(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Control *c = user_data;
+    g_autofree char *line =
+        g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), result, NULL, NULL);
+
+    if (line == NULL) {
+        g_object_unref(c->input);
+        g_object_unref(c->connection);
+        g_free(c);
+        return;
+    }
+    run_line(c, line);
+    g_data_input_stream_read_line_async(c->input, G_PRIORITY_DEFAULT, NULL, on_line, c);
+}
+
+static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
+                            gpointer user_data)
+{
+    Control *c = g_new0(Control, 1);
+
+    c->sim = user_data;
+    c->connection = g_object_ref(connection);
+    c->input = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(connection)));
+    g_data_input_stream_read_line_async(c->input, G_PRIORITY_DEFAULT, NULL, on_line, c);
+    return TRUE;
+}
+
+gboolean sim_control_listen(Sim *sim, const char *path, GError **error)
+{
+    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+
+    sim->control = g_socket_service_new();
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(sim->control), address,
+                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL,
+                                       error))
+        return FALSE;
+    g_signal_connect(sim->control, "incoming", G_CALLBACK(on_incoming), sim);
+    g_socket_service_start(sim->control);
+    return TRUE;
+}

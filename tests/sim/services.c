@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The QMI services the simulator answers: CTL and CAT2 (raw proactive commands, TR, envelopes). */
+#include "sim.h"
+
+#include <string.h>
+
+#define CTL_GET_VERSION_INFO 0x0021
+#define CTL_ALLOCATE_CID     0x0022
+#define CTL_RELEASE_CID      0x0023
+#define CTL_SYNC             0x0027
+#define CTL_PROXY_OPEN       0xff00
+
+#define CAT2_SET_EVENT_REPORT 0x0001
+#define CAT2_SEND_TR          0x0021
+#define CAT2_SEND_ENVELOPE    0x0022
+#define CAT2_EVENT_CONFIRM    0x0026
+#define CAT2_GET_CONFIG       0x002e
+
+static void reply(SimClient *client, QmiMessage *request, QmiProtocolError error, guint8 tlv,
+                  const guint8 *value, gsize length)
+{
+    g_autoptr(QmiMessage) response = qmi_message_response_new(request, error);
+
+    if (value != NULL)
+        qmi_message_add_raw_tlv(response, tlv, value, length, NULL);
+    sim_client_send(client, response);
+}
+
+SimCid *sim_find_cid(Sim *sim, guint8 service)
+{
+    for (guint i = 0; i < sim->cids->len; i++) {
+        SimCid *cid = g_ptr_array_index(sim->cids, i);
+        if (cid->service == service)
+            return cid;
+    }
+    return NULL;
+}
+
+static void handle_ctl(SimClient *client, QmiMessage *m)
+{
+    Sim *sim = client->sim;
+    static const guint8 versions[] = { 3,    0x00, 1, 0,  5, 0, /* CTL 1.5 */
+                                       0x0a, 2,    0, 31, 0,    /* CAT2 2.31 */
+                                       0x0b, 1,    0, 50, 0 };  /* UIM 1.50 */
+    const guint8 *value;
+    guint16 length = 0;
+
+    switch (qmi_message_get_message_id(m)) {
+    case CTL_PROXY_OPEN:
+    case CTL_SYNC:
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        return;
+    case CTL_GET_VERSION_INFO:
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x01, versions, sizeof(versions));
+        return;
+    case CTL_ALLOCATE_CID:
+        value = qmi_message_get_raw_tlv(m, 0x01, &length);
+        if (value == NULL || length != 1 || (value[0] != SIM_SERVICE_CAT2 && value[0] != 0x0b)) {
+            reply(client, m, QMI_PROTOCOL_ERROR_INVALID_SERVICE_TYPE, 0, NULL, 0);
+            return;
+        } else {
+            SimCid *cid = g_new0(SimCid, 1);
+            guint8 answer[2] = { value[0], ++sim->next_cid };
+            cid->service = value[0];
+            cid->cid = answer[1];
+            cid->client = client;
+            g_ptr_array_add(sim->cids, cid);
+            reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x01, answer, 2);
+        }
+        return;
+    case CTL_RELEASE_CID:
+        value = qmi_message_get_raw_tlv(m, 0x01, &length);
+        for (guint i = 0; value != NULL && length == 2 && i < sim->cids->len; i++) {
+            SimCid *cid = g_ptr_array_index(sim->cids, i);
+            if (cid->service == value[0] && cid->cid == value[1]) {
+                g_ptr_array_remove_index(sim->cids, i);
+                reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x01, value, 2);
+                return;
+            }
+        }
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_CLIENT_ID, 0, NULL, 0);
+        return;
+    default:
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, 0, NULL, 0);
+        return;
+    }
+}
+
+static guint32 read_u32(const guint8 *p)
+{
+    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+}
+
+static char *hex(const guint8 *data, gsize length)
+{
+    GString *out = g_string_new(NULL);
+    for (gsize i = 0; i < length; i++)
+        g_string_append_printf(out, "%02x", data[i]);
+    return g_string_free(out, FALSE);
+}
+
+/* Send TR: TLV 0x01 {uim_ref_id u32, length u16, TR}. */
+static void handle_tr(SimClient *client, QmiMessage *m)
+{
+    Sim *sim = client->sim;
+    guint16 length = 0;
+    const guint8 *value = qmi_message_get_raw_tlv(m, 0x01, &length);
+    static const guint8 card_status[] = { 0x90, 0x00, 0x00 };
+    guint32 ref;
+    guint16 tr_length;
+
+    if (value == NULL || length < 6 ||
+        (tr_length = (guint16)(value[4] | value[5] << 8)) > length - 6) {
+        reply(client, m, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE, 0, NULL, 0);
+        return;
+    }
+    ref = read_u32(value);
+    for (guint i = 0; i < sim->pending->len; i++) {
+        SimPending *pending = g_ptr_array_index(sim->pending, i);
+        if (pending->ref == ref) {
+            g_autofree char *text = hex(value + 6, tr_length);
+            sim_control_reply(pending->reply_to, "tr %s\n", text);
+            g_ptr_array_remove_index(sim->pending, i);
+            reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x10, card_status, sizeof(card_status));
+            return;
+        }
+    }
+    reply(client, m, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT, 0, NULL, 0);
+}
+
+static void handle_cat2(SimClient *client, QmiMessage *m)
+{
+    guint8 cid_value = qmi_message_get_client_id(m);
+    guint16 length = 0;
+    const guint8 *value;
+    SimCid *cid = NULL;
+
+    for (guint i = 0; i < client->sim->cids->len; i++) {
+        SimCid *c = g_ptr_array_index(client->sim->cids, i);
+        if (c->service == SIM_SERVICE_CAT2 && c->cid == cid_value)
+            cid = c;
+    }
+    if (cid == NULL) {
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_CLIENT_ID, 0, NULL, 0);
+        return;
+    }
+    switch (qmi_message_get_message_id(m)) {
+    case CAT2_SET_EVENT_REPORT:
+        if ((value = qmi_message_get_raw_tlv(m, 0x10, &length)) != NULL && length == 4)
+            cid->raw_mask = read_u32(value);
+        if ((value = qmi_message_get_raw_tlv(m, 0x11, &length)) != NULL && length == 4)
+            cid->decoded_mask = read_u32(value);
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        return;
+    case CAT2_SEND_TR:
+        handle_tr(client, m);
+        return;
+    case CAT2_SEND_ENVELOPE:
+        value = qmi_message_get_raw_tlv(m, 0x01, &length);
+        if (value == NULL || length < 4) {
+            reply(client, m, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE, 0, NULL, 0);
+            return;
+        }
+        g_ptr_array_add(client->sim->envelopes, hex(value + 4, length - 4));
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        return;
+    case CAT2_GET_CONFIG: {
+        static const guint8 mode = 2; /* android: raw */
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x10, &mode, 1);
+        return;
+    }
+    case CAT2_EVENT_CONFIRM:
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        return;
+    default:
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, 0, NULL, 0);
+        return;
+    }
+}
+
+void sim_handle_message(SimClient *client, QmiMessage *message)
+{
+    switch (qmi_message_get_service(message)) {
+    case QMI_SERVICE_CTL:
+        handle_ctl(client, message);
+        return;
+    case SIM_SERVICE_CAT2:
+        handle_cat2(client, message);
+        return;
+    default: {
+        g_autoptr(QmiMessage) response =
+            qmi_message_response_new(message, QMI_PROTOCOL_ERROR_INVALID_SERVICE_TYPE);
+        sim_client_send(client, response);
+        return;
+    }
+    }
+}
+
+/* The Event Report TLV a raw proactive command travels in, by command type (design §2.4). */
+static guint8 raw_tlv_for(guint8 type)
+{
+    static const guint8 map[][2] = {
+        { 0x21, 0x10 }, { 0x22, 0x11 }, { 0x23, 0x12 }, { 0x25, 0x13 }, { 0x24, 0x14 },
+        { 0x28, 0x17 }, { 0x35, 0x18 }, { 0x20, 0x47 }, { 0x10, 0x48 }, { 0x14, 0x49 },
+        { 0x15, 0x4a }, { 0x13, 0x4b }, { 0x11, 0x4c }, { 0x12, 0x4d }, { 0x26, 0x4e },
+        { 0x05, 0x4f }, { 0x40, 0x51 }, { 0x41, 0x52 }, { 0x43, 0x53 }, { 0x42, 0x54 },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(map); i++) {
+        if (map[i][0] == type)
+            return map[i][1];
+    }
+    return 0;
+}
+
+gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutputStream *reply_to,
+                            GError **error)
+{
+    SimCid *cid = sim_find_cid(sim, SIM_SERVICE_CAT2);
+    g_autoptr(GByteArray) value = g_byte_array_new();
+    guint8 type = 0, tlv;
+    guint8 header[6];
+    SimPending *pending;
+
+    /* Command Details: D0 len [81|01] 03 number type qualifier. */
+    for (gsize i = 0; i + 4 < length; i++) {
+        if ((command[i] & 0x7f) == 0x01 && command[i + 1] == 0x03) {
+            type = command[i + 3];
+            break;
+        }
+    }
+    tlv = raw_tlv_for(type);
+    if (cid == NULL || cid->raw_mask == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                    "no CAT2 client has registered for events");
+        return FALSE;
+    }
+    if (tlv == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "command type 0x%02x has no raw Event Report TLV", type);
+        return FALSE;
+    }
+    pending = g_new0(SimPending, 1);
+    pending->ref = ++sim->next_ref;
+    pending->reply_to = g_object_ref(reply_to);
+    g_ptr_array_add(sim->pending, pending);
+    header[0] = (guint8)pending->ref;
+    header[1] = (guint8)(pending->ref >> 8);
+    header[2] = (guint8)(pending->ref >> 16);
+    header[3] = (guint8)(pending->ref >> 24);
+    header[4] = (guint8)length;
+    header[5] = (guint8)(length >> 8);
+    g_byte_array_append(value, header, sizeof(header));
+    g_byte_array_append(value, command, (guint)length);
+    sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, CAT2_SET_EVENT_REPORT, tlv,
+                        value->data, value->len);
+    return TRUE;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dmsc-sim --profile FILE [--control PATH]: a QMI modem on an abstract Unix socket, spoken
+ * to through the qmi-proxy handshake by a real libqmi QmiDevice.
+ * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), …
+ */
+#include "sim.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
+                            gpointer user_data)
+{
+    sim_client_start(user_data, connection);
+    return TRUE;
+}
+
+static gboolean on_signal(gpointer user_data)
+{
+    g_main_loop_quit(((Sim *)user_data)->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean listen_qmux(Sim *sim, GError **error)
+{
+    g_autoptr(GSocketAddress) address =
+        g_unix_socket_address_new_with_type(sim->socket_name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+
+    sim->qmux = g_socket_service_new();
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(sim->qmux), address, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
+        return FALSE;
+    g_signal_connect(sim->qmux, "incoming", G_CALLBACK(on_incoming), sim);
+    g_socket_service_start(sim->qmux);
+    return TRUE;
+}
+
+static void pending_free(SimPending *pending)
+{
+    g_clear_object(&pending->reply_to);
+    g_free(pending);
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *profile_path = NULL;
+    g_autofree char *control_path = NULL;
+    const GOptionEntry entries[] = {
+        { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile_path, "Profile", "FILE" },
+        { "control", 0, 0, G_OPTION_ARG_FILENAME, &control_path, "Control socket", "PATH" },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new("- QMI modem simulator");
+    g_autoptr(GKeyFile) profile = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    Sim sim = { 0 };
+
+    g_option_context_add_main_entries(context, entries, NULL);
+    if (!g_option_context_parse(context, &argc, &argv, &error) || profile_path == NULL) {
+        fprintf(stderr, "dmsc-sim: %s\n", error ? error->message : "--profile is needed");
+        return 64;
+    }
+    if (!g_key_file_load_from_file(profile, profile_path, G_KEY_FILE_NONE, &error)) {
+        fprintf(stderr, "dmsc-sim: %s: %s\n", profile_path, error->message);
+        return 66;
+    }
+    sim.socket_name = g_key_file_get_string(profile, "modem", "socket", NULL);
+    if (sim.socket_name == NULL)
+        sim.socket_name = g_strdup("dmsc-sim");
+    sim.clients = g_ptr_array_new_with_free_func((GDestroyNotify)sim_client_free);
+    sim.cids = g_ptr_array_new_with_free_func(g_free);
+    sim.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+    sim.envelopes = g_ptr_array_new_with_free_func(g_free);
+    if (!listen_qmux(&sim, &error) ||
+        (control_path != NULL && !sim_control_listen(&sim, control_path, &error))) {
+        fprintf(stderr, "dmsc-sim: %s\n", error->message);
+        return 69;
+    }
+    printf("dmsc-sim: listening on @%s\n", sim.socket_name);
+    fflush(stdout);
+    sim.loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, &sim);
+    g_unix_signal_add(SIGINT, on_signal, &sim);
+    g_main_loop_run(sim.loop);
+    g_main_loop_unref(sim.loop);
+    g_ptr_array_unref(sim.pending);
+    g_ptr_array_unref(sim.cids);
+    g_ptr_array_unref(sim.clients);
+    g_ptr_array_unref(sim.envelopes);
+    g_clear_object(&sim.qmux);
+    g_clear_object(&sim.control);
+    if (control_path != NULL)
+        g_unlink(control_path);
+    g_free(sim.socket_name);
+    return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dmsc-sim: a QMI modem with a UICC behind it, for tests. Shared by the simulator's files. */
+#pragma once
+
+#include <gio/gio.h>
+#include <libqmi-glib.h>
+
+#define SIM_SERVICE_CAT2 0x0a
+
+typedef struct Sim Sim;
+typedef struct SimClient SimClient;
+
+/* One connection from a QmiDevice (through the qmi-proxy handshake). */
+struct SimClient {
+    Sim *sim;
+    GSocketConnection *connection;
+    GByteArray *input;
+    guint8 buffer[4096];
+    GCancellable *cancellable;
+};
+
+typedef struct {
+    guint8 service;
+    guint8 cid;
+    SimClient *client;
+    guint32 raw_mask; /* CAT2 Set Event Report */
+    guint32 decoded_mask;
+} SimCid;
+
+/* A proactive command sent to dmscd and the control connection waiting for its TR. */
+typedef struct {
+    guint32 ref;
+    GOutputStream *reply_to;
+} SimPending;
+
+struct Sim {
+    char *socket_name;
+    GSocketService *qmux;
+    GSocketService *control;
+    GPtrArray *clients; /* SimClient * */
+    GPtrArray *cids;    /* SimCid * */
+    guint8 next_cid;
+    guint32 next_ref;
+    GPtrArray *pending;   /* SimPending * */
+    GPtrArray *envelopes; /* char * hex, as received */
+    GMainLoop *loop;
+};
+
+/* qmux.c */
+void sim_client_start(Sim *sim, GSocketConnection *connection);
+void sim_client_free(SimClient *client);
+void sim_client_send(SimClient *client, QmiMessage *message);
+/* Sends an indication of @service on @cid with one TLV. */
+void sim_client_indicate(SimClient *client, guint8 service, guint8 cid, guint16 message_id,
+                         guint8 tlv, const guint8 *value, gsize length);
+
+/* services.c */
+void sim_handle_message(SimClient *client, QmiMessage *message);
+/* Sends a raw proactive command to the registered CAT2 client; FALSE when none can take it. */
+gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutputStream *reply_to,
+                            GError **error);
+SimCid *sim_find_cid(Sim *sim, guint8 service);
+
+/* control.c */
+gboolean sim_control_listen(Sim *sim, const char *path, GError **error);
+void sim_control_reply(GOutputStream *out, const char *format, ...) G_GNUC_PRINTF(2, 3);
