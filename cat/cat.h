@@ -479,3 +479,17 @@ gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **erro
 void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
                                  GAsyncReadyCallback callback, gpointer user_data);
 gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
+
+/* --- What dmscd answers (design §3.2) ------------------------------------------------------ */
+
+/*
+ * The terminal response for a command nobody else handles: 00 where answering costs nothing
+ * and promises nothing (MORE TIME, POLLING OFF, LANGUAGE NOTIFICATION, REFRESH, SET UP EVENT
+ * LIST), 30 "beyond capabilities" for the rest. Never silence: a card waits for its TR.
+ */
+GBytes *cat_default_response(const CatMessage *command);
+/*
+ * The answer to a command that did not decode (@error from cat_message_parse()): 36 "values
+ * missing" or 32 "data not understood". NULL when not even Command Details can be read.
+ */
+GBytes *cat_error_response(const guint8 *data, gsize length, const GError *error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dmscd: the daemon's entry point, its lifecycle and its conversation with systemd. */
 #include "dmscd.h"
+#include "modem.h"
 #include "dbus/dbus-api.h"
 
 #include <glib-unix.h>
@@ -19,6 +20,7 @@ typedef struct {
     GMainLoop *loop;
     DbusApiServer *server;
     DmTree *tree;
+    DmscdModem *modem;
 } Dmscd;
 
 typedef struct {
@@ -135,6 +137,11 @@ static int run(const Options *options, const DmscdConfig *config)
     g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
               options->session_bus ? "session" : "system");
 
+    if (config->modem_device != NULL)
+        dmscd.modem = dmscd_modem_new(config, dmscd.server);
+    else
+        g_message("no [modem] device configured: modem discovery is not there yet");
+
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
     watchdog = add_watchdog();
@@ -147,6 +154,7 @@ static int run(const Options *options, const DmscdConfig *config)
     g_source_remove(sigint);
     if (watchdog != 0)
         g_source_remove(watchdog);
+    dmscd_modem_free(dmscd.modem);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);
     dm_tree_free(dmscd.tree);

@@ -54,3 +54,32 @@ const char *dbus_api_server_get_state(DbusApiServer *server);
 void dbus_api_server_release_name(DbusApiServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbusApiServer, dbus_api_server_free)
+
+#define DBUS_API_CARD_INTERFACE "org.dmscd.Dmsc1.Card"
+#define DBUS_API_CARD_PREFIX    DBUS_API_PATH "/Card"
+
+/*
+ * Cards: /org/dmscd/Dmsc1/Card/<n>, announced through the object manager as they come and
+ * go. Returns the new object's path.
+ */
+const char *dbus_api_server_add_card(DbusApiServer *server, const char *modem);
+void dbus_api_server_remove_card(DbusApiServer *server, const char *path);
+void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path,
+                                         const char *identifier);
+void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, const guint16 *ports,
+                                    gsize n_ports);
+
+/* Manager.NotificationReceived(a{sv}): a DM notification arrived (design §4). */
+typedef struct {
+    const char *origin; /* "card" or "network" */
+    const char *server_id;
+    guint16 session_id;
+    const char *ui_mode;
+    const char *initiator;
+    const char *card; /* object path, or NULL */
+    const guint8 *package0;
+    gsize package0_length;
+} DbusApiNotification;
+
+void dbus_api_server_emit_notification(DbusApiServer *server,
+                                       const DbusApiNotification *notification);

@@ -1,20 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The bus connection, the Manager object and the well-known name. */
-#include "dbus-api.h"
+#include "dbus-private.h"
 
-#include <errno.h>
 #include <stddef.h>
-
-struct DbusApiServer {
-    sd_event *event;
-    sd_bus *bus;
-    GSource *source;
-    sd_bus_slot *object_manager_slot;
-    sd_bus_slot *manager_slot;
-    char *version;
-    char *state;
-    gboolean name_owned;
-};
 
 GQuark dbus_api_error_quark(void)
 {
@@ -28,6 +16,7 @@ static const sd_bus_vtable manager_vtable[] = {
                     SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("State", "s", NULL, offsetof(DbusApiServer, state),
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_SIGNAL("NotificationReceived", "a{sv}", 0),
     SD_BUS_VTABLE_END,
 };
 
@@ -83,7 +72,7 @@ static gboolean server_export(DbusApiServer *server, GError **error)
                     DBUS_API_PATH, g_strerror(-r));
         return FALSE;
     }
-    return TRUE;
+    return dbus_api_cards_export(server, error);
 }
 
 /*
@@ -116,6 +105,7 @@ DbusApiServer *dbus_api_server_new(DbusApiBusType bus_type, const char *version,
 
     server->version = g_strdup(version);
     server->state = g_strdup(state);
+    server->cards = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_api_card_free);
 
     if (!server_connect(server, bus_type, error) || !server_export(server, error) ||
         !server_request_name(server, bus_type, error))
@@ -159,6 +149,8 @@ void dbus_api_server_free(DbusApiServer *server)
 {
     if (server == NULL)
         return;
+    sd_bus_slot_unref(server->card_enumerator_slot);
+    sd_bus_slot_unref(server->card_slot);
     sd_bus_slot_unref(server->manager_slot);
     sd_bus_slot_unref(server->object_manager_slot);
     if (server->source != NULL) {
@@ -167,6 +159,7 @@ void dbus_api_server_free(DbusApiServer *server)
     }
     sd_bus_flush_close_unref(server->bus);
     sd_event_unref(server->event);
+    g_ptr_array_unref(server->cards);
     g_free(server->version);
     g_free(server->state);
     g_free(server);

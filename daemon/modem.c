@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The modem side of the daemon for a configured device ([modem] device=): the QmiDevice
+ * (through qmi-proxy, or the configured proxy socket), the CAT2 client, the BIP gateway and
+ * the card object. Proactive commands are answered here: BIP by the gateway, a SEND SHORT
+ * MESSAGE carrying a DM notification by taking it as a trigger, the rest by the defaults.
+ */
+#include "modem.h"
+
+#include "cat/cat.h"
+
+#include <libqmi-glib.h>
+
+#define REOPEN_SECONDS 2
+
+struct DmscdModem {
+    char *device_path;
+    char *proxy_path;
+    DbusApiServer *bus;
+    QmiDevice *device;
+    gulong removed_id;
+    CatQmi *cat;
+    CatBipServer *bip;
+    char *card_path;
+    guint reopen_id;
+    GCancellable *cancellable;
+};
+
+static void modem_open(DmscdModem *modem);
+
+/* --- Answers ---------------------------------------------------------------------------- */
+
+static void on_tr_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!cat_qmi_send_tr_finish(NULL, result, &error))
+        g_warning("CAT: terminal response not delivered: %s", error->message);
+}
+
+static void on_envelope_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!cat_qmi_send_envelope_finish(NULL, result, &error))
+        g_warning("CAT: envelope not delivered: %s", error->message);
+}
+
+static void on_bip_envelope(GBytes *envelope, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+
+    if (modem->cat != NULL)
+        cat_qmi_send_envelope_async(modem->cat, 0x05, envelope, on_envelope_sent, NULL);
+}
+
+static GBytes *respond(const CatCommandDetails *details, guint8 general)
+{
+    g_autoptr(GByteArray) tr = cat_terminal_response_new(details, general, NULL, 0);
+    return g_byte_array_free_to_bytes(g_steal_pointer(&tr));
+}
+
+/* A SEND SHORT MESSAGE whose TPDU is a WAP push of a DM notification is a trigger. */
+static GBytes *handle_short_message(DmscdModem *modem, const CatMessage *command,
+                                    const CatCommandDetails *details)
+{
+    const CatTlv *tpdu = cat_message_find(command, CAT_TAG_SMS_TPDU);
+    g_autoptr(DmNotification) notification = NULL;
+    CatSmsTpdu sms;
+    CatWapPush push;
+
+    if (tpdu == NULL || !cat_sms_parse(tpdu->value, tpdu->length, TRUE, &sms, NULL) ||
+        (sms.has_ports && sms.dest_port != CAT_WSP_PORT_PUSH) ||
+        !cat_wap_push_parse(sms.user_data, sms.user_data_length, &push, NULL) ||
+        !push.is_dm_notification) {
+        /* dmscd does not send short messages for the card. */
+        return respond(details, CAT_RESULT_BEYOND_CAPABILITIES);
+    }
+    notification = dm_notification_parse(push.body, push.body_length, NULL);
+    if (notification == NULL) {
+        g_warning("CAT: a DM notification from the card does not decode");
+        return respond(details, CAT_RESULT_DATA_NOT_UNDERSTOOD);
+    }
+    DbusApiNotification signal = {
+        .origin = "card",
+        .server_id = notification->server_id,
+        .session_id = notification->session_id,
+        .ui_mode = dm_ui_mode_name(notification->ui_mode),
+        .initiator = notification->server_initiated ? "server" : "client",
+        .card = modem->card_path,
+        .package0 = push.body,
+        .package0_length = push.body_length,
+    };
+    g_message("DM notification from the card for server \"%s\", session %u",
+              notification->server_id, notification->session_id);
+    dbus_api_server_emit_notification(modem->bus, &signal);
+    /* Consumed: the trigger is for dmscd, nothing goes to the network. */
+    return respond(details, CAT_RESULT_OK);
+}
+
+static void publish_ports(DmscdModem *modem)
+{
+    CatBip *engine = cat_bip_server_peek_engine(modem->bip);
+    guint16 ports[CAT_BIP_MAX_CHANNELS];
+    gsize n = 0;
+
+    for (guint8 id = 1; id <= CAT_BIP_MAX_CHANNELS; id++) {
+        if (cat_bip_channel_state(engine, id) != CAT_TCP_CLOSED)
+            ports[n++] = cat_bip_channel_port(engine, id);
+    }
+    if (modem->card_path != NULL)
+        dbus_api_server_set_card_ports(modem->bus, modem->card_path, ports, n);
+}
+
+static void on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize length,
+                       gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CatMessage) command = cat_message_parse(data, length, &error);
+    g_autoptr(GBytes) tr = NULL;
+    CatCommandDetails details;
+
+    if (command == NULL) {
+        g_warning("CAT: proactive command not understood: %s", error->message);
+        tr = cat_error_response(data, length, error);
+    } else {
+        cat_message_get_command(command, &details);
+        g_debug("CAT: proactive command 0x%02x", details.type);
+        if (cat_bip_handles(details.type))
+            tr = cat_bip_server_handle_command(modem->bip, command);
+        else if (details.type == CAT_CMD_SEND_SHORT_MESSAGE)
+            tr = handle_short_message(modem, command, &details);
+        else
+            tr = cat_default_response(command);
+        if (details.type == CAT_CMD_OPEN_CHANNEL || details.type == CAT_CMD_CLOSE_CHANNEL)
+            publish_ports(modem);
+    }
+    if (tr != NULL)
+        cat_qmi_send_tr_async(cat, ref, tr, on_tr_sent, NULL);
+}
+
+/* --- Device lifecycle -------------------------------------------------------------------- */
+
+static void card_gone(DmscdModem *modem)
+{
+    g_clear_pointer(&modem->cat, cat_qmi_free);
+    g_clear_pointer(&modem->bip, cat_bip_server_free);
+    if (modem->card_path != NULL) {
+        g_message("card on %s removed", modem->device_path);
+        dbus_api_server_remove_card(modem->bus, modem->card_path);
+        g_clear_pointer(&modem->card_path, g_free);
+    }
+}
+
+static gboolean on_reopen(gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+
+    modem->reopen_id = 0;
+    modem_open(modem);
+    return G_SOURCE_REMOVE;
+}
+
+static void schedule_reopen(DmscdModem *modem)
+{
+    if (modem->reopen_id == 0 && !g_cancellable_is_cancelled(modem->cancellable))
+        modem->reopen_id = g_timeout_add_seconds(REOPEN_SECONDS, on_reopen, modem);
+}
+
+static void drop_device(DmscdModem *modem)
+{
+    card_gone(modem);
+    if (modem->device != NULL && modem->removed_id != 0)
+        g_signal_handler_disconnect(modem->device, modem->removed_id);
+    modem->removed_id = 0;
+    g_clear_object(&modem->device);
+}
+
+static void on_device_removed(QmiDevice *device, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+
+    g_warning("modem %s vanished; waiting for it to come back", modem->device_path);
+    drop_device(modem);
+    schedule_reopen(modem);
+}
+
+static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (g_cancellable_is_cancelled(modem->cancellable))
+        return;
+    if (!cat_qmi_start_finish(modem->cat, result, &error)) {
+        g_warning("CAT on %s: %s", modem->device_path, error->message);
+        drop_device(modem);
+        schedule_reopen(modem);
+        return;
+    }
+    modem->card_path = g_strdup(dbus_api_server_add_card(modem->bus, modem->device_path));
+    g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
+}
+
+static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (!qmi_device_open_finish(QMI_DEVICE(source), result, &error)) {
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return;
+        g_warning("cannot open %s: %s", modem->device_path, error->message);
+        drop_device(modem);
+        schedule_reopen(modem);
+        return;
+    }
+    modem->removed_id = g_signal_connect(modem->device, QMI_DEVICE_SIGNAL_REMOVED,
+                                         G_CALLBACK(on_device_removed), modem);
+    modem->bip = cat_bip_server_new(on_bip_envelope, modem);
+    modem->cat = cat_qmi_new(modem->device, on_command, modem);
+    cat_qmi_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
+}
+
+static void on_created(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+    GObject *device = g_async_initable_new_finish(G_ASYNC_INITABLE(source), result, &error);
+
+    if (device == NULL) {
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return;
+        g_warning("cannot use %s: %s", modem->device_path, error->message);
+        schedule_reopen(modem);
+        return;
+    }
+    modem->device = QMI_DEVICE(device);
+    /* Shared with ModemManager through qmi-proxy, as ModemManager opens its ports. */
+    qmi_device_open(modem->device, QMI_DEVICE_OPEN_FLAGS_PROXY | QMI_DEVICE_OPEN_FLAGS_VERSION_INFO,
+                    10, modem->cancellable, on_opened, modem);
+}
+
+static void modem_open(DmscdModem *modem)
+{
+    g_autoptr(GFile) file = g_file_new_for_path(modem->device_path);
+
+    g_async_initable_new_async(QMI_TYPE_DEVICE, G_PRIORITY_DEFAULT, modem->cancellable, on_created,
+                               modem, QMI_DEVICE_FILE, file, QMI_DEVICE_NO_FILE_CHECK,
+                               modem->proxy_path != NULL, QMI_DEVICE_PROXY_PATH,
+                               modem->proxy_path ? modem->proxy_path : QMI_PROXY_SOCKET_PATH, NULL);
+}
+
+DmscdModem *dmscd_modem_new(const DmscdConfig *config, DbusApiServer *bus)
+{
+    DmscdModem *modem = g_new0(DmscdModem, 1);
+
+    modem->device_path = g_strdup(config->modem_device);
+    modem->proxy_path = g_strdup(config->modem_proxy_path);
+    modem->bus = bus;
+    modem->cancellable = g_cancellable_new();
+    modem_open(modem);
+    return modem;
+}
+
+static void on_stopped(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    gboolean *done = user_data;
+
+    *done = TRUE;
+}
+
+void dmscd_modem_free(DmscdModem *modem)
+{
+    gboolean done = FALSE;
+    gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+
+    if (modem == NULL)
+        return;
+    g_cancellable_cancel(modem->cancellable);
+    if (modem->reopen_id != 0)
+        g_source_remove(modem->reopen_id);
+    /* Give the client id back, briefly waiting for the modem to take it. */
+    if (modem->cat != NULL && cat_qmi_get_cid(modem->cat) != 0) {
+        cat_qmi_stop_async(modem->cat, on_stopped, &done);
+        while (!done && g_get_monotonic_time() < deadline) {
+            if (!g_main_context_iteration(NULL, FALSE))
+                g_usleep(1000);
+        }
+    }
+    drop_device(modem);
+    g_object_unref(modem->cancellable);
+    g_free(modem->device_path);
+    g_free(modem->proxy_path);
+    g_free(modem);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A configured modem ([modem] device=) and the card behind it. */
+#pragma once
+
+#include "dbus/dbus-api.h"
+#include "dmscd.h"
+
+typedef struct DmscdModem DmscdModem;
+
+/* Opens the device in the background; the card object appears once CAT2 runs, goes away
+ * with the modem and comes back with it. */
+DmscdModem *dmscd_modem_new(const DmscdConfig *config, DbusApiServer *bus);
+/* Releases the CAT2 client id (waiting up to two seconds) and closes the device. */
+void dmscd_modem_free(DmscdModem *modem);

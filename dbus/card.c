@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Card objects (one fallback vtable for all of them) and the notification signal. */
+#include "dbus-private.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static int get_ports(sd_bus *bus, const char *path, const char *interface, const char *property,
+                     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+    DbusApiCard *card = userdata;
+
+    return sd_bus_message_append_array(reply, 'q', card->ports->data,
+                                       card->ports->len * sizeof(guint16));
+}
+
+static const sd_bus_vtable card_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Modem", "s", NULL, offsetof(DbusApiCard, modem), SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Identifier", "s", NULL, offsetof(DbusApiCard, identifier),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("ScwsPorts", "aq", get_ports, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("BootstrapState", "s", NULL, offsetof(DbusApiCard, bootstrap_state),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("ServerId", "s", NULL, offsetof(DbusApiCard, server_id),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_VTABLE_END,
+};
+
+static DbusApiCard *find(DbusApiServer *server, const char *path)
+{
+    for (guint i = 0; i < server->cards->len; i++) {
+        DbusApiCard *card = g_ptr_array_index(server->cards, i);
+        if (g_str_equal(card->path, path))
+            return card;
+    }
+    return NULL;
+}
+
+static int find_card(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                     void **found, sd_bus_error *error)
+{
+    DbusApiCard *card = find(userdata, path);
+
+    if (card == NULL)
+        return 0;
+    *found = card;
+    return 1;
+}
+
+static int enumerate_cards(sd_bus *bus, const char *prefix, void *userdata, char ***nodes,
+                           sd_bus_error *error)
+{
+    DbusApiServer *server = userdata;
+    /* sd-bus frees the list with free(): build it with malloc. */
+    char **list = calloc(server->cards->len + 1, sizeof(char *));
+
+    if (list == NULL)
+        return -ENOMEM;
+    for (guint i = 0; i < server->cards->len; i++)
+        list[i] = strdup(((DbusApiCard *)g_ptr_array_index(server->cards, i))->path);
+    *nodes = list;
+    return 0;
+}
+
+void dbus_api_card_free(DbusApiCard *card)
+{
+    g_free(card->path);
+    g_free(card->modem);
+    g_free(card->identifier);
+    g_free(card->bootstrap_state);
+    g_free(card->server_id);
+    g_array_unref(card->ports);
+    g_free(card);
+}
+
+gboolean dbus_api_cards_export(DbusApiServer *server, GError **error)
+{
+    int r = sd_bus_add_fallback_vtable(server->bus, &server->card_slot, DBUS_API_CARD_PREFIX,
+                                       DBUS_API_CARD_INTERFACE, card_vtable, find_card, server);
+    if (r >= 0)
+        r = sd_bus_add_node_enumerator(server->bus, &server->card_enumerator_slot,
+                                       DBUS_API_CARD_PREFIX, enumerate_cards, server);
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_EXPORT, "cannot export cards: %s",
+                    g_strerror(-r));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+const char *dbus_api_server_add_card(DbusApiServer *server, const char *modem)
+{
+    DbusApiCard *card = g_new0(DbusApiCard, 1);
+
+    card->path = g_strdup_printf(DBUS_API_CARD_PREFIX "/%u", server->next_card++);
+    card->modem = g_strdup(modem);
+    card->identifier = g_strdup("");
+    card->bootstrap_state = g_strdup("unknown");
+    card->server_id = g_strdup("");
+    card->ports = g_array_new(FALSE, FALSE, sizeof(guint16));
+    g_ptr_array_add(server->cards, card);
+    (void)sd_bus_emit_object_added(server->bus, card->path);
+    return card->path;
+}
+
+void dbus_api_server_remove_card(DbusApiServer *server, const char *path)
+{
+    DbusApiCard *card = find(server, path);
+
+    if (card == NULL)
+        return;
+    (void)sd_bus_emit_object_removed(server->bus, card->path);
+    g_ptr_array_remove(server->cards, card);
+}
+
+void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path,
+                                         const char *identifier)
+{
+    DbusApiCard *card = find(server, path);
+
+    if (card == NULL || g_strcmp0(card->identifier, identifier) == 0)
+        return;
+    g_free(card->identifier);
+    card->identifier = g_strdup(identifier);
+    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE, "Identifier",
+                                         NULL);
+}
+
+void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, const guint16 *ports,
+                                    gsize n_ports)
+{
+    DbusApiCard *card = find(server, path);
+
+    if (card == NULL)
+        return;
+    g_array_set_size(card->ports, 0);
+    g_array_append_vals(card->ports, ports, (guint)n_ports);
+    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE, "ScwsPorts",
+                                         NULL);
+}
+
+static int append_entry(sd_bus_message *m, const char *key, char type, const void *value)
+{
+    char signature[2] = { type, '\0' };
+    int r = sd_bus_message_open_container(m, 'e', "sv");
+
+    if (r >= 0)
+        r = sd_bus_message_append(m, "s", key);
+    if (r >= 0)
+        r = sd_bus_message_open_container(m, 'v', signature);
+    if (r >= 0)
+        r = type == 'q' ? sd_bus_message_append(m, "q", *(const guint16 *)value)
+                        : sd_bus_message_append(m, "s", (const char *)value);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    return r;
+}
+
+void dbus_api_server_emit_notification(DbusApiServer *server, const DbusApiNotification *n)
+{
+    sd_bus_message *m = NULL;
+    int r = sd_bus_message_new_signal(server->bus, &m, DBUS_API_PATH, DBUS_API_MANAGER_INTERFACE,
+                                      "NotificationReceived");
+
+    if (r >= 0)
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+    if (r >= 0)
+        r = append_entry(m, "origin", 's', n->origin);
+    if (r >= 0)
+        r = append_entry(m, "server-id", 's', n->server_id);
+    if (r >= 0)
+        r = append_entry(m, "session-id", 'q', &n->session_id);
+    if (r >= 0)
+        r = append_entry(m, "ui-mode", 's', n->ui_mode);
+    if (r >= 0)
+        r = append_entry(m, "initiator", 's', n->initiator);
+    if (r >= 0 && n->card != NULL) {
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+            r = sd_bus_message_append(m, "s", "card");
+        if (r >= 0)
+            r = sd_bus_message_append(m, "v", "o", n->card);
+        if (r >= 0)
+            r = sd_bus_message_close_container(m);
+    }
+    if (r >= 0)
+        r = sd_bus_message_open_container(m, 'e', "sv");
+    if (r >= 0)
+        r = sd_bus_message_append(m, "s", "package0");
+    if (r >= 0)
+        r = sd_bus_message_open_container(m, 'v', "ay");
+    if (r >= 0)
+        r = sd_bus_message_append_array(m, 'y', n->package0, n->package0_length);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    if (r >= 0)
+        r = sd_bus_send(server->bus, m, NULL);
+    if (r < 0)
+        g_warning("cannot emit NotificationReceived: %s", g_strerror(-r));
+    sd_bus_message_unref(m);
+}

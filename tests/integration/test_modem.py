@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""dmscd with a configured modem: the real libqmi QmiDevice against dmsc-sim, on a private bus."""
+
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+from harness import Fixture, NAME, TIMEOUT, wait_until  # noqa: E402
+
+SIM = os.environ["DMSC_SIM"]
+VECTORS_H = os.path.join(os.path.dirname(__file__), "..", "cat", "vectors.h")
+VECTORS = dict(re.findall(r'\{ "(\w+)", "([0-9a-f]+)" \}', open(VECTORS_H).read()))
+CARD_IFACE = "org.dmscd.Dmsc1.Card"
+
+# Every command that travels in a raw Event Report TLV, with the answer dmscd owes it.
+RAW_COMMANDS = {
+    "display_text_8bit": "30", "get_inkey": "30", "get_input": "30", "select_item": "30",
+    "set_up_menu": "30", "set_up_idle_mode_text": "30", "language_notification": "00",
+    "play_tone": "30", "set_up_call": "30", "launch_browser": "30", "send_ussd": "30",
+    "provide_local_information": "30", "set_up_event_list": "00",
+    "close_channel": "3a03", "receive_data": "3a03", "send_data_immediate": "3a03",
+    "open_channel_client": "30",
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Modem(Fixture, unittest.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.socket_name = f"dmsc-sim-{os.getpid()}-{id(self)}"
+        self.control_path = os.path.join(self.tmp.name, "control")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+        self.config = self.write("dmscd.conf",
+                                 f"[daemon]\nstate-directory={self.tmp.name}/state\n"
+                                 f"[modem]\ndevice=/dev/cdc-wdm-sim\n"
+                                 f"proxy-path={self.socket_name}\n")
+
+    def tearDown(self):
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        super().tearDown()
+
+    def control(self, line, timeout=TIMEOUT):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(self.control_path)
+            s.sendall(line.encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            if line == "envelopes":
+                while not data.endswith(b"end\n"):
+                    data += s.recv(65536)
+            return data.decode().strip()
+
+    def cards(self):
+        out = self.bus.busctl("tree", "--list", NAME, check=False).stdout
+        return [line for line in out.split() if line.startswith("/org/dmscd/Dmsc1/Card/")]
+
+    def start_daemon(self):
+        d = self.start(config=self.config)
+        self.notify.wait_for("READY=1")
+        wait_until(lambda: len(self.cards()) == 1, what="card object")
+        return d
+
+    def command(self, hexstr):
+        return self.control(f"command {hexstr}")
+
+    def test_card_object_appears_with_its_modem_and_cid_is_held_then_released(self):
+        d = self.start_daemon()
+        path = self.cards()[0]
+        modem = self.bus.busctl("get-property", NAME, path, CARD_IFACE, "Modem").stdout
+        self.assertEqual(modem.strip(), 's "/dev/cdc-wdm-sim"')
+        self.assertRegex(self.control("cids"), r"^cids 10:\d+$")
+        status, _, err = d.stop()
+        self.assertEqual(status, 0, err)
+        self.assertEqual(self.control("cids"), "cids")
+
+    def test_every_raw_command_is_answered(self):
+        self.start_daemon()
+        for name, result in RAW_COMMANDS.items():
+            with self.subTest(name):
+                answer = self.command(VECTORS[name])
+                self.assertTrue(answer.startswith("tr 81"), answer)
+                self.assertIn("830" + str(len(result) // 2) + result, answer)
+
+    def test_malformed_command_gets_36(self):
+        self.start_daemon()
+        # DISPLAY TEXT without its text string.
+        self.assertEqual(self.command("d009810301218082028102"), "tr 810301218082028281830136")
+
+    def test_send_short_message_with_dm_push_is_consumed_and_signalled(self):
+        self.start_daemon()
+        # gdbus prints through stdio: line buffering, or nothing arrives through the pipe.
+        monitor = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
+                                    self.bus.address, "--dest", NAME],
+                                   stdout=subprocess.PIPE, bufsize=0)
+        try:
+            self.assertIn(b"Monitoring", monitor.stdout.readline())
+            self.assertIn(b"is owned by", monitor.stdout.readline())
+            # gdbus adds its match rule after saying who owns the name.
+            time.sleep(0.5)
+            answer = self.command(VECTORS["send_short_message_dm_push"])
+            self.assertEqual(answer, "tr 810301130082028281830100")
+            seen = ""
+            while "NotificationReceived" not in seen:
+                ready = select.select([monitor.stdout], [], [], TIMEOUT)[0]
+                self.assertTrue(ready, f"no signal, only {seen!r}")
+                seen += monitor.stdout.readline().decode()
+        finally:
+            monitor.terminate()
+            monitor.wait(TIMEOUT)
+        self.assertIn("NotificationReceived", seen)
+        self.assertIn("'server-id': <'com.example.dm'>", seen)
+        self.assertIn("'session-id': <uint16 4660>", seen)
+        self.assertIn("'origin': <'card'>", seen)
+        self.assertIn("'ui-mode': <'informative'>", seen)
+
+    def test_raw_bip_channel_carries_http_both_ways(self):
+        self.start_daemon()
+        path = self.cards()[0]
+        port = free_port()
+        self.assertEqual(self.command(VECTORS["set_up_event_list"]),
+                         "tr 810301050082028281830100")
+        answer = self.command(f"d012810301400182028182b90205783c0303{port:04x}")
+        self.assertEqual(answer, "tr 81030140018202828183010038024100390205" "78")
+        ports = self.bus.busctl("get-property", NAME, path, CARD_IFACE, "ScwsPorts").stdout
+        self.assertEqual(ports.strip(), f"aq 1 {port}")
+        client = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        request = b"GET / HTTP/1.0\r\n\r\n"
+        client.sendall(request)
+        wait_until(lambda: "b701" in self.control("envelopes"), what="data available")
+        envelopes = self.control("envelopes")
+        self.assertIn("envelope d60b99010a82028281b8028100", envelopes)
+        answer = self.command("d00c810301420082028121b701c8")
+        self.assertIn(request.hex(), answer)
+        body = b"HTTP/1.0 200 OK\r\n\r\ncard"
+        data = f"b6{len(body):02x}{body.hex()}"
+        answer = self.command(f"d0{9 + 2 + len(body):02x}8103014301820281 21{data}"
+                              .replace(" ", ""))
+        self.assertTrue(answer.startswith("tr 810301430182028281830100"), answer)
+        received = b""
+        while not received.endswith(b"card"):
+            received += client.recv(1024)
+        self.assertEqual(received, body)
+        client.close()
+        wait_until(lambda: "b8024100" in self.control("envelopes"), what="listen again")
+
+    def test_the_card_goes_with_the_modem_and_comes_back(self):
+        self.start_daemon()
+        self.assertEqual(self.control("drop"), "dropped")
+        wait_until(lambda: len(self.cards()) == 0, what="card removed")
+        wait_until(lambda: len(self.cards()) == 1, timeout=15, what="card back")
+
+
+if __name__ == "__main__":
+    tap.main(Modem)
