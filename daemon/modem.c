@@ -200,6 +200,8 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
         return;
     }
     modem->card_path = g_strdup(dbus_api_server_add_card(modem->bus, modem->device_path));
+    /* The card may have opened its channels while the client was still starting. */
+    publish_ports(modem);
     g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
 }
 

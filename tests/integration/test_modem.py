@@ -36,7 +36,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Modem(Fixture, unittest.TestCase):
+class ModemFixture(Fixture):
+    """dmsc-sim with a profile, and dmscd configured for its device."""
+
     def setUp(self):
         super().setUp()
         self.socket_name = f"dmsc-sim-{os.getpid()}-{id(self)}"
@@ -84,6 +86,8 @@ class Modem(Fixture, unittest.TestCase):
     def command(self, hexstr):
         return self.control(f"command {hexstr}")
 
+
+class Modem(ModemFixture, unittest.TestCase):
     def test_card_object_appears_with_its_modem_and_cid_is_held_then_released(self):
         d = self.start_daemon()
         path = self.cards()[0]
@@ -171,5 +175,66 @@ class Modem(Fixture, unittest.TestCase):
         wait_until(lambda: len(self.cards()) == 1, timeout=15, what="card back")
 
 
+PACKAGE1 = """<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>
+<VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID>
+<Target><LocURI>card.dm</LocURI></Target><Source><LocURI>IMEI:1</LocURI></Source></SyncHdr>
+<SyncBody><Alert><CmdID>1</CmdID><Data>1200</Data></Alert><Final/></SyncBody></SyncML>"""
+
+
+class ScwsRawBip(ModemFixture, unittest.TestCase):
+    """The card runs its web server over raw BIP; curl reaches it through dmscd's gateway."""
+
+    def setUp(self):
+        super().setUp()
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
+        self.port = free_port()
+        self.write("script", "ADD ./Vendor/FromCard chr hello\n")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
+                                        f"scws-mode=raw-bip\n[scws]\nport={self.port}\n"
+                                        f"[server]\npath=/dm\nserver-id=card.dm\n"
+                                        f"script=script\nrecord=record\n")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+
+    def curl(self, *args):
+        return subprocess.run(["curl", "-sS", "--max-time", "10", *args],
+                              capture_output=True, text=True, timeout=TIMEOUT + 5)
+
+    def wait_scws(self):
+        path = self.cards()[0]
+        wait_until(lambda: str(self.port) in self.bus.busctl(
+            "get-property", NAME, path, CARD_IFACE, "ScwsPorts").stdout, what="SCWS port")
+
+    def test_curl_fetches_the_cards_page_through_the_gateway(self):
+        self.start_daemon()
+        self.wait_scws()
+        r = self.curl(f"http://127.0.0.1:{self.port}/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("dmsc-sim SCWS", r.stdout)
+        # The channel went back to listen: a second request is served too.
+        r = self.curl(f"http://127.0.0.1:{self.port}/again")
+        self.assertIn("dmsc-sim SCWS", r.stdout)
+
+    def test_the_cards_dm_server_answers_through_the_gateway(self):
+        self.start_daemon()
+        self.wait_scws()
+        r = self.curl("-H", "Content-Type: application/vnd.syncml.dm+xml",
+                      "--data-binary", PACKAGE1, f"http://127.0.0.1:{self.port}/dm")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("<LocURI>./Vendor/FromCard</LocURI>", r.stdout)
+        self.assertIn("<Data>hello</Data>", r.stdout)
+
+    def test_the_gateway_listens_on_loopback_only(self):
+        self.start_daemon()
+        self.wait_scws()
+        out = subprocess.run(["ss", "-Hltn", f"sport = :{self.port}"], capture_output=True,
+                             text=True).stdout
+        self.assertIn(f"127.0.0.1:{self.port}", out)
+        self.assertNotIn(f"0.0.0.0:{self.port}", out)
+
+
 if __name__ == "__main__":
-    tap.main(Modem)
+    tap.main(Modem, ScwsRawBip)

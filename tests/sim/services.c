@@ -119,9 +119,13 @@ static void handle_tr(SimClient *client, QmiMessage *m)
         SimPending *pending = g_ptr_array_index(sim->pending, i);
         if (pending->ref == ref) {
             g_autofree char *text = hex(value + 6, tr_length);
-            sim_control_reply(pending->reply_to, "tr %s\n", text);
-            g_ptr_array_remove_index(sim->pending, i);
+            /* Answer the modem first: the card may send its next command at once. */
             reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x10, card_status, sizeof(card_status));
+            if (pending->func != NULL)
+                pending->func(sim, value + 6, tr_length, pending->data);
+            else
+                sim_control_reply(pending->reply_to, "tr %s\n", text);
+            g_ptr_array_remove(sim->pending, pending);
             return;
         }
     }
@@ -151,6 +155,8 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
         if ((value = qmi_message_get_raw_tlv(m, 0x11, &length)) != NULL && length == 4)
             cid->decoded_mask = read_u32(value);
         reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        if (client->sim->card != NULL && cid->raw_mask != 0)
+            sim_card_registered(client->sim->card);
         return;
     case CAT2_SEND_TR:
         handle_tr(client, m);
@@ -163,6 +169,8 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
         }
         g_ptr_array_add(client->sim->envelopes, hex(value + 4, length - 4));
         reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        if (client->sim->card != NULL)
+            sim_card_envelope(client->sim->card, value + 4, length - 4);
         return;
     case CAT2_GET_CONFIG: {
         static const guint8 mode = 2; /* android: raw */
@@ -215,6 +223,13 @@ static guint8 raw_tlv_for(guint8 type)
 gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutputStream *reply_to,
                             GError **error)
 {
+    return sim_send_proactive_full(sim, command, length, NULL, g_object_ref(reply_to), error);
+}
+
+/* @func NULL: @data is a control connection's stream (a reference, taken) to print the TR on. */
+gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, SimTrFunc func,
+                                 gpointer data, GError **error)
+{
     SimCid *cid = sim_find_cid(sim, SIM_SERVICE_CAT2);
     g_autoptr(GByteArray) value = g_byte_array_new();
     guint8 type = 0, tlv;
@@ -229,6 +244,10 @@ gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutp
         }
     }
     tlv = raw_tlv_for(type);
+    if (cid == NULL || cid->raw_mask == 0 || tlv == 0) {
+        if (func == NULL)
+            g_object_unref(data);
+    }
     if (cid == NULL || cid->raw_mask == 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                     "no CAT2 client has registered for events");
@@ -241,7 +260,12 @@ gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutp
     }
     pending = g_new0(SimPending, 1);
     pending->ref = ++sim->next_ref;
-    pending->reply_to = g_object_ref(reply_to);
+    if (func != NULL) {
+        pending->func = func;
+        pending->data = data;
+    } else {
+        pending->reply_to = data;
+    }
     g_ptr_array_add(sim->pending, pending);
     header[0] = (guint8)pending->ref;
     header[1] = (guint8)(pending->ref >> 8);

@@ -73,6 +73,14 @@ int main(int argc, char **argv)
     sim.cids = g_ptr_array_new_with_free_func(g_free);
     sim.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
     sim.envelopes = g_ptr_array_new_with_free_func(g_free);
+    {
+        g_autofree char *dir = g_path_get_dirname(profile_path);
+        sim.card = sim_card_new(&sim, profile, dir, &error);
+        if (sim.card == NULL) {
+            fprintf(stderr, "dmsc-sim: %s: %s\n", profile_path, error->message);
+            return 65;
+        }
+    }
     if (!listen_qmux(&sim, &error) ||
         (control_path != NULL && !sim_control_listen(&sim, control_path, &error))) {
         fprintf(stderr, "dmsc-sim: %s\n", error->message);
@@ -89,6 +97,7 @@ int main(int argc, char **argv)
     g_ptr_array_unref(sim.cids);
     g_ptr_array_unref(sim.clients);
     g_ptr_array_unref(sim.envelopes);
+    sim_card_free(sim.card);
     g_clear_object(&sim.qmux);
     g_clear_object(&sim.control);
     if (control_path != NULL)

@@ -27,11 +27,17 @@ typedef struct {
     guint32 decoded_mask;
 } SimCid;
 
-/* A proactive command sent to dmscd and the control connection waiting for its TR. */
+/* What waits for the terminal response of a proactive command sent to dmscd. */
+typedef void (*SimTrFunc)(Sim *sim, const guint8 *tr, gsize length, gpointer user_data);
+
 typedef struct {
     guint32 ref;
-    GOutputStream *reply_to;
+    GOutputStream *reply_to; /* a control connection, or */
+    SimTrFunc func;          /* the virtual card */
+    gpointer data;
 } SimPending;
+
+typedef struct SimCard SimCard;
 
 struct Sim {
     char *socket_name;
@@ -44,6 +50,7 @@ struct Sim {
     GPtrArray *pending;   /* SimPending * */
     GPtrArray *envelopes; /* char * hex, as received */
     GMainLoop *loop;
+    SimCard *card;
 };
 
 /* qmux.c */
@@ -60,6 +67,16 @@ void sim_handle_message(SimClient *client, QmiMessage *message);
 gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutputStream *reply_to,
                             GError **error);
 SimCid *sim_find_cid(Sim *sim, guint8 service);
+
+gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, SimTrFunc func,
+                                 gpointer data, GError **error);
+
+/* card.c: the UICC's own behaviour (its SCWS over BIP, its DM server) */
+SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *profile_dir, GError **error);
+void sim_card_free(SimCard *card);
+/* dmscd registered for events: a raw-BIP card opens its SCWS channel now. */
+void sim_card_registered(SimCard *card);
+void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length);
 
 /* control.c */
 gboolean sim_control_listen(Sim *sim, const char *path, GError **error);

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The virtual UICC's own behaviour. In raw-BIP mode the card runs its Smartcard Web Server
+ * as a real card does: once dmscd has registered, it opens a TCP server channel on the SCWS
+ * port; on Data Available it reads the request with RECEIVE DATA, serves it (its DM server at
+ * [server] path, a small page elsewhere) and writes the response with SEND DATA, then ends
+ * the connection with CLOSE CHANNEL (back to listen).
+ * Profile: [modem] scws-mode=raw-bip|qmi, [scws] port=3516,
+ *          [server] path= server-id= … script= record= (the scripted DM server).
+ */
+#include "sim.h"
+
+#include "cat/cat.h"
+#include "script-server.h"
+
+#include <string.h>
+
+#define CHUNK 200
+
+struct SimCard {
+    Sim *sim;
+    gboolean raw_bip;
+    guint16 port;
+    gboolean opened;
+    GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
+    gboolean busy;
+    GByteArray *request;
+    ScriptServer *dm;
+    char *dm_path;
+    char *record;
+};
+
+static void card_next(SimCard *card);
+
+static void on_tr(Sim *sim, const guint8 *tr, gsize length, gpointer user_data);
+
+static void card_send(SimCard *card, GBytes *command)
+{
+    g_queue_push_tail(&card->commands, command);
+    card_next(card);
+}
+
+static gboolean card_next_idle(gpointer user_data)
+{
+    card_next(user_data);
+    return G_SOURCE_REMOVE;
+}
+
+static void card_next(SimCard *card)
+{
+    g_autoptr(GBytes) command = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (card->busy || g_queue_is_empty(&card->commands))
+        return;
+    command = g_queue_pop_head(&card->commands);
+    card->busy = TRUE;
+    if (!sim_send_proactive_full(card->sim, g_bytes_get_data(command, NULL),
+                                 g_bytes_get_size(command), on_tr, card, &error)) {
+        g_warning("dmsc-sim card: %s", error->message);
+        card->busy = FALSE;
+    }
+}
+
+/* A proactive command: D0, length, Command Details, Device Identities (UICC → @dest), rest. */
+static GBytes *command_new(guint8 type, guint8 qualifier, guint8 dest, const guint8 *objects,
+                           gsize length)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    guint8 details[3] = { 1, type, qualifier };
+    guint8 devices[2] = { CAT_DEVICE_UICC, dest };
+    g_autoptr(GBytes) out = NULL;
+
+    cat_builder_add(body, 0x80 | CAT_TAG_COMMAND_DETAILS, details, 3);
+    cat_builder_add(body, 0x80 | CAT_TAG_DEVICE_IDENTITIES, devices, 2);
+    g_byte_array_append(body, objects, (guint)length);
+    out = cat_envelope_finish(0xd0, body, NULL);
+    return g_steal_pointer(&out);
+}
+
+static void open_channel(SimCard *card)
+{
+    guint8 objects[] = {
+        0xb9, 0x02, 0x05, 0x78, 0x3c, 0x03, 0x03, (guint8)(card->port >> 8), (guint8)card->port
+    };
+    guint8 events[] = { 0x99, 0x02, CAT_EVENT_DATA_AVAILABLE, CAT_EVENT_CHANNEL_STATUS };
+
+    card_send(card, command_new(CAT_CMD_SET_UP_EVENT_LIST, 0, CAT_DEVICE_TERMINAL, events,
+                                sizeof(events)));
+    card_send(card,
+              command_new(CAT_CMD_OPEN_CHANNEL, 1, CAT_DEVICE_TERMINAL, objects, sizeof(objects)));
+}
+
+static void receive(SimCard *card, gsize wanted)
+{
+    guint8 length[] = { 0xb7, 0x01, (guint8)MIN(wanted, CHUNK) };
+
+    card_send(card, command_new(CAT_CMD_RECEIVE_DATA, 0, 0x21, length, sizeof(length)));
+}
+
+/* --- The card's web server --------------------------------------------------------------- */
+
+static char *header_value(const char *headers, const char *name)
+{
+    g_auto(GStrv) lines = g_strsplit(headers, "\r\n", -1);
+    gsize n = strlen(name);
+
+    for (char **l = lines; *l != NULL; l++) {
+        if (g_ascii_strncasecmp(*l, name, n) == 0 && (*l)[n] == ':')
+            return g_strstrip(g_strdup(*l + n + 1));
+    }
+    return NULL;
+}
+
+static void send_response(SimCard *card, const char *status, const char *type, const char *extra,
+                          const guint8 *body, gsize length)
+{
+    g_autoptr(GString) head = g_string_new(NULL);
+    g_autoptr(GByteArray) all = g_byte_array_new();
+    guint8 close_client[] = { 0 };
+
+    g_string_printf(head,
+                    "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+                    "Connection: close\r\n\r\n",
+                    status, type, length, extra ? extra : "");
+    g_byte_array_append(all, (const guint8 *)head->str, (guint)head->len);
+    g_byte_array_append(all, body, (guint)length);
+    for (gsize offset = 0; offset < all->len; offset += CHUNK) {
+        gsize n = MIN(CHUNK, all->len - offset);
+        g_autoptr(GByteArray) data = g_byte_array_new();
+        cat_builder_add(data, 0x80 | CAT_TAG_CHANNEL_DATA, all->data + offset, n);
+        /* Buffered but for the last piece, which sends everything. */
+        card_send(card, command_new(CAT_CMD_SEND_DATA, offset + n >= all->len ? 1 : 0, 0x21,
+                                    data->data, data->len));
+    }
+    (void)close_client;
+    card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x21, NULL, 0));
+}
+
+static void write_record(SimCard *card)
+{
+    GPtrArray *records;
+    g_autoptr(GString) text = g_string_new(NULL);
+
+    if (card->dm == NULL || card->record == NULL)
+        return;
+    records = script_server_get_records(card->dm);
+    for (guint i = 0; i < records->len; i++)
+        g_string_append_printf(text, "%s\n", (const char *)g_ptr_array_index(records, i));
+    g_file_set_contents(card->record, text->str, (gssize)text->len, NULL);
+}
+
+/* TRUE when the whole request (headers and Content-Length bytes) is in. */
+static gboolean serve_if_complete(SimCard *card)
+{
+    const char *data = (const char *)card->request->data;
+    const char *end = g_strstr_len(data, card->request->len, "\r\n\r\n");
+    g_autofree char *headers = NULL, *length_text = NULL, *hmac = NULL;
+    g_auto(GStrv) request_line = NULL;
+    gsize body_offset, body_length = 0;
+
+    if (end == NULL)
+        return FALSE;
+    body_offset = (gsize)(end - data) + 4;
+    headers = g_strndup(data, body_offset);
+    length_text = header_value(headers, "Content-Length");
+    if (length_text != NULL)
+        body_length = (gsize)g_ascii_strtoull(length_text, NULL, 10);
+    if (card->request->len < body_offset + body_length)
+        return FALSE;
+    request_line = g_strsplit(headers, " ", 3);
+    hmac = header_value(headers, "x-syncml-hmac");
+    if (card->dm != NULL && request_line[1] != NULL && g_str_equal(request_line[0], "POST") &&
+        g_str_equal(request_line[1], card->dm_path)) {
+        g_autoptr(GBytes) body = g_bytes_new(data + body_offset, body_length);
+        g_autofree char *response_hmac = NULL;
+        g_autoptr(GBytes) reply = script_server_handle(card->dm, body, hmac, &response_hmac);
+        g_autofree char *extra =
+            response_hmac ? g_strdup_printf("x-syncml-hmac: %s\r\n", response_hmac) : NULL;
+        write_record(card);
+        if (reply == NULL)
+            send_response(card, "400 Bad Request", "text/plain", NULL, (const guint8 *)"", 0);
+        else
+            send_response(card, "200 OK",
+                          dm_message_detect(g_bytes_get_data(reply, NULL),
+                                            g_bytes_get_size(reply)) == DM_ENCODING_WBXML
+                              ? DM_MEDIA_TYPE_WBXML
+                              : DM_MEDIA_TYPE_XML,
+                          extra, g_bytes_get_data(reply, NULL), g_bytes_get_size(reply));
+    } else {
+        const char *page = "<html><body>dmsc-sim SCWS</body></html>\n";
+        send_response(card, "200 OK", "text/html", NULL, (const guint8 *)page, strlen(page));
+    }
+    g_byte_array_set_size(card->request, 0);
+    return TRUE;
+}
+
+/* --- Terminal responses and envelopes ---------------------------------------------------- */
+
+static void on_tr(Sim *sim, const guint8 *tr, gsize length, gpointer user_data)
+{
+    SimCard *card = user_data;
+    g_autoptr(CatMessage) response = cat_message_parse(tr, length, NULL);
+    CatCommandDetails details;
+    const CatTlv *data, *left;
+
+    card->busy = FALSE;
+    if (response != NULL && cat_message_get_command(response, &details) &&
+        details.type == CAT_CMD_RECEIVE_DATA) {
+        data = cat_message_find(response, CAT_TAG_CHANNEL_DATA);
+        left = cat_message_find(response, CAT_TAG_CHANNEL_DATA_LENGTH);
+        if (data != NULL)
+            g_byte_array_append(card->request, data->value, (guint)data->length);
+        if (left != NULL && left->length == 1 && left->value[0] > 0)
+            receive(card, left->value[0]);
+        else
+            serve_if_complete(card);
+    }
+    g_idle_add(card_next_idle, card);
+}
+
+void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length)
+{
+    g_autoptr(CatMessage) message = cat_message_parse(envelope, length, NULL);
+    const CatTlv *events, *left;
+
+    if (message == NULL || message->ber_tag != CAT_ENVELOPE_EVENT_DOWNLOAD)
+        return;
+    events = cat_message_find(message, CAT_TAG_EVENT_LIST);
+    if (!card->raw_bip || events->value[0] != CAT_EVENT_DATA_AVAILABLE)
+        return;
+    left = cat_message_find(message, CAT_TAG_CHANNEL_DATA_LENGTH);
+    receive(card, left != NULL && left->length == 1 ? left->value[0] : CHUNK);
+}
+
+void sim_card_registered(SimCard *card)
+{
+    if (!card->raw_bip || card->opened)
+        return;
+    card->opened = TRUE;
+    open_channel(card);
+}
+
+/* --- Lifecycle ---------------------------------------------------------------------------- */
+
+static char *profile_path(GKeyFile *profile, const char *dir, const char *group, const char *key)
+{
+    g_autofree char *value = g_key_file_get_string(profile, group, key, NULL);
+
+    if (value == NULL)
+        return NULL;
+    return g_path_is_absolute(value) ? g_steal_pointer(&value) : g_build_filename(dir, value, NULL);
+}
+
+SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **error)
+{
+    SimCard *card = g_new0(SimCard, 1);
+    g_autofree char *mode = g_key_file_get_string(profile, "modem", "scws-mode", NULL);
+    g_autofree char *script_path = profile_path(profile, dir, "server", "script");
+    g_autofree char *auth = g_key_file_get_string(profile, "server", "auth", NULL);
+    g_autofree char *encoding = g_key_file_get_string(profile, "server", "encoding", NULL);
+    int port = g_key_file_get_integer(profile, "scws", "port", NULL);
+
+    card->sim = sim;
+    card->raw_bip = g_strcmp0(mode, "raw-bip") == 0;
+    card->port = (guint16)(port > 0 && port < 65536 ? port : 3516);
+    card->request = g_byte_array_new();
+    card->record = profile_path(profile, dir, "server", "record");
+    card->dm_path = g_key_file_get_string(profile, "server", "path", NULL);
+    if (card->dm_path == NULL)
+        card->dm_path = g_strdup("/dm");
+    if (script_path != NULL) {
+        g_autofree char *script = NULL;
+        g_autofree char *server_id = g_key_file_get_string(profile, "server", "server-id", NULL);
+        g_autofree char *server_password =
+            g_key_file_get_string(profile, "server", "server-password", NULL);
+        g_autofree char *client_name =
+            g_key_file_get_string(profile, "server", "client-name", NULL);
+        g_autofree char *client_password =
+            g_key_file_get_string(profile, "server", "client-password", NULL);
+        ScriptServerConfig config = {
+            .server_id = server_id ? server_id : "card.dm",
+            .server_name = server_id ? server_id : "card.dm",
+            .server_password = server_password ? server_password : "",
+            .client_name = client_name ? client_name : "",
+            .client_password = client_password ? client_password : "",
+            .encoding = g_strcmp0(encoding, "wbxml") == 0 ? DM_ENCODING_WBXML : DM_ENCODING_XML,
+        };
+        if (auth != NULL && !dm_auth_type_parse(auth, &config.auth)) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "[server] auth=%s", auth);
+            sim_card_free(card);
+            return NULL;
+        }
+        if (!g_file_get_contents(script_path, &script, NULL, error) ||
+            (card->dm = script_server_new(&config, script, error)) == NULL) {
+            sim_card_free(card);
+            return NULL;
+        }
+    }
+    return card;
+}
+
+void sim_card_free(SimCard *card)
+{
+    if (card == NULL)
+        return;
+    g_queue_clear_full(&card->commands, (GDestroyNotify)g_bytes_unref);
+    g_byte_array_unref(card->request);
+    g_clear_pointer(&card->dm, script_server_free);
+    g_free(card->dm_path);
+    g_free(card->record);
+    g_free(card);
+}
