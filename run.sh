@@ -58,13 +58,22 @@ run_tests() {
 tmp=
 bus_pid=
 daemon_pid=
+sim_pid=
+
+wait_for() { # seconds, command…
+    local tries=$(($1 * 10))
+    shift
+    for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    return 1
+}
 
 demo() {
-    local status
+    local status port=3516
     tmp=$(mktemp -d)
     # shellcheck disable=SC2317 # called by the trap
     cleanup() {
         [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+        [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
         [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null || true
         rm -rf "$tmp"
     }
@@ -73,24 +82,32 @@ demo() {
     echo "== a private D-Bus bus"
     dbus-daemon --session --nofork --nopidfile --print-address=1 >"$tmp/address" 2>/dev/null &
     bus_pid=$!
-    for _ in $(seq 50); do [ -s "$tmp/address" ] && break; sleep 0.1; done
+    wait_for 5 test -s "$tmp/address"
     DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$tmp/address")
     export DBUS_SESSION_BUS_ADDRESS
-    echo "$DBUS_SESSION_BUS_ADDRESS"
 
-    printf '[daemon]\nstate-directory=%s/state\n' "$tmp" >"$tmp/dmscd.conf"
+    echo "== dmsc-sim: a QMI modem whose card runs a Smartcard Web Server on port $port"
+    printf 'ADD ./Vendor/Demo chr hello\n' >"$tmp/script"
+    printf '[modem]\nsocket=dmsc-sim-demo-%s\nscws-mode=raw-bip\n[scws]\nport=%s\n[server]\npath=/dm\nserver-id=card.dm\nscript=script\n' \
+        "$$" "$port" >"$tmp/profile"
+    "$BUILD_DIR/tests/sim/dmsc-sim" --profile "$tmp/profile" --control "$tmp/control" >/dev/null &
+    sim_pid=$!
+    wait_for 5 test -S "$tmp/control"
+
+    printf '[daemon]\nstate-directory=%s/state\n[modem]\ndevice=/dev/cdc-wdm-sim\nproxy-path=dmsc-sim-demo-%s\n' \
+        "$tmp" "$$" >"$tmp/dmscd.conf"
     echo "== dmscd --session-bus --config $tmp/dmscd.conf"
     "$BUILD_DIR/daemon/dmscd" --session-bus --config "$tmp/dmscd.conf" &
     daemon_pid=$!
-    for _ in $(seq 50); do
-        "$BUILD_DIR/daemon/dmscctl" --session status >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    wait_for 5 "$BUILD_DIR/daemon/dmscctl" --session status
+    wait_for 5 sh -c "'$BUILD_DIR/daemon/dmscctl' --session status | grep -q 'ports $port'"
 
     echo "== dmscctl --session status"
     "$BUILD_DIR/daemon/dmscctl" --session status
-    echo "== busctl introspect org.dmscd.Dmsc1 /org/dmscd/Dmsc1"
-    busctl --address="$DBUS_SESSION_BUS_ADDRESS" introspect org.dmscd.Dmsc1 /org/dmscd/Dmsc1
+    echo "== busctl tree org.dmscd.Dmsc1"
+    busctl --address="$DBUS_SESSION_BUS_ADDRESS" tree org.dmscd.Dmsc1
+    echo "== curl http://127.0.0.1:$port/ (the card's web server, through dmscd's gateway)"
+    curl -sS --max-time 10 "http://127.0.0.1:$port/"
 
     echo "== SIGTERM"
     kill -TERM "$daemon_pid"

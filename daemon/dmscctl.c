@@ -49,6 +49,60 @@ static int get_string_property(sd_bus *bus, const Options *options, const char *
     return r;
 }
 
+/* One line a card: its object, modem, identifier and SCWS ports. */
+static void print_cards(sd_bus *bus)
+{
+    sd_bus_message *reply = NULL;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    const char *path;
+
+    if (sd_bus_call_method(bus, DBUS_API_NAME, DBUS_API_PATH, "org.freedesktop.DBus.ObjectManager",
+                           "GetManagedObjects", &error, &reply, "") < 0) {
+        sd_bus_error_free(&error);
+        return;
+    }
+    sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+    while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+        g_autofree char *modem = NULL, *identifier = NULL;
+        g_autoptr(GString) ports = g_string_new(NULL);
+        const char *interface;
+
+        sd_bus_message_read(reply, "o", &path);
+        sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+        while (sd_bus_message_enter_container(reply, 'e', "sa{sv}") > 0) {
+            sd_bus_message_read(reply, "s", &interface);
+            sd_bus_message_enter_container(reply, 'a', "{sv}");
+            while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
+                const char *name, *text;
+                sd_bus_message_read(reply, "s", &name);
+                if (g_str_equal(name, "Modem") || g_str_equal(name, "Identifier")) {
+                    sd_bus_message_read(reply, "v", "s", &text);
+                    *(g_str_equal(name, "Modem") ? &modem : &identifier) = g_strdup(text);
+                } else if (g_str_equal(name, "ScwsPorts")) {
+                    const guint16 *values;
+                    size_t size = 0;
+                    sd_bus_message_enter_container(reply, 'v', "aq");
+                    sd_bus_message_read_array(reply, 'q', (const void **)&values, &size);
+                    for (size_t i = 0; i < size / sizeof(guint16); i++)
+                        g_string_append_printf(ports, "%s%u", i ? "," : "", values[i]);
+                    sd_bus_message_exit_container(reply);
+                } else {
+                    sd_bus_message_skip(reply, "v");
+                }
+                sd_bus_message_exit_container(reply);
+            }
+            sd_bus_message_exit_container(reply);
+            sd_bus_message_exit_container(reply);
+        }
+        sd_bus_message_exit_container(reply);
+        sd_bus_message_exit_container(reply);
+        if (modem != NULL)
+            printf("Card: %s modem %s identifier %s SCWS ports %s\n", path, modem,
+                   identifier && identifier[0] ? identifier : "-", ports->len ? ports->str : "-");
+    }
+    sd_bus_message_unref(reply);
+}
+
 static int command_status(sd_bus *bus, const Options *options)
 {
     g_autofree char *version = NULL;
@@ -61,6 +115,7 @@ static int command_status(sd_bus *bus, const Options *options)
     if (status != EXIT_SUCCESS)
         return status;
     printf("Version: %s\nState: %s\n", version, state);
+    print_cards(bus);
     return EXIT_SUCCESS;
 }
 

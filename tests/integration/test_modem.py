@@ -94,6 +94,9 @@ class Modem(ModemFixture, unittest.TestCase):
         modem = self.bus.busctl("get-property", NAME, path, CARD_IFACE, "Modem").stdout
         self.assertEqual(modem.strip(), 's "/dev/cdc-wdm-sim"')
         self.assertRegex(self.control("cids"), r"^cids 10:\d+$")
+        r = self.ctl("--session", "status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"Card: {path} modem /dev/cdc-wdm-sim identifier - SCWS ports -", r.stdout)
         status, _, err = d.stop()
         self.assertEqual(status, 0, err)
         self.assertEqual(self.control("cids"), "cids")
