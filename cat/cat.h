@@ -493,3 +493,12 @@ GBytes *cat_default_response(const CatMessage *command);
  * missing" or 32 "data not understood". NULL when not even Command Details can be read.
  */
 GBytes *cat_error_response(const guint8 *data, gsize length, const GError *error);
+
+/* --- UIM through libqmi's UIM client --------------------------------------------------------- */
+
+/* Reads EF ICCID (3F00/2FE2) on @device (a QmiDevice *) and gives its digits. */
+void cat_uim_read_iccid_async(gpointer device, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error);
+/* The digits of an ICCID file: swapped BCD, F padding ends them. */
+char *cat_iccid_from_bcd(const guint8 *data, gsize length);

@@ -10,6 +10,7 @@
 #include "cat/cat.h"
 
 #include <libqmi-glib.h>
+#include <string.h>
 
 #define REOPEN_SECONDS 2
 
@@ -186,6 +187,26 @@ static void on_device_removed(QmiDevice *device, gpointer user_data)
     schedule_reopen(modem);
 }
 
+static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *iccid = cat_uim_read_iccid_finish(result, &error);
+    gsize length;
+
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || modem->card_path == NULL)
+        return;
+    if (iccid == NULL) {
+        g_warning("card on %s: cannot read its ICCID: %s", modem->device_path, error->message);
+        return;
+    }
+    /* The whole ICCID only at debug level: it identifies the subscriber's card. */
+    length = strlen(iccid);
+    g_message("card on %s: ICCID …%s", modem->device_path, iccid + (length > 4 ? length - 4 : 0));
+    g_debug("card on %s: ICCID %s", modem->device_path, iccid);
+    dbus_api_server_set_card_identifier(modem->bus, modem->card_path, iccid);
+}
+
 static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdModem *modem = user_data;
@@ -203,6 +224,7 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
     /* The card may have opened its channels while the client was still starting. */
     publish_ports(modem);
     g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
+    cat_uim_read_iccid_async(modem->device, modem->cancellable, on_iccid, modem);
 }
 
 static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)

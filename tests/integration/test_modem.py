@@ -43,7 +43,8 @@ class ModemFixture(Fixture):
         super().setUp()
         self.socket_name = f"dmsc-sim-{os.getpid()}-{id(self)}"
         self.control_path = os.path.join(self.tmp.name, "control")
-        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
+                                        f"[card]\niccid=8949000000001234567\n")
         self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
                                     stdout=subprocess.DEVNULL)
         wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
@@ -93,10 +94,13 @@ class Modem(ModemFixture, unittest.TestCase):
         path = self.cards()[0]
         modem = self.bus.busctl("get-property", NAME, path, CARD_IFACE, "Modem").stdout
         self.assertEqual(modem.strip(), 's "/dev/cdc-wdm-sim"')
-        self.assertRegex(self.control("cids"), r"^cids 10:\d+$")
+        wait_until(lambda: "8949000000001234567" in self.bus.busctl(
+            "get-property", NAME, path, CARD_IFACE, "Identifier").stdout, what="ICCID")
+        # The UIM client that read the ICCID is released; the CAT2 one is kept.
+        wait_until(lambda: re.match(r"^cids 10:\d+$", self.control("cids")), what="cids")
         r = self.ctl("--session", "status")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(f"Card: {path} modem /dev/cdc-wdm-sim identifier - SCWS ports -", r.stdout)
+        self.assertIn(f"Card: {path} modem /dev/cdc-wdm-sim identifier 8949000000001234567 "
+                      "SCWS ports -", r.stdout)
         status, _, err = d.stop()
         self.assertEqual(status, 0, err)
         self.assertEqual(self.control("cids"), "cids")

@@ -186,9 +186,44 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
     }
 }
 
+/* UIM Read Transparent (0x0020): EF ICCID from the profile; any other file is not found. */
+static void handle_uim(SimClient *client, QmiMessage *m)
+{
+    guint16 length = 0;
+    const guint8 *file = qmi_message_get_raw_tlv(m, 0x02, &length);
+    const GByteArray *iccid = client->sim->iccid;
+    static const guint8 ok[] = { 0x90, 0x00 };
+    static const guint8 not_found[] = { 0x6a, 0x82 };
+    g_autoptr(QmiMessage) response = NULL;
+
+    if (qmi_message_get_message_id(m) != 0x0020) {
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, 0, NULL, 0);
+        return;
+    }
+    if (file == NULL || length < 3) {
+        reply(client, m, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT, 0, NULL, 0);
+        return;
+    }
+    response = qmi_message_response_new(m, QMI_PROTOCOL_ERROR_NONE);
+    if ((file[0] | file[1] << 8) == 0x2fe2 && iccid != NULL) {
+        g_autoptr(GByteArray) result = g_byte_array_new();
+        guint8 le[2] = { (guint8)iccid->len, (guint8)(iccid->len >> 8) };
+        g_byte_array_append(result, le, 2);
+        g_byte_array_append(result, iccid->data, iccid->len);
+        qmi_message_add_raw_tlv(response, 0x10, ok, 2, NULL);
+        qmi_message_add_raw_tlv(response, 0x11, result->data, result->len, NULL);
+    } else {
+        qmi_message_add_raw_tlv(response, 0x10, not_found, 2, NULL);
+    }
+    sim_client_send(client, response);
+}
+
 void sim_handle_message(SimClient *client, QmiMessage *message)
 {
     switch (qmi_message_get_service(message)) {
+    case SIM_SERVICE_UIM:
+        handle_uim(client, message);
+        return;
     case QMI_SERVICE_CTL:
         handle_ctl(client, message);
         return;

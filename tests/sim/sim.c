@@ -9,6 +9,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
                             gpointer user_data)
@@ -67,6 +68,18 @@ int main(int argc, char **argv)
         return 66;
     }
     sim.socket_name = g_key_file_get_string(profile, "modem", "socket", NULL);
+    {
+        g_autofree char *iccid = g_key_file_get_string(profile, "card", "iccid", NULL);
+        if (iccid != NULL) {
+            sim.iccid = g_byte_array_new();
+            for (gsize i = 0; i < 20; i += 2) {
+                int low = i < strlen(iccid) ? g_ascii_digit_value(iccid[i]) : 0xf;
+                int high = i + 1 < strlen(iccid) ? g_ascii_digit_value(iccid[i + 1]) : 0xf;
+                guint8 b = (guint8)((low < 0 ? 0xf : low) | (high < 0 ? 0xf : high) << 4);
+                g_byte_array_append(sim.iccid, &b, 1);
+            }
+        }
+    }
     if (sim.socket_name == NULL)
         sim.socket_name = g_strdup("dmsc-sim");
     sim.clients = g_ptr_array_new_with_free_func((GDestroyNotify)sim_client_free);
@@ -98,6 +111,8 @@ int main(int argc, char **argv)
     g_ptr_array_unref(sim.clients);
     g_ptr_array_unref(sim.envelopes);
     sim_card_free(sim.card);
+    if (sim.iccid != NULL)
+        g_byte_array_unref(sim.iccid);
     g_clear_object(&sim.qmux);
     g_clear_object(&sim.control);
     if (control_path != NULL)

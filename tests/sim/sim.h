@@ -6,6 +6,7 @@
 #include <libqmi-glib.h>
 
 #define SIM_SERVICE_CAT2 0x0a
+#define SIM_SERVICE_UIM  0x0b
 
 typedef struct Sim Sim;
 typedef struct SimClient SimClient;
@@ -51,6 +52,7 @@ struct Sim {
     GPtrArray *envelopes; /* char * hex, as received */
     GMainLoop *loop;
     SimCard *card;
+    GByteArray *iccid; /* EF ICCID as stored: swapped BCD, F padded */
 };
 
 /* qmux.c */
