@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dmscd: the daemon's entry point, its lifecycle and its conversation with systemd. */
 #include "dmscd.h"
+#include "discovery.h"
 #include "modem.h"
 #include "dbus/dbus-api.h"
 
@@ -21,6 +22,7 @@ typedef struct {
     DbusApiServer *server;
     DmTree *tree;
     DmscdModem *modem;
+    DmscdDiscovery *discovery;
 } Dmscd;
 
 typedef struct {
@@ -137,10 +139,12 @@ static int run(const Options *options, const DmscdConfig *config)
     g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
               options->session_bus ? "session" : "system");
 
+    /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
-        dmscd.modem = dmscd_modem_new(config, dmscd.server);
+        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, dmscd.server);
     else
-        g_message("no [modem] device configured: modem discovery is not there yet");
+        dmscd.discovery =
+            dmscd_discovery_new(options->session_bus, config->modem_proxy_path, dmscd.server);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
@@ -154,6 +158,7 @@ static int run(const Options *options, const DmscdConfig *config)
     g_source_remove(sigint);
     if (watchdog != 0)
         g_source_remove(watchdog);
+    dmscd_discovery_free(dmscd.discovery);
     dmscd_modem_free(dmscd.modem);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);

@@ -25,7 +25,16 @@ struct DmscdModem {
     char *card_path;
     guint reopen_id;
     GCancellable *cancellable;
+    char *sim_identifier;
 };
+
+void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier)
+{
+    g_free(modem->sim_identifier);
+    modem->sim_identifier = g_strdup(identifier);
+    if (modem->card_path != NULL && identifier != NULL && identifier[0] != '\0')
+        dbus_api_server_set_card_identifier(modem->bus, modem->card_path, identifier);
+}
 
 static void modem_open(DmscdModem *modem);
 
@@ -223,6 +232,8 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
     modem->card_path = g_strdup(dbus_api_server_add_card(modem->bus, modem->device_path));
     /* The card may have opened its channels while the client was still starting. */
     publish_ports(modem);
+    if (modem->sim_identifier != NULL && modem->sim_identifier[0] != '\0')
+        dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
     g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
     cat_uim_read_iccid_async(modem->device, modem->cancellable, on_iccid, modem);
 }
@@ -276,12 +287,12 @@ static void modem_open(DmscdModem *modem)
                                modem->proxy_path ? modem->proxy_path : QMI_PROXY_SOCKET_PATH, NULL);
 }
 
-DmscdModem *dmscd_modem_new(const DmscdConfig *config, DbusApiServer *bus)
+DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DbusApiServer *bus)
 {
     DmscdModem *modem = g_new0(DmscdModem, 1);
 
-    modem->device_path = g_strdup(config->modem_device);
-    modem->proxy_path = g_strdup(config->modem_proxy_path);
+    modem->device_path = g_strdup(device);
+    modem->proxy_path = g_strdup(proxy_path);
     modem->bus = bus;
     modem->cancellable = g_cancellable_new();
     modem_open(modem);
@@ -317,5 +328,6 @@ void dmscd_modem_free(DmscdModem *modem)
     g_object_unref(modem->cancellable);
     g_free(modem->device_path);
     g_free(modem->proxy_path);
+    g_free(modem->sim_identifier);
     g_free(modem);
 }

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ModemManager discovery (design §2.1) with libmm-glib. */
+#include "discovery.h"
+
+#include <libmm-glib.h>
+
+struct DmscdDiscovery {
+    char *proxy_path;
+    DbusApiServer *bus;
+    MMManager *manager;
+    GHashTable *modems; /* ModemManager object path → DmscdModem * */
+    GCancellable *cancellable;
+};
+
+/* "/dev/cdc-wdm0" for the modem's QMI port, or NULL. */
+static char *qmi_port(MMModem *modem)
+{
+    const MMModemPortInfo *ports = NULL;
+    guint n = 0;
+
+    if (!mm_modem_peek_ports(modem, &ports, &n))
+        return NULL;
+    for (guint i = 0; i < n; i++) {
+        if (ports[i].type == MM_MODEM_PORT_TYPE_QMI)
+            return g_strconcat("/dev/", ports[i].name, NULL);
+    }
+    return NULL;
+}
+
+typedef struct {
+    DmscdDiscovery *discovery;
+    char *path;
+} SimLookup;
+
+static void on_sim(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    SimLookup *lookup = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MMSim) sim = mm_modem_get_sim_finish(MM_MODEM(source), result, &error);
+    DmscdModem *modem;
+
+    if (sim != NULL && !g_cancellable_is_cancelled(lookup->discovery->cancellable) &&
+        (modem = g_hash_table_lookup(lookup->discovery->modems, lookup->path)) != NULL)
+        dmscd_modem_set_sim_identifier(modem, mm_sim_get_identifier(sim));
+    else if (error != NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug("ModemManager: no SIM for %s: %s", lookup->path, error->message);
+    g_free(lookup->path);
+    g_free(lookup);
+}
+
+static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
+{
+    const char *path = g_dbus_object_get_object_path(object);
+    MMModem *modem = mm_object_peek_modem(MM_OBJECT(object));
+    g_autofree char *device = NULL;
+    SimLookup *lookup;
+
+    if (modem == NULL || g_hash_table_contains(discovery->modems, path))
+        return;
+    device = qmi_port(modem);
+    if (device == NULL) {
+        g_message("ModemManager: %s has no QMI port; not ours", path);
+        return;
+    }
+    g_message("ModemManager: %s on %s", path, device);
+    g_hash_table_insert(discovery->modems, g_strdup(path),
+                        dmscd_modem_new(device, discovery->proxy_path, discovery->bus));
+    lookup = g_new0(SimLookup, 1);
+    lookup->discovery = discovery;
+    lookup->path = g_strdup(path);
+    mm_modem_get_sim(modem, discovery->cancellable, on_sim, lookup);
+}
+
+static void on_object_added(GDBusObjectManager *manager, GDBusObject *object, gpointer data)
+{
+    add_object(data, object);
+}
+
+static void on_interface_added(GDBusObjectManager *manager, GDBusObject *object,
+                               GDBusInterface *interface, gpointer data)
+{
+    add_object(data, object);
+}
+
+static void on_object_removed(GDBusObjectManager *manager, GDBusObject *object, gpointer data)
+{
+    DmscdDiscovery *discovery = data;
+    const char *path = g_dbus_object_get_object_path(object);
+
+    if (g_hash_table_remove(discovery->modems, path))
+        g_message("ModemManager: %s gone", path);
+}
+
+static void on_manager(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdDiscovery *discovery = user_data;
+    g_autoptr(GError) error = NULL;
+    MMManager *manager = mm_manager_new_finish(result, &error);
+    GList *objects;
+
+    if (manager == NULL) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_warning("ModemManager: %s", error->message);
+        return;
+    }
+    discovery->manager = manager;
+    /* Modems come and go, and all of them go and come back when ModemManager restarts:
+     * the object manager client reports both as removed and added objects. */
+    g_signal_connect(manager, "object-added", G_CALLBACK(on_object_added), discovery);
+    g_signal_connect(manager, "object-removed", G_CALLBACK(on_object_removed), discovery);
+    g_signal_connect(manager, "interface-added", G_CALLBACK(on_interface_added), discovery);
+    objects = g_dbus_object_manager_get_objects(G_DBUS_OBJECT_MANAGER(manager));
+    g_debug("ModemManager: watching, %u objects", g_list_length(objects));
+    for (GList *l = objects; l != NULL; l = l->next)
+        add_object(discovery, l->data);
+    g_list_free_full(objects, g_object_unref);
+}
+
+static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdDiscovery *discovery = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDBusConnection) connection = g_bus_get_finish(result, &error);
+
+    if (connection == NULL) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_warning("ModemManager: no bus: %s", error->message);
+        return;
+    }
+    mm_manager_new(connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                   discovery->cancellable, on_manager, discovery);
+}
+
+DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path,
+                                    DbusApiServer *bus)
+{
+    DmscdDiscovery *discovery = g_new0(DmscdDiscovery, 1);
+
+    discovery->proxy_path = g_strdup(proxy_path);
+    discovery->bus = bus;
+    discovery->cancellable = g_cancellable_new();
+    discovery->modems =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)dmscd_modem_free);
+    g_bus_get(session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, discovery->cancellable, on_bus,
+              discovery);
+    return discovery;
+}
+
+void dmscd_discovery_free(DmscdDiscovery *discovery)
+{
+    if (discovery == NULL)
+        return;
+    g_cancellable_cancel(discovery->cancellable);
+    if (discovery->manager != NULL)
+        g_signal_handlers_disconnect_by_data(discovery->manager, discovery);
+    g_hash_table_unref(discovery->modems);
+    g_clear_object(&discovery->manager);
+    g_object_unref(discovery->cancellable);
+    g_free(discovery->proxy_path);
+    g_free(discovery);
+}

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""python-dbusmock template for ModemManager (Debian's dbusmock has none): modems with ports
+(the QMI one among them) and a SIM with its SimIdentifier, announced through the object
+manager as ModemManager does.
+
+    AddModem(device, sim_identifier, ports a(su)) -> modem path
+    RemoveModem(path)
+"""
+
+import dbus
+
+from dbusmock import MOCK_IFACE
+import dbusmock
+
+BUS_NAME = 'org.freedesktop.ModemManager1'
+MAIN_OBJ = '/org/freedesktop/ModemManager1'
+MAIN_IFACE = 'org.freedesktop.ModemManager1'
+SYSTEM_BUS = True
+IS_OBJECT_MANAGER = True
+
+MODEM_IFACE = 'org.freedesktop.ModemManager1.Modem'
+SIM_IFACE = 'org.freedesktop.ModemManager1.Sim'
+
+PORT_TYPE_QMI = 6
+MODEM_STATE_REGISTERED = 8
+
+
+def load(mock, parameters):
+    mock.AddMethods(MAIN_IFACE, [('ScanDevices', '', '', ''),
+                                 ('SetLogging', 's', '', '')])
+    mock.AddProperties(MAIN_IFACE, {'Version': parameters.get('Version', '1.20.4')})
+    mock.next_modem = 0
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ssa(su)', out_signature='o')
+def AddModem(self, device, sim_identifier, ports):
+    n = self.next_modem
+    self.next_modem += 1
+    sim_path = f'/org/freedesktop/ModemManager1/SIM/{n}'
+    path = f'/org/freedesktop/ModemManager1/Modem/{n}'
+    self.AddObject(sim_path, SIM_IFACE, {
+        'Active': True,
+        'SimIdentifier': sim_identifier,
+        'Imsi': '',
+        'OperatorIdentifier': '',
+        'OperatorName': '',
+    }, [])
+    self.object_manager_emit_added(sim_path)
+    primary = next((name for name, kind in ports if kind == PORT_TYPE_QMI), '')
+    self.AddObject(path, MODEM_IFACE, {
+        'Sim': dbus.ObjectPath(sim_path),
+        'SimSlots': dbus.Array([dbus.ObjectPath(sim_path)], signature='o'),
+        'Device': device,
+        'Drivers': dbus.Array(['qmi_wwan'], signature='s'),
+        'Plugin': 'generic',
+        'PrimaryPort': primary,
+        'Ports': dbus.Array([dbus.Struct((name, dbus.UInt32(kind)), signature='su')
+                             for name, kind in ports], signature='(su)'),
+        'Manufacturer': 'dmsc-sim',
+        'Model': 'virtual',
+        'EquipmentIdentifier': '356938035643809',
+        'State': dbus.Int32(MODEM_STATE_REGISTERED),
+    }, [])
+    # AddObject from a template method does not announce the object: do it here.
+    self.object_manager_emit_added(path)
+    return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='o', out_signature='')
+def RemoveModem(self, path):
+    sim = dbusmock.get_object(path).Get(MODEM_IFACE, 'Sim')
+    self.object_manager_emit_removed(path)
+    self.RemoveObject(path)
+    self.object_manager_emit_removed(sim)
+    self.RemoveObject(sim)

@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""ModemManager discovery: a python-dbusmock ModemManager and dmsc-sim behind its QMI port."""
+
+import os
+import socket
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tap  # noqa: E402
+from harness import Fixture, NAME, TIMEOUT, wait_until  # noqa: E402
+
+SIM = os.environ["DMSC_SIM"]
+TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "modemmanager.py")
+MM = "org.freedesktop.ModemManager1"
+CARD_IFACE = "org.dmscd.Dmsc1.Card"
+ICCID = "8949000000007654321"
+
+
+class Discovery(Fixture, unittest.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.socket_name = f"dmsc-sim-mm-{os.getpid()}"
+        self.control_path = os.path.join(self.tmp.name, "control")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n[card]\n"
+                                        f"iccid={ICCID}\n")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        self.mm = None
+        # setUp failing skips tearDown: clean up whatever was started then too.
+        self.addCleanup(self.stop_children)
+        self.start_mm()
+        self.config = self.write("dmscd.conf",
+                                 f"[daemon]\nstate-directory={self.tmp.name}/state\n"
+                                 f"[modem]\nproxy-path={self.socket_name}\n")
+
+    def stop_children(self):
+        for p in (self.mm, self.sim):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(TIMEOUT)
+
+    def start_mm(self):
+        # Debian's dbusmock lives in Debian's python, not in whatever python3 is on PATH.
+        # The template says ModemManager lives on the system bus: point that at ours too.
+        env = self.bus.env(DBUS_SYSTEM_BUS_ADDRESS=self.bus.address)
+        self.mm = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--template",
+                                    TEMPLATE], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.bus.has_owner(MM), what="ModemManager mock")
+
+    def mm_call(self, method, signature, *args):
+        out = self.bus.busctl("call", MM, "/org/freedesktop/ModemManager1",
+                              "org.freedesktop.DBus.Mock", method, signature,
+                              *map(str, args)).stdout.split()
+        return out[-1].strip('"') if out else None
+
+    def add_modem(self, *ports):
+        flat = [str(len(ports))] + [str(x) for port in ports for x in port]
+        return self.mm_call("AddModem", "ssa(su)", "/sys/devices/virtual/dmsc", ICCID, *flat)
+
+    def cards(self):
+        out = self.bus.busctl("tree", "--list", NAME, check=False).stdout
+        return [line for line in out.split() if line.startswith("/org/dmscd/Dmsc1/Card/")]
+
+    def card_property(self, path, prop):
+        return self.bus.busctl("get-property", NAME, path, CARD_IFACE, prop,
+                               check=False).stdout.strip()
+
+    def start_dmscd(self):
+        d = self.start(config=self.config)
+        self.notify.wait_for("READY=1")
+        return d
+
+    def test_a_modem_with_a_qmi_port_becomes_a_card_and_goes_with_it(self):
+        self.start_dmscd()
+        modem = self.add_modem(("ttyUSB2", 3), ("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="card")
+        card = self.cards()[0]
+        self.assertEqual(self.card_property(card, "Modem"), 's "/dev/cdc-wdm-sim"')
+        wait_until(lambda: ICCID in self.card_property(card, "Identifier"), what="identifier")
+        self.mm_call("RemoveModem", "o", modem)
+        wait_until(lambda: self.cards() == [], what="card removed")
+        self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="card back")
+
+    def test_modems_present_at_start_are_found(self):
+        self.add_modem(("cdc-wdm-sim", 6))
+        self.start_dmscd()
+        wait_until(lambda: len(self.cards()) == 1, what="card")
+
+    def test_a_modem_without_qmi_port_is_left_alone(self):
+        d = self.start_dmscd()
+        self.add_modem(("ttyUSB0", 3))
+        self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="the QMI modem's card")
+        _, _, err = d.stop()
+        self.assertIn("has no QMI port", err)
+
+    def test_modemmanager_restarting_is_survived(self):
+        self.start_dmscd()
+        self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="card")
+        self.mm.terminate()
+        self.mm.wait(TIMEOUT)
+        wait_until(lambda: self.cards() == [], what="card gone with ModemManager")
+        self.start_mm()
+        self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="card back with ModemManager")
+
+
+if __name__ == "__main__":
+    tap.main(Discovery)
