@@ -2,6 +2,8 @@
 /* ModemManager discovery (design §2.1) with libmm-glib. */
 #include "discovery.h"
 
+#include "cat/cat.h"
+
 #include <libmm-glib.h>
 
 struct DmscdDiscovery {
@@ -48,6 +50,85 @@ static void on_sim(GObject *source, GAsyncResult *result, gpointer user_data)
     g_free(lookup);
 }
 
+typedef struct {
+    DmscdDiscovery *discovery;
+    char *modem_path;
+    char *sms_path;
+} SmsLookup;
+
+static void sms_lookup_free(SmsLookup *lookup)
+{
+    g_free(lookup->modem_path);
+    g_free(lookup->sms_path);
+    g_free(lookup);
+}
+
+/* A received SMS: ModemManager hands its data reassembled and without the UDH ports, so a DM
+ * notification is recognised from the WSP push header alone (design §2.1). */
+static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *sms)
+{
+    g_autoptr(DmNotification) notification = NULL;
+    DmscdModem *modem = g_hash_table_lookup(discovery->modems, modem_path);
+    const guint8 *data;
+    gsize length = 0;
+    CatWapPush push;
+
+    if (mm_sms_get_pdu_type(sms) != MM_SMS_PDU_TYPE_DELIVER ||
+        (data = mm_sms_get_data(sms, &length)) == NULL ||
+        !cat_wap_push_parse(data, length, &push, NULL) || !push.is_dm_notification)
+        return;
+    notification = dm_notification_parse(push.body, push.body_length, NULL);
+    if (notification == NULL) {
+        g_warning("ModemManager: SMS %s carries a DM notification that does not decode",
+                  mm_sms_get_path(sms));
+        return;
+    }
+    g_message("DM notification from the network for server \"%s\", session %u",
+              notification->server_id, notification->session_id);
+    DbusApiNotification signal = {
+        .origin = "network",
+        .server_id = notification->server_id,
+        .session_id = notification->session_id,
+        .ui_mode = dm_ui_mode_name(notification->ui_mode),
+        .initiator = notification->server_initiated ? "server" : "client",
+        .card = modem ? dmscd_modem_get_card_path(modem) : NULL,
+        .package0 = push.body,
+        .package0_length = push.body_length,
+    };
+    dbus_api_server_emit_notification(discovery->bus, &signal);
+}
+
+static void on_sms_list(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    SmsLookup *lookup = user_data;
+    g_autoptr(GError) error = NULL;
+    GList *list = mm_modem_messaging_list_finish(MM_MODEM_MESSAGING(source), result, &error);
+
+    if (!g_cancellable_is_cancelled(lookup->discovery->cancellable)) {
+        for (GList *l = list; l != NULL; l = l->next) {
+            if (g_str_equal(mm_sms_get_path(l->data), lookup->sms_path))
+                check_sms(lookup->discovery, lookup->modem_path, l->data);
+        }
+    }
+    g_list_free_full(list, g_object_unref);
+    sms_lookup_free(lookup);
+}
+
+static void on_sms_added(MMModemMessaging *messaging, const char *path, gboolean received,
+                         gpointer user_data)
+{
+    DmscdDiscovery *discovery = user_data;
+    SmsLookup *lookup;
+
+    if (!received)
+        return;
+    lookup = g_new0(SmsLookup, 1);
+    lookup->discovery = discovery;
+    lookup->modem_path = g_strdup(mm_modem_messaging_get_path(messaging));
+    lookup->sms_path = g_strdup(path);
+    mm_modem_messaging_list(messaging, discovery->cancellable, on_sms_list, lookup);
+}
+
 static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
 {
     const char *path = g_dbus_object_get_object_path(object);
@@ -69,6 +150,9 @@ static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
     lookup->discovery = discovery;
     lookup->path = g_strdup(path);
     mm_modem_get_sim(modem, discovery->cancellable, on_sim, lookup);
+    if (mm_object_peek_modem_messaging(MM_OBJECT(object)) != NULL)
+        g_signal_connect(mm_object_peek_modem_messaging(MM_OBJECT(object)), "added",
+                         G_CALLBACK(on_sms_added), discovery);
 }
 
 static void on_object_added(GDBusObjectManager *manager, GDBusObject *object, gpointer data)
@@ -151,8 +235,17 @@ void dmscd_discovery_free(DmscdDiscovery *discovery)
     if (discovery == NULL)
         return;
     g_cancellable_cancel(discovery->cancellable);
-    if (discovery->manager != NULL)
+    if (discovery->manager != NULL) {
+        GList *objects =
+            g_dbus_object_manager_get_objects(G_DBUS_OBJECT_MANAGER(discovery->manager));
+        for (GList *l = objects; l != NULL; l = l->next) {
+            MMModemMessaging *messaging = mm_object_peek_modem_messaging(l->data);
+            if (messaging != NULL)
+                g_signal_handlers_disconnect_by_data(messaging, discovery);
+        }
+        g_list_free_full(objects, g_object_unref);
         g_signal_handlers_disconnect_by_data(discovery->manager, discovery);
+    }
     g_hash_table_unref(discovery->modems);
     g_clear_object(&discovery->manager);
     g_object_unref(discovery->cancellable);

@@ -28,6 +28,11 @@ struct DmscdModem {
     char *sim_identifier;
 };
 
+const char *dmscd_modem_get_card_path(DmscdModem *modem)
+{
+    return modem->card_path;
+}
+
 void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier)
 {
     g_free(modem->sim_identifier);

@@ -14,3 +14,5 @@ DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DbusApiS
 void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier);
 /* Releases the CAT2 client id (waiting up to two seconds) and closes the device. */
 void dmscd_modem_free(DmscdModem *modem);
+/* The card's D-Bus object path, or NULL while there is no card. */
+const char *dmscd_modem_get_card_path(DmscdModem *modem);

@@ -5,6 +5,8 @@ manager as ModemManager does.
 
     AddModem(device, sim_identifier, ports a(su)) -> modem path
     RemoveModem(path)
+    AddSms(modem, number, data ay) -> SMS path: a received SMS with 8-bit data (ModemManager
+        has already reassembled it and dropped the UDH port IEs), announced with Added
 """
 
 import dbus
@@ -20,6 +22,10 @@ IS_OBJECT_MANAGER = True
 
 MODEM_IFACE = 'org.freedesktop.ModemManager1.Modem'
 SIM_IFACE = 'org.freedesktop.ModemManager1.Sim'
+MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
+SMS_IFACE = 'org.freedesktop.ModemManager1.Sms'
+SMS_PDU_TYPE_DELIVER = 1
+SMS_STATE_RECEIVED = 3
 
 PORT_TYPE_QMI = 6
 MODEM_STATE_REGISTERED = 8
@@ -30,6 +36,7 @@ def load(mock, parameters):
                                  ('SetLogging', 's', '', '')])
     mock.AddProperties(MAIN_IFACE, {'Version': parameters.get('Version', '1.20.4')})
     mock.next_modem = 0
+    mock.next_sms = 0
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='ssa(su)', out_signature='o')
@@ -61,8 +68,40 @@ def AddModem(self, device, sim_identifier, ports):
         'EquipmentIdentifier': '356938035643809',
         'State': dbus.Int32(MODEM_STATE_REGISTERED),
     }, [])
+    modem = dbusmock.get_object(path)
+    modem.AddProperties(MESSAGING_IFACE, {
+        'Messages': dbus.Array([], signature='o'),
+        'SupportedStorages': dbus.Array([dbus.UInt32(2)], signature='u'),
+        'DefaultStorage': dbus.UInt32(2),
+    })
+    modem.AddMethods(MESSAGING_IFACE, [
+        ('List', '', 'ao', f'ret = self.Get("{MESSAGING_IFACE}", "Messages")'),
+        ('Delete', 'o', '', ''),
+    ])
     # AddObject from a template method does not announce the object: do it here.
     self.object_manager_emit_added(path)
+    return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='osay', out_signature='o')
+def AddSms(self, modem_path, number, data):
+    path = f'/org/freedesktop/ModemManager1/SMS/{self.next_sms}'
+    self.next_sms += 1
+    self.AddObject(path, SMS_IFACE, {
+        'State': dbus.UInt32(SMS_STATE_RECEIVED),
+        'PduType': dbus.UInt32(SMS_PDU_TYPE_DELIVER),
+        'Number': number,
+        'Text': '',
+        'Data': dbus.ByteArray(bytes(data)),
+        'SMSC': '',
+        'Timestamp': '',
+        'Storage': dbus.UInt32(2),
+    }, [])
+    self.object_manager_emit_added(path)
+    modem = dbusmock.get_object(modem_path)
+    messages = list(modem.Get(MESSAGING_IFACE, 'Messages')) + [dbus.ObjectPath(path)]
+    modem.UpdateProperties(MESSAGING_IFACE, {'Messages': dbus.Array(messages, signature='o')})
+    modem.EmitSignal(MESSAGING_IFACE, 'Added', 'ob', [dbus.ObjectPath(path), True])
     return path
 
 

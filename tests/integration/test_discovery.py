@@ -2,8 +2,9 @@
 """ModemManager discovery: a python-dbusmock ModemManager and dmsc-sim behind its QMI port."""
 
 import os
-import socket
+import select
 import subprocess
+import time
 import sys
 import unittest
 
@@ -16,6 +17,7 @@ TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "modemmanage
 MM = "org.freedesktop.ModemManager1"
 CARD_IFACE = "org.dmscd.Dmsc1.Card"
 ICCID = "8949000000007654321"
+PACKAGE0 = "3b211c3417bf6b16b34aca0048279ab202e800000012340e636f6d2e6578616d706c652e646d"
 
 
 class Discovery(Fixture, unittest.TestCase):
@@ -84,6 +86,32 @@ class Discovery(Fixture, unittest.TestCase):
         wait_until(lambda: self.cards() == [], what="card removed")
         self.add_modem(("cdc-wdm-sim", 6))
         wait_until(lambda: len(self.cards()) == 1, what="card back")
+
+    def test_a_received_sms_with_a_dm_notification_is_signalled(self):
+        self.start_dmscd()
+        modem = self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="card")
+        monitor = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
+                                    self.bus.address, "--dest", NAME],
+                                   stdout=subprocess.PIPE, bufsize=0)
+        try:
+            self.assertIn(b"Monitoring", monitor.stdout.readline())
+            self.assertIn(b"is owned by", monitor.stdout.readline())
+            time.sleep(0.5)
+            # WSP push without the UDH (ModemManager drops it), then package #0.
+            data = bytes.fromhex("010603c4af87" + PACKAGE0)
+            self.mm_call("AddSms", "osay", modem, "+15550001", len(data), *data)
+            seen = ""
+            while "NotificationReceived" not in seen:
+                ready = select.select([monitor.stdout], [], [], TIMEOUT)[0]
+                self.assertTrue(ready, f"no signal, only {seen!r}")
+                seen += monitor.stdout.readline().decode()
+        finally:
+            monitor.terminate()
+            monitor.wait(TIMEOUT)
+        self.assertIn("'origin': <'network'>", seen)
+        self.assertIn("'server-id': <'com.example.dm'>", seen)
+        self.assertIn("'card': <objectpath '/org/dmscd/Dmsc1/Card/", seen)
 
     def test_modems_present_at_start_are_found(self):
         self.add_modem(("cdc-wdm-sim", 6))
