@@ -243,5 +243,52 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         self.assertNotIn(f"0.0.0.0:{self.port}", out)
 
 
+class Trigger(ModemFixture, unittest.TestCase):
+    """The card's own DM notification, sent by SEND SHORT MESSAGE."""
+
+    def restart_sim(self, trigger):
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
+                                        f"[server]\nserver-id=card.dm\nserver-password=pw\n"
+                                        f"[trigger]\nwhen={trigger}\nsession-id=77\n"
+                                        f"ui-mode=background\n")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+
+    def test_trigger_at_start_reaches_dmscd(self):
+        self.restart_sim("start")
+        d = self.start_daemon()
+        time.sleep(0.5)
+        _, _, err = d.stop()
+        self.assertIn('DM notification from the card for server "card.dm", session 77', err)
+
+    def test_trigger_on_command_is_signalled_with_the_package(self):
+        self.restart_sim("never")
+        self.start_daemon()
+        monitor = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
+                                    self.bus.address, "--dest", NAME],
+                                   stdout=subprocess.PIPE, bufsize=0)
+        try:
+            self.assertIn(b"Monitoring", monitor.stdout.readline())
+            self.assertIn(b"is owned by", monitor.stdout.readline())
+            time.sleep(0.5)
+            self.assertEqual(self.control("trigger"), "triggered")
+            seen = ""
+            while "NotificationReceived" not in seen:
+                ready = select.select([monitor.stdout], [], [], TIMEOUT)[0]
+                self.assertTrue(ready, f"no signal, only {seen!r}")
+                seen += monitor.stdout.readline().decode()
+        finally:
+            monitor.terminate()
+            monitor.wait(TIMEOUT)
+        self.assertIn("'server-id': <'card.dm'>", seen)
+        self.assertIn("'session-id': <uint16 77>", seen)
+        self.assertIn("'ui-mode': <'background'>", seen)
+        self.assertIn("'origin': <'card'>", seen)
+
+
 if __name__ == "__main__":
-    tap.main(Modem, ScwsRawBip)
+    tap.main(Modem, ScwsRawBip, Trigger)

@@ -19,6 +19,12 @@
 
 struct SimCard {
     Sim *sim;
+    /* [trigger]: a DM notification sent by SEND SHORT MESSAGE */
+    char *trigger_when; /* start, never, or seconds after registration */
+    char *server_id;
+    char *server_password;
+    guint16 session_id;
+    DmUiMode ui_mode;
     gboolean raw_bip;
     guint16 port;
     gboolean opened;
@@ -233,12 +239,53 @@ void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length)
     receive(card, left != NULL && left->length == 1 ? left->value[0] : CHUNK);
 }
 
+/* SEND SHORT MESSAGE: an SMS-SUBMIT to port 2948 whose user data is a WSP push of package #0
+ * signed with the server's credentials and the zero nonce. */
+void sim_card_trigger(SimCard *card)
+{
+    static const guint8 zero_nonce[4] = { 0 };
+    static const guint8 udh[] = { 0x06, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0 };
+    static const guint8 wsp[] = { 0x01, 0x06, 0x03, 0xc4, 0xaf, 0x87 };
+    g_autoptr(GBytes) package0 = dm_notification_build(
+        card->server_id, card->server_password, zero_nonce, sizeof(zero_nonce), card->session_id,
+        card->ui_mode, TRUE, NULL, 0, NULL);
+    g_autoptr(GByteArray) tpdu = g_byte_array_new();
+    g_autoptr(GByteArray) objects = g_byte_array_new();
+    guint8 header[] = { 0x41, 0x00, 0x04, 0x81, 0x21, 0x43, 0x00, 0x04, 0 };
+
+    if (package0 == NULL)
+        return;
+    header[8] = (guint8)(sizeof(udh) + sizeof(wsp) + g_bytes_get_size(package0));
+    g_byte_array_append(tpdu, header, sizeof(header));
+    g_byte_array_append(tpdu, udh, sizeof(udh));
+    g_byte_array_append(tpdu, wsp, sizeof(wsp));
+    g_byte_array_append(tpdu, g_bytes_get_data(package0, NULL), (guint)g_bytes_get_size(package0));
+    cat_builder_add(objects, 0x80 | CAT_TAG_SMS_TPDU, tpdu->data, tpdu->len);
+    card_send(card, command_new(CAT_CMD_SEND_SHORT_MESSAGE, 0, CAT_DEVICE_NETWORK, objects->data,
+                                objects->len));
+}
+
+static gboolean on_trigger_timer(gpointer user_data)
+{
+    sim_card_trigger(user_data);
+    return G_SOURCE_REMOVE;
+}
+
 void sim_card_registered(SimCard *card)
 {
-    if (!card->raw_bip || card->opened)
-        return;
-    card->opened = TRUE;
-    open_channel(card);
+    guint64 seconds;
+
+    if (card->raw_bip && !card->opened) {
+        card->opened = TRUE;
+        open_channel(card);
+    }
+    if (g_strcmp0(card->trigger_when, "start") == 0)
+        sim_card_trigger(card);
+    else if (card->trigger_when != NULL &&
+             g_ascii_string_to_unsigned(card->trigger_when, 10, 1, 86400, &seconds, NULL))
+        g_timeout_add_seconds((guint)seconds, on_trigger_timer, card);
+    /* Once: a later registration (the modem came back) does not trigger again. */
+    g_clear_pointer(&card->trigger_when, g_free);
 }
 
 /* --- Lifecycle ---------------------------------------------------------------------------- */
@@ -263,6 +310,22 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
 
     card->sim = sim;
     card->raw_bip = g_strcmp0(mode, "raw-bip") == 0;
+    card->trigger_when = g_key_file_get_string(profile, "trigger", "when", NULL);
+    card->server_id = g_key_file_get_string(profile, "server", "server-id", NULL);
+    if (card->server_id == NULL)
+        card->server_id = g_strdup("card.dm");
+    card->server_password = g_key_file_get_string(profile, "server", "server-password", NULL);
+    if (card->server_password == NULL)
+        card->server_password = g_strdup("");
+    card->session_id = (guint16)g_key_file_get_integer(profile, "trigger", "session-id", NULL);
+    {
+        g_autofree char *ui = g_key_file_get_string(profile, "trigger", "ui-mode", NULL);
+        if (ui != NULL && !dm_ui_mode_from_name(ui, &card->ui_mode)) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "[trigger] ui-mode=%s", ui);
+            sim_card_free(card);
+            return NULL;
+        }
+    }
     card->port = (guint16)(port > 0 && port < 65536 ? port : 3516);
     card->request = g_byte_array_new();
     card->record = profile_path(profile, dir, "server", "record");
@@ -309,5 +372,8 @@ void sim_card_free(SimCard *card)
     g_clear_pointer(&card->dm, script_server_free);
     g_free(card->dm_path);
     g_free(card->record);
+    g_free(card->trigger_when);
+    g_free(card->server_id);
+    g_free(card->server_password);
     g_free(card);
 }

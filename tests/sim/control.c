@@ -5,6 +5,7 @@
  *   cids          the client ids allocated now: "cids SERVICE:CID …"
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   drop          the modem vanishes: every QMUX connection is closed
+ *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
  * Errors are answered "error TEXT".
  */
 #include "sim.h"
@@ -73,6 +74,9 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "envelope %s\n",
                               (const char *)g_ptr_array_index(c->sim->envelopes, i));
         sim_control_reply(out, "end\n");
+    } else if (g_str_equal(line, "trigger")) {
+        sim_card_trigger(c->sim->card);
+        sim_control_reply(out, "triggered\n");
     } else if (g_str_equal(line, "drop")) {
         g_ptr_array_set_size(c->sim->clients, 0);
         g_ptr_array_set_size(c->sim->cids, 0);

@@ -79,6 +79,8 @@ void sim_card_free(SimCard *card);
 /* dmscd registered for events: a raw-BIP card opens its SCWS channel now. */
 void sim_card_registered(SimCard *card);
 void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length);
+/* The card sends its DM notification (SEND SHORT MESSAGE) now. */
+void sim_card_trigger(SimCard *card);
 
 /* control.c */
 gboolean sim_control_listen(Sim *sim, const char *path, GError **error);
