@@ -124,17 +124,27 @@ int dm_tree_add(DmTree *tree, const char *server_id, const char *uri, const char
     return DM_STATUS_OK;
 }
 
+/* The node @uri names: NULL with 400 (or 414) for a bad URI, 404 for a missing node. */
+static DmNode *find_node(DmTree *tree, const char *uri, int *status)
+{
+    g_autofree char *canonical = dm_uri_normalize(uri, status);
+    DmNode *node;
+
+    if (canonical == NULL)
+        return NULL;
+    node = dm_tree_lookup(tree, canonical);
+    *status = node != NULL ? DM_STATUS_OK : DM_STATUS_NOT_FOUND;
+    return node;
+}
+
 int dm_tree_replace(DmTree *tree, const char *server_id, const char *uri, const char *format,
                     const char *type, const guint8 *value, gsize length)
 {
-    g_autofree char *canonical = dm_uri_normalize(uri, NULL);
-    DmNode *node;
     int status;
+    DmNode *node = find_node(tree, uri, &status);
 
-    if (canonical == NULL)
-        return DM_STATUS_BAD_REQUEST;
-    if ((node = dm_tree_lookup(tree, canonical)) == NULL)
-        return DM_STATUS_NOT_FOUND;
+    if (node == NULL)
+        return status;
     if ((status = dm_node_check(node, server_id, DM_ACCESS_REPLACE)) != DM_STATUS_OK)
         return status;
     if (dm_node_is_interior(node))
@@ -173,14 +183,11 @@ static gboolean subtree_deletable(const DmNode *node)
 
 int dm_tree_delete(DmTree *tree, const char *server_id, const char *uri)
 {
-    g_autofree char *canonical = dm_uri_normalize(uri, NULL);
-    DmNode *node;
     int status;
+    DmNode *node = find_node(tree, uri, &status);
 
-    if (canonical == NULL)
-        return DM_STATUS_BAD_REQUEST;
-    if ((node = dm_tree_lookup(tree, canonical)) == NULL)
-        return DM_STATUS_NOT_FOUND;
+    if (node == NULL)
+        return status;
     if (node->parent == NULL)
         return DM_STATUS_NOT_ALLOWED;
     if ((status = dm_node_check(node, server_id, DM_ACCESS_DELETE)) != DM_STATUS_OK)
@@ -230,14 +237,12 @@ int dm_tree_copy_node(DmTree *tree, const char *server_id, const char *source, c
 int dm_tree_replace_property(DmTree *tree, const char *server_id, const char *uri,
                              const char *property, const char *value)
 {
-    g_autofree char *canonical = dm_uri_normalize(uri, NULL);
-    DmNode *node, *authority;
+    DmNode *authority;
     int status;
+    DmNode *node = find_node(tree, uri, &status);
 
-    if (canonical == NULL)
-        return DM_STATUS_BAD_REQUEST;
-    if ((node = dm_tree_lookup(tree, canonical)) == NULL)
-        return DM_STATUS_NOT_FOUND;
+    if (node == NULL)
+        return status;
     if (g_str_equal(property, "ACL")) {
         if (!dm_acl_valid(value))
             return DM_STATUS_BAD_REQUEST;

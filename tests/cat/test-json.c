@@ -2,16 +2,7 @@
 #include "cat/cat.h"
 #include "tests/cat/vectors.h"
 #include "tests/check-run.h"
-
-static GByteArray *hex(const char *text)
-{
-    GByteArray *out = g_byte_array_new();
-    for (gsize i = 0; text[i] != '\0'; i += 2) {
-        guint8 b = (guint8)(g_ascii_xdigit_value(text[i]) << 4 | g_ascii_xdigit_value(text[i + 1]));
-        g_byte_array_append(out, &b, 1);
-    }
-    return out;
-}
+#include "tests/test-util.h"
 
 static const char *vector(const char *name)
 {

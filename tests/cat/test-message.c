@@ -2,26 +2,7 @@
 #include "cat/cat.h"
 #include "tests/cat/vectors.h"
 #include "tests/check-run.h"
-
-static GByteArray *hex(const char *text)
-{
-    GByteArray *out = g_byte_array_new();
-    g_autofree char *compact = g_strdup(text);
-    gsize n = 0;
-
-    for (gsize i = 0; text[i] != '\0'; i++) {
-        if (!g_ascii_isspace(text[i]))
-            compact[n++] = text[i];
-    }
-    compact[n] = '\0';
-    ck_assert_msg(n % 2 == 0, "odd hex: %s", text);
-    for (gsize i = 0; i < n; i += 2) {
-        guint8 b =
-            (guint8)(g_ascii_xdigit_value(compact[i]) << 4 | g_ascii_xdigit_value(compact[i + 1]));
-        g_byte_array_append(out, &b, 1);
-    }
-    return out;
-}
+#include "tests/test-util.h"
 
 static CatMessage *parse_hex(const char *text, GError **error)
 {

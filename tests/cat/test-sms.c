@@ -1,16 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cat/cat.h"
 #include "tests/check-run.h"
-
-static GByteArray *hex(const char *text)
-{
-    GByteArray *out = g_byte_array_new();
-    for (gsize i = 0; text[i] != '\0'; i += 2) {
-        guint8 b = (guint8)(g_ascii_xdigit_value(text[i]) << 4 | g_ascii_xdigit_value(text[i + 1]));
-        g_byte_array_append(out, &b, 1);
-    }
-    return out;
-}
+#include "tests/test-util.h"
 
 #define PACKAGE0 "3b211c3417bf6b16b34aca0048279ab202e800000012340e636f6d2e6578616d706c652e646d"
 /* SUBMIT, UDHI, MR 0, DA "1234", PID 0, DCS 8-bit, UDH with 16-bit ports 2948/9200, then a

@@ -1,22 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "dm/dm.h"
 #include "tests/check-run.h"
+#include "tests/test-util.h"
 
 /* design §4.3: com.example.dm / S3cret! / session 0x1234 / informative / server. */
 #define TRIGGER "02e800000012340e636f6d2e6578616d706c652e646d"
 #define DIGEST  "3b211c3417bf6b16b34aca0048279ab2"
 
 static const guint8 zero_nonce[4] = { 0 };
-
-static GByteArray *hex(const char *text)
-{
-    GByteArray *out = g_byte_array_new();
-    for (gsize i = 0; text[i] != '\0'; i += 2) {
-        guint8 b = (guint8)(g_ascii_xdigit_value(text[i]) << 4 | g_ascii_xdigit_value(text[i + 1]));
-        g_byte_array_append(out, &b, 1);
-    }
-    return out;
-}
 
 START_TEST(design_vector_builds_byte_for_byte)
 {

@@ -146,3 +146,34 @@ class Fixture:
                                                "unix:path=" + os.path.join(self.tmp.name, "none"))
         return subprocess.run([DMSCCTL, *args], env=env, capture_output=True, text=True,
                               timeout=TIMEOUT)
+
+
+class SignalWatcher:
+    """gdbus monitor on the private bus, watching what dmscd emits; use with `with`."""
+
+    def __init__(self, bus, name=NAME):
+        # gdbus prints through stdio: line buffering, or nothing arrives through the pipe.
+        self.process = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
+                                         bus.address, "--dest", name],
+                                        stdout=subprocess.PIPE, bufsize=0)
+
+    def __enter__(self):
+        first = self.process.stdout.readline() + self.process.stdout.readline()
+        if b"is owned by" not in first:
+            raise AssertionError(f"gdbus monitor: {first!r}")
+        # gdbus adds its match rule after saying who owns the name.
+        time.sleep(0.5)
+        return self
+
+    def wait_for(self, member, timeout=TIMEOUT):
+        """Everything printed up to and including the line with @member."""
+        seen = ""
+        while member not in seen:
+            if not select.select([self.process.stdout], [], [], timeout)[0]:
+                raise AssertionError(f"no {member}, only {seen!r}")
+            seen += self.process.stdout.readline().decode()
+        return seen
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(TIMEOUT)

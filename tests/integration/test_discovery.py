@@ -2,15 +2,13 @@
 """ModemManager discovery: a python-dbusmock ModemManager and dmsc-sim behind its QMI port."""
 
 import os
-import select
 import subprocess
-import time
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from harness import Fixture, NAME, TIMEOUT, wait_until  # noqa: E402
+from harness import Fixture, NAME, TIMEOUT, SignalWatcher, wait_until  # noqa: E402
 
 SIM = os.environ["DMSC_SIM"]
 TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "modemmanager.py")
@@ -91,24 +89,11 @@ class Discovery(Fixture, unittest.TestCase):
         self.start_dmscd()
         modem = self.add_modem(("cdc-wdm-sim", 6))
         wait_until(lambda: len(self.cards()) == 1, what="card")
-        monitor = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
-                                    self.bus.address, "--dest", NAME],
-                                   stdout=subprocess.PIPE, bufsize=0)
-        try:
-            self.assertIn(b"Monitoring", monitor.stdout.readline())
-            self.assertIn(b"is owned by", monitor.stdout.readline())
-            time.sleep(0.5)
+        with SignalWatcher(self.bus) as watcher:
             # WSP push without the UDH (ModemManager drops it), then package #0.
             data = bytes.fromhex("010603c4af87" + PACKAGE0)
             self.mm_call("AddSms", "osay", modem, "+15550001", len(data), *data)
-            seen = ""
-            while "NotificationReceived" not in seen:
-                ready = select.select([monitor.stdout], [], [], TIMEOUT)[0]
-                self.assertTrue(ready, f"no signal, only {seen!r}")
-                seen += monitor.stdout.readline().decode()
-        finally:
-            monitor.terminate()
-            monitor.wait(TIMEOUT)
+            seen = watcher.wait_for("NotificationReceived")
         self.assertIn("'origin': <'network'>", seen)
         self.assertIn("'server-id': <'com.example.dm'>", seen)
         self.assertIn("'card': <objectpath '/org/dmscd/Dmsc1/Card/", seen)

@@ -3,7 +3,6 @@
 
 import os
 import re
-import select
 import socket
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from harness import Fixture, NAME, TIMEOUT, wait_until  # noqa: E402
+from harness import Fixture, NAME, TIMEOUT, SignalWatcher, wait_until  # noqa: E402
 
 SIM = os.environ["DMSC_SIM"]
 VECTORS_H = os.path.join(os.path.dirname(__file__), "..", "cat", "vectors.h")
@@ -120,25 +119,10 @@ class Modem(ModemFixture, unittest.TestCase):
 
     def test_send_short_message_with_dm_push_is_consumed_and_signalled(self):
         self.start_daemon()
-        # gdbus prints through stdio: line buffering, or nothing arrives through the pipe.
-        monitor = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
-                                    self.bus.address, "--dest", NAME],
-                                   stdout=subprocess.PIPE, bufsize=0)
-        try:
-            self.assertIn(b"Monitoring", monitor.stdout.readline())
-            self.assertIn(b"is owned by", monitor.stdout.readline())
-            # gdbus adds its match rule after saying who owns the name.
-            time.sleep(0.5)
+        with SignalWatcher(self.bus) as watcher:
             answer = self.command(VECTORS["send_short_message_dm_push"])
             self.assertEqual(answer, "tr 810301130082028281830100")
-            seen = ""
-            while "NotificationReceived" not in seen:
-                ready = select.select([monitor.stdout], [], [], TIMEOUT)[0]
-                self.assertTrue(ready, f"no signal, only {seen!r}")
-                seen += monitor.stdout.readline().decode()
-        finally:
-            monitor.terminate()
-            monitor.wait(TIMEOUT)
+            seen = watcher.wait_for("NotificationReceived")
         self.assertIn("NotificationReceived", seen)
         self.assertIn("'server-id': <'com.example.dm'>", seen)
         self.assertIn("'session-id': <uint16 4660>", seen)
@@ -268,22 +252,9 @@ class Trigger(ModemFixture, unittest.TestCase):
     def test_trigger_on_command_is_signalled_with_the_package(self):
         self.restart_sim("never")
         self.start_daemon()
-        monitor = subprocess.Popen(["stdbuf", "-oL", "gdbus", "monitor", "--address",
-                                    self.bus.address, "--dest", NAME],
-                                   stdout=subprocess.PIPE, bufsize=0)
-        try:
-            self.assertIn(b"Monitoring", monitor.stdout.readline())
-            self.assertIn(b"is owned by", monitor.stdout.readline())
-            time.sleep(0.5)
+        with SignalWatcher(self.bus) as watcher:
             self.assertEqual(self.control("trigger"), "triggered")
-            seen = ""
-            while "NotificationReceived" not in seen:
-                ready = select.select([monitor.stdout], [], [], TIMEOUT)[0]
-                self.assertTrue(ready, f"no signal, only {seen!r}")
-                seen += monitor.stdout.readline().decode()
-        finally:
-            monitor.terminate()
-            monitor.wait(TIMEOUT)
+            seen = watcher.wait_for("NotificationReceived")
         self.assertIn("'server-id': <'card.dm'>", seen)
         self.assertIn("'session-id': <uint16 77>", seen)
         self.assertIn("'ui-mode': <'background'>", seen)
