@@ -1,204 +1,36 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The socket edge of the BIP engine: loopback listeners and one client per channel. */
+/* The BIP engine on the SCWS socket layer, with its envelopes sent after the TR they follow. */
 #include "cat-private.h"
-
-#include <sys/socket.h>
-
-/* What a client that does not read may make us hold, beyond the kernel's buffer. */
-#define MAX_PENDING_OUTPUT (64 * 1024)
-#define SOCKET_SEND_BUFFER (64 * 1024)
-
-typedef struct {
-    CatBipServer *server;
-    guint8 id;
-    GSocketService *service;
-    GSocketAddress *address;
-    GSocketConnection *client;
-    GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
-    gboolean reading;
-    guint8 buffer[4096];
-    GQueue output; /* GBytes */
-    gsize pending;
-    gboolean writing;
-} SocketChannel;
 
 struct CatBipServer {
     CatBip *bip;
-    SocketChannel channels[CAT_BIP_MAX_CHANNELS + 1];
+    CatSockets *sockets;
     CatEnvelopeFunc envelope;
     gpointer user_data;
     GQueue envelopes; /* GBytes waiting for the idle handler */
     guint envelope_idle;
 };
 
-static void start_reading(SocketChannel *channel);
-static void start_writing(SocketChannel *channel);
-
-/* --- Clients -------------------------------------------------------------------------------- */
-
-static void client_drop(SocketChannel *channel)
-{
-    if (channel->client == NULL)
-        return;
-    g_cancellable_cancel(channel->cancellable);
-    g_clear_object(&channel->cancellable);
-    g_io_stream_close(G_IO_STREAM(channel->client), NULL, NULL);
-    g_clear_object(&channel->client);
-    g_queue_clear_full(&channel->output, (GDestroyNotify)g_bytes_unref);
-    channel->pending = 0;
-    channel->reading = FALSE;
-    channel->writing = FALSE;
-}
-
-/* The client went away (or misbehaved): the engine puts the channel back to listen. */
-static void client_lost(SocketChannel *channel, const char *why)
-{
-    g_debug("BIP channel %u: client gone: %s", channel->id, why);
-    client_drop(channel);
-    cat_bip_client_closed(channel->server->bip, channel->id);
-}
-
-static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, &error);
-    SocketChannel *channel;
-
-    /* Cancelled means the channel may already be gone: touch nothing. */
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    channel = user_data;
-    channel->reading = FALSE;
-    if (n <= 0) {
-        client_lost(channel, n == 0 ? "hung up" : error->message);
-        return;
-    }
-    cat_bip_client_data(channel->server->bip, channel->id, channel->buffer, (gsize)n);
-    start_reading(channel);
-}
-
-/* Reads no more than the receive buffer can take; a full buffer pauses the client. */
-static void start_reading(SocketChannel *channel)
-{
-    gsize space = cat_bip_rx_space(channel->server->bip, channel->id);
-
-    if (channel->client == NULL || channel->reading || space == 0)
-        return;
-    channel->reading = TRUE;
-    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(channel->client)),
-                              channel->buffer, MIN(space, sizeof(channel->buffer)),
-                              G_PRIORITY_DEFAULT, channel->cancellable, on_read, channel);
-}
-
-static void on_written(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    SocketChannel *channel;
-    GBytes *done;
-
-    if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, &error) &&
-        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    channel = user_data;
-    channel->writing = FALSE;
-    if (error != NULL) {
-        client_lost(channel, error->message);
-        return;
-    }
-    done = g_queue_pop_head(&channel->output);
-    channel->pending -= g_bytes_get_size(done);
-    g_bytes_unref(done);
-    start_writing(channel);
-}
-
-static void start_writing(SocketChannel *channel)
-{
-    GBytes *next = g_queue_peek_head(&channel->output);
-
-    if (channel->client == NULL || channel->writing || next == NULL)
-        return;
-    channel->writing = TRUE;
-    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(channel->client)),
-                                    g_bytes_get_data(next, NULL), g_bytes_get_size(next),
-                                    G_PRIORITY_DEFAULT, channel->cancellable, on_written, channel);
-}
-
-static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
-                            gpointer user_data)
-{
-    SocketChannel *channel = user_data;
-    GSocket *socket = g_socket_connection_get_socket(connection);
-
-    if (channel->client != NULL || !cat_bip_client_connected(channel->server->bip, channel->id)) {
-        /* One client a channel: the card's server speaks to one peer at a time. */
-        g_debug("BIP channel %u: refusing a second client", channel->id);
-        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
-        return TRUE;
-    }
-    /* Bound what a client that never reads can make the kernel hold for us. */
-    (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
-    channel->client = g_object_ref(connection);
-    channel->cancellable = g_cancellable_new();
-    start_reading(channel);
-    return TRUE;
-}
-
-/* --- Transport for the engine --------------------------------------------------------------- */
+/* --- Engine → sockets --------------------------------------------------------------------- */
 
 static gboolean transport_listen(gpointer user_data, guint8 id, guint16 port, GError **error)
 {
-    CatBipServer *server = user_data;
-    SocketChannel *channel = &server->channels[id];
-    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
-    g_autoptr(GSocketService) service = g_socket_service_new();
-    GSocketAddress *effective = NULL;
-
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), address, G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-        return FALSE;
-    channel->address = effective;
-    channel->service = g_steal_pointer(&service);
-    g_signal_connect(channel->service, "incoming", G_CALLBACK(on_incoming), channel);
-    g_socket_service_start(channel->service);
-    return TRUE;
+    return cat_sockets_listen(((CatBipServer *)user_data)->sockets, id, port, error);
 }
 
 static void transport_drop_client(gpointer user_data, guint8 id)
 {
-    CatBipServer *server = user_data;
-    client_drop(&server->channels[id]);
+    cat_sockets_drop_client(((CatBipServer *)user_data)->sockets, id);
 }
 
 static void transport_close(gpointer user_data, guint8 id)
 {
-    CatBipServer *server = user_data;
-    SocketChannel *channel = &server->channels[id];
-
-    client_drop(channel);
-    if (channel->service != NULL) {
-        g_signal_handlers_disconnect_by_data(channel->service, channel);
-        g_socket_service_stop(channel->service);
-        g_socket_listener_close(G_SOCKET_LISTENER(channel->service));
-        g_clear_object(&channel->service);
-    }
-    g_clear_object(&channel->address);
+    cat_sockets_close(((CatBipServer *)user_data)->sockets, id);
 }
 
 static gboolean transport_send(gpointer user_data, guint8 id, const guint8 *data, gsize length)
 {
-    CatBipServer *server = user_data;
-    SocketChannel *channel = &server->channels[id];
-
-    if (channel->client == NULL)
-        return FALSE;
-    if (channel->pending + length > MAX_PENDING_OUTPUT) {
-        client_lost(channel, "does not read what it is sent");
-        return FALSE;
-    }
-    g_queue_push_tail(&channel->output, g_bytes_new(data, length));
-    channel->pending += length;
-    start_writing(channel);
-    return TRUE;
+    return cat_sockets_send(((CatBipServer *)user_data)->sockets, id, data, length);
 }
 
 static gboolean flush_envelopes(gpointer user_data)
@@ -231,6 +63,35 @@ static const CatBipTransport socket_transport = {
     .envelope = transport_envelope,
 };
 
+/* --- Sockets → engine --------------------------------------------------------------------- */
+
+static gboolean on_connected(gpointer user_data, guint id)
+{
+    return cat_bip_client_connected(((CatBipServer *)user_data)->bip, (guint8)id);
+}
+
+static gsize on_space(gpointer user_data, guint id)
+{
+    return cat_bip_rx_space(((CatBipServer *)user_data)->bip, (guint8)id);
+}
+
+static void on_received(gpointer user_data, guint id, const guint8 *data, gsize length)
+{
+    cat_bip_client_data(((CatBipServer *)user_data)->bip, (guint8)id, data, length);
+}
+
+static void on_closed(gpointer user_data, guint id)
+{
+    cat_bip_client_closed(((CatBipServer *)user_data)->bip, (guint8)id);
+}
+
+static const CatSocketCallbacks socket_callbacks = {
+    .connected = on_connected,
+    .space = on_space,
+    .received = on_received,
+    .closed = on_closed,
+};
+
 /* --- Server --------------------------------------------------------------------------------- */
 
 CatBipServer *cat_bip_server_new(CatEnvelopeFunc envelope, gpointer user_data)
@@ -239,11 +100,8 @@ CatBipServer *cat_bip_server_new(CatEnvelopeFunc envelope, gpointer user_data)
 
     server->envelope = envelope;
     server->user_data = user_data;
+    server->sockets = cat_sockets_new(&socket_callbacks, server);
     server->bip = cat_bip_new(&socket_transport, server);
-    for (guint8 id = 1; id <= CAT_BIP_MAX_CHANNELS; id++) {
-        server->channels[id].server = server;
-        server->channels[id].id = id;
-    }
     return server;
 }
 
@@ -253,6 +111,7 @@ void cat_bip_server_free(CatBipServer *server)
         return;
     /* The engine closes its open channels through the transport. */
     cat_bip_free(server->bip);
+    cat_sockets_free(server->sockets);
     if (server->envelope_idle != 0)
         g_source_remove(server->envelope_idle);
     g_queue_clear_full(&server->envelopes, (GDestroyNotify)g_bytes_unref);
@@ -264,8 +123,8 @@ GBytes *cat_bip_server_handle_command(CatBipServer *server, const CatMessage *co
     GBytes *response = cat_bip_handle_command(server->bip, command);
 
     /* RECEIVE DATA may have made room for a paused client. */
-    for (guint8 id = 1; id <= CAT_BIP_MAX_CHANNELS; id++)
-        start_reading(&server->channels[id]);
+    for (guint id = 1; id <= CAT_BIP_MAX_CHANNELS; id++)
+        cat_sockets_resume(server->sockets, id);
     return response;
 }
 
@@ -276,7 +135,5 @@ CatBip *cat_bip_server_peek_engine(CatBipServer *server)
 
 GSocketAddress *cat_bip_server_get_address(CatBipServer *server, guint8 id)
 {
-    if (id < 1 || id > CAT_BIP_MAX_CHANNELS)
-        return NULL;
-    return server->channels[id].address;
+    return cat_sockets_get_address(server->sockets, id);
 }

@@ -18,3 +18,26 @@ gboolean cat_hex_decode(const char *hex, GByteArray *out);
 void cat_bcd_to_digits(const guint8 *data, gsize length, char *out, gsize out_size);
 /* Digits (0-9 * # a b c) to swapped-nibble BCD, F-padded; FALSE for another character. */
 gboolean cat_digits_to_bcd(const char *digits, GByteArray *out);
+
+/* --- sockets.c: the SCWS socket layer ------------------------------------------------------ */
+
+#define CAT_SOCKETS_MAX 7
+
+typedef struct CatSockets CatSockets;
+
+typedef struct {
+    gboolean (*connected)(gpointer user_data, guint id); /* FALSE refuses the client */
+    gsize (*space)(gpointer user_data, guint id);        /* bytes the owner can take now */
+    void (*received)(gpointer user_data, guint id, const guint8 *data, gsize length);
+    void (*closed)(gpointer user_data, guint id); /* the client went away */
+} CatSocketCallbacks;
+
+CatSockets *cat_sockets_new(const CatSocketCallbacks *callbacks, gpointer user_data);
+void cat_sockets_free(CatSockets *set);
+gboolean cat_sockets_listen(CatSockets *set, guint id, guint16 port, GError **error);
+void cat_sockets_drop_client(CatSockets *set, guint id);
+void cat_sockets_close(CatSockets *set, guint id);
+gboolean cat_sockets_send(CatSockets *set, guint id, const guint8 *data, gsize length);
+/* Reads again from a client paused for lack of room. */
+void cat_sockets_resume(CatSockets *set, guint id);
+GSocketAddress *cat_sockets_get_address(CatSockets *set, guint id);

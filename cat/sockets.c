@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The SCWS socket layer shared by the BIP gateway and the QMI SCWS gateway: per channel, a
+ * listener on 127.0.0.1 only and one client at a time; a client is paused while its reader
+ * has no room and dropped when it does not read what it is sent.
+ */
+#include "cat-private.h"
+
+#include <sys/socket.h>
+
+/* What a client that does not read may make us hold, beyond the kernel's buffer. */
+#define MAX_PENDING_OUTPUT (64 * 1024)
+#define SOCKET_SEND_BUFFER (64 * 1024)
+
+typedef struct {
+    CatSockets *set;
+    guint id;
+    GSocketService *service;
+    GSocketAddress *address;
+    GSocketConnection *client;
+    GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
+    gboolean reading;
+    guint8 buffer[4096];
+    GQueue output; /* GBytes */
+    gsize pending;
+    gboolean writing;
+} Slot;
+
+struct CatSockets {
+    CatSocketCallbacks callbacks;
+    gpointer user_data;
+    Slot slots[CAT_SOCKETS_MAX + 1]; /* 1-based */
+};
+
+static void start_reading(Slot *slot);
+static void start_writing(Slot *slot);
+
+static Slot *slot_get(CatSockets *set, guint id)
+{
+    return id >= 1 && id <= CAT_SOCKETS_MAX ? &set->slots[id] : NULL;
+}
+
+static void client_drop(Slot *slot)
+{
+    if (slot->client == NULL)
+        return;
+    g_cancellable_cancel(slot->cancellable);
+    g_clear_object(&slot->cancellable);
+    g_io_stream_close(G_IO_STREAM(slot->client), NULL, NULL);
+    g_clear_object(&slot->client);
+    g_queue_clear_full(&slot->output, (GDestroyNotify)g_bytes_unref);
+    slot->pending = 0;
+    slot->reading = FALSE;
+    slot->writing = FALSE;
+}
+
+/* The client went away (or misbehaved): its owner puts the channel back to listen. */
+static void client_lost(Slot *slot, const char *why)
+{
+    g_debug("SCWS channel %u: client gone: %s", slot->id, why);
+    client_drop(slot);
+    slot->set->callbacks.closed(slot->set->user_data, slot->id);
+}
+
+static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, &error);
+    Slot *slot;
+
+    /* Cancelled means the slot may already be reused: touch nothing. */
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    slot = user_data;
+    slot->reading = FALSE;
+    if (n <= 0) {
+        client_lost(slot, n == 0 ? "hung up" : error->message);
+        return;
+    }
+    slot->set->callbacks.received(slot->set->user_data, slot->id, slot->buffer, (gsize)n);
+    start_reading(slot);
+}
+
+/* Reads no more than the owner has room for; no room pauses the client. */
+static void start_reading(Slot *slot)
+{
+    gsize space;
+
+    if (slot->client == NULL || slot->reading)
+        return;
+    space = slot->set->callbacks.space(slot->set->user_data, slot->id);
+    if (space == 0)
+        return;
+    slot->reading = TRUE;
+    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(slot->client)), slot->buffer,
+                              MIN(space, sizeof(slot->buffer)), G_PRIORITY_DEFAULT,
+                              slot->cancellable, on_read, slot);
+}
+
+static void on_written(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    Slot *slot;
+    GBytes *done;
+
+    if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, &error) &&
+        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    slot = user_data;
+    slot->writing = FALSE;
+    if (error != NULL) {
+        client_lost(slot, error->message);
+        return;
+    }
+    done = g_queue_pop_head(&slot->output);
+    slot->pending -= g_bytes_get_size(done);
+    g_bytes_unref(done);
+    start_writing(slot);
+}
+
+static void start_writing(Slot *slot)
+{
+    GBytes *next = g_queue_peek_head(&slot->output);
+
+    if (slot->client == NULL || slot->writing || next == NULL)
+        return;
+    slot->writing = TRUE;
+    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(slot->client)),
+                                    g_bytes_get_data(next, NULL), g_bytes_get_size(next),
+                                    G_PRIORITY_DEFAULT, slot->cancellable, on_written, slot);
+}
+
+static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
+                            gpointer user_data)
+{
+    Slot *slot = user_data;
+    GSocket *socket = g_socket_connection_get_socket(connection);
+
+    if (slot->client != NULL || !slot->set->callbacks.connected(slot->set->user_data, slot->id)) {
+        /* One client a channel: the card's server speaks to one peer at a time. */
+        g_debug("SCWS channel %u: refusing a second client", slot->id);
+        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+        return TRUE;
+    }
+    /* Bound what a client that never reads can make the kernel hold for us. */
+    (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
+    slot->client = g_object_ref(connection);
+    slot->cancellable = g_cancellable_new();
+    start_reading(slot);
+    return TRUE;
+}
+
+CatSockets *cat_sockets_new(const CatSocketCallbacks *callbacks, gpointer user_data)
+{
+    CatSockets *set = g_new0(CatSockets, 1);
+
+    set->callbacks = *callbacks;
+    set->user_data = user_data;
+    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+        set->slots[id].set = set;
+        set->slots[id].id = id;
+    }
+    return set;
+}
+
+void cat_sockets_free(CatSockets *set)
+{
+    if (set == NULL)
+        return;
+    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++)
+        cat_sockets_close(set, id);
+    g_free(set);
+}
+
+gboolean cat_sockets_listen(CatSockets *set, guint id, guint16 port, GError **error)
+{
+    Slot *slot = slot_get(set, id);
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    g_autoptr(GSocketService) service = NULL;
+    GSocketAddress *effective = NULL;
+
+    if (slot == NULL || slot->service != NULL) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "channel %u is not free", id);
+        return FALSE;
+    }
+    service = g_socket_service_new();
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), address, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+        return FALSE;
+    slot->address = effective;
+    slot->service = g_steal_pointer(&service);
+    g_signal_connect(slot->service, "incoming", G_CALLBACK(on_incoming), slot);
+    g_socket_service_start(slot->service);
+    return TRUE;
+}
+
+void cat_sockets_drop_client(CatSockets *set, guint id)
+{
+    Slot *slot = slot_get(set, id);
+
+    if (slot != NULL)
+        client_drop(slot);
+}
+
+void cat_sockets_close(CatSockets *set, guint id)
+{
+    Slot *slot = slot_get(set, id);
+
+    if (slot == NULL)
+        return;
+    client_drop(slot);
+    if (slot->service != NULL) {
+        g_signal_handlers_disconnect_by_data(slot->service, slot);
+        g_socket_service_stop(slot->service);
+        g_socket_listener_close(G_SOCKET_LISTENER(slot->service));
+        g_clear_object(&slot->service);
+    }
+    g_clear_object(&slot->address);
+}
+
+gboolean cat_sockets_send(CatSockets *set, guint id, const guint8 *data, gsize length)
+{
+    Slot *slot = slot_get(set, id);
+
+    if (slot == NULL || slot->client == NULL)
+        return FALSE;
+    if (slot->pending + length > MAX_PENDING_OUTPUT) {
+        client_lost(slot, "does not read what it is sent");
+        return FALSE;
+    }
+    g_queue_push_tail(&slot->output, g_bytes_new(data, length));
+    slot->pending += length;
+    start_writing(slot);
+    return TRUE;
+}
+
+void cat_sockets_resume(CatSockets *set, guint id)
+{
+    Slot *slot = slot_get(set, id);
+
+    if (slot != NULL)
+        start_reading(slot);
+}
+
+GSocketAddress *cat_sockets_get_address(CatSockets *set, guint id)
+{
+    Slot *slot = slot_get(set, id);
+    return slot ? slot->address : NULL;
+}
