@@ -472,6 +472,30 @@ void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user
 gboolean cat_qmi_stop_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
 guint8 cat_qmi_get_cid(CatQmi *qmi);
 
+/* SCWS indications (0x27 Open, 0x28 Close, 0x29 Send Data): their TLV 0x10 value. */
+typedef void (*CatQmiScwsFunc)(CatQmi *qmi, guint16 message, const guint8 *value, gsize length,
+                               gpointer user_data);
+void cat_qmi_set_scws_handler(CatQmi *qmi, CatQmiScwsFunc func, gpointer user_data);
+/* A CAT2 request with TLV 0x01 and, when not NULL, TLV 0x02. */
+void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsize length1,
+                           const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
+                           gpointer user_data);
+gboolean cat_qmi_request_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
+
+/*
+ * The SCWS gateway over the QMI SCWS messages (design §2.4): channels the modem opens are
+ * served on the SCWS socket layer (127.0.0.1 only); client bytes go to the card as Data
+ * Available in pieces of at most 1000 bytes, the card's Send Data packets are assembled,
+ * acknowledged and written to the client.
+ */
+typedef struct CatScws CatScws;
+typedef void (*CatScwsChangedFunc)(gpointer user_data);
+
+CatScws *cat_scws_new(CatQmi *qmi, CatScwsChangedFunc changed, gpointer user_data);
+void cat_scws_free(CatScws *scws);
+/* The ports of the open channels; returns how many were written to @ports. */
+gsize cat_scws_get_ports(CatScws *scws, guint16 *ports, gsize max);
+
 void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
                            gpointer user_data);
 gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error);

@@ -26,7 +26,15 @@ struct CatQmi {
     gulong indication_id;
     CatQmiCommandFunc command;
     gpointer user_data;
+    CatQmiScwsFunc scws;
+    gpointer scws_data;
 };
+
+void cat_qmi_set_scws_handler(CatQmi *qmi, CatQmiScwsFunc func, gpointer user_data)
+{
+    qmi->scws = func;
+    qmi->scws_data = user_data;
+}
 
 /* Event Report TLVs that carry a raw proactive command {ref u32, length u16, bytes}. */
 static gboolean is_raw_command_tlv(guint8 type)
@@ -41,9 +49,19 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     /* The signal's array is the QmiMessage itself. */
     QmiMessage *message = (QmiMessage *)raw;
 
+    guint16 id = qmi_message_get_message_id(message);
+
     if (qmi_message_get_service(message) != CAT_QMI_SERVICE_CAT2 ||
-        qmi_message_get_client_id(message) != qmi->cid ||
-        qmi_message_get_message_id(message) != CAT2_SET_EVENT_REPORT)
+        qmi_message_get_client_id(message) != qmi->cid)
+        return;
+    if (id >= 0x0027 && id <= 0x0029) {
+        guint16 length = 0;
+        const guint8 *value = qmi_message_get_raw_tlv(message, 0x10, &length);
+        if (value != NULL && qmi->scws != NULL)
+            qmi->scws(qmi, id, value, length, qmi->scws_data);
+        return;
+    }
+    if (id != CAT2_SET_EVENT_REPORT)
         return;
     for (guint type = 0x10; type <= 0x54; type++) {
         guint16 length = 0;
@@ -340,6 +358,27 @@ void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
 }
 
 gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsize length1,
+                           const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    g_autoptr(QmiMessage) request =
+        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_task_set_name(task, "CAT2 SCWS request");
+    qmi_message_add_raw_tlv(request, 0x01, tlv1, length1, NULL);
+    if (tlv2 != NULL)
+        qmi_message_add_raw_tlv(request, 0x02, tlv2, length2, NULL);
+    send(qmi, request, NULL, task, on_simple_response);
+}
+
+gboolean cat_qmi_request_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }

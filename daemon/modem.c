@@ -22,6 +22,7 @@ struct DmscdModem {
     gulong removed_id;
     CatQmi *cat;
     CatBipServer *bip;
+    CatScws *scws;
     char *card_path;
     guint reopen_id;
     GCancellable *cancellable;
@@ -113,16 +114,19 @@ static GBytes *handle_short_message(DmscdModem *modem, const CatMessage *command
     return respond(details, CAT_RESULT_OK);
 }
 
+/* The card's SCWS ports, whichever way its channels came: raw BIP or QMI SCWS messages. */
 static void publish_ports(DmscdModem *modem)
 {
     CatBip *engine = cat_bip_server_peek_engine(modem->bip);
-    guint16 ports[CAT_BIP_MAX_CHANNELS];
+    guint16 ports[2 * CAT_BIP_MAX_CHANNELS];
     gsize n = 0;
 
     for (guint8 id = 1; id <= CAT_BIP_MAX_CHANNELS; id++) {
         if (cat_bip_channel_state(engine, id) != CAT_TCP_CLOSED)
             ports[n++] = cat_bip_channel_port(engine, id);
     }
+    if (modem->scws != NULL)
+        n += cat_scws_get_ports(modem->scws, ports + n, G_N_ELEMENTS(ports) - n);
     if (modem->card_path != NULL)
         dbus_api_server_set_card_ports(modem->bus, modem->card_path, ports, n);
 }
@@ -157,8 +161,14 @@ static void on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize lengt
 
 /* --- Device lifecycle -------------------------------------------------------------------- */
 
+static void on_scws_changed(gpointer user_data)
+{
+    publish_ports(user_data);
+}
+
 static void card_gone(DmscdModem *modem)
 {
+    g_clear_pointer(&modem->scws, cat_scws_free);
     g_clear_pointer(&modem->cat, cat_qmi_free);
     g_clear_pointer(&modem->bip, cat_bip_server_free);
     if (modem->card_path != NULL) {
@@ -260,6 +270,7 @@ static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
                                          G_CALLBACK(on_device_removed), modem);
     modem->bip = cat_bip_server_new(on_bip_envelope, modem);
     modem->cat = cat_qmi_new(modem->device, on_command, modem);
+    modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
     cat_qmi_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
 }
 

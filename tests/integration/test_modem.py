@@ -175,15 +175,20 @@ PACKAGE1 = """<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>
 class ScwsRawBip(ModemFixture, unittest.TestCase):
     """The card runs its web server over raw BIP; curl reaches it through dmscd's gateway."""
 
+    MODE = "raw-bip"
+
     def setUp(self):
         super().setUp()
         self.sim.terminate()
         self.sim.wait(TIMEOUT)
         wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
         self.port = free_port()
-        self.write("script", "ADD ./Vendor/FromCard chr hello\n")
+        # A value big enough for the answer to travel in several SEND DATA commands or
+        # several QMI Send Data packets.
+        self.write("script", "ADD ./Vendor/FromCard chr hello\nADD ./Vendor/Big chr "
+                             + "x" * 2500 + "\n")
         profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
-                                        f"scws-mode=raw-bip\n[scws]\nport={self.port}\n"
+                                        f"scws-mode={self.MODE}\n[scws]\nport={self.port}\n"
                                         f"[server]\npath=/dm\nserver-id=card.dm\n"
                                         f"script=script\nrecord=record\n")
         self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
@@ -217,6 +222,7 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("<LocURI>./Vendor/FromCard</LocURI>", r.stdout)
         self.assertIn("<Data>hello</Data>", r.stdout)
+        self.assertIn("<Data>" + "x" * 2500 + "</Data>", r.stdout)
 
     def test_the_gateway_listens_on_loopback_only(self):
         self.start_daemon()
@@ -225,6 +231,12 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
                              text=True).stdout
         self.assertIn(f"127.0.0.1:{self.port}", out)
         self.assertNotIn(f"0.0.0.0:{self.port}", out)
+
+
+class ScwsQmi(ScwsRawBip):
+    """The same card web server, reached over the QMI SCWS messages instead."""
+
+    MODE = "qmi"
 
 
 class Trigger(ModemFixture, unittest.TestCase):
@@ -262,4 +274,4 @@ class Trigger(ModemFixture, unittest.TestCase):
 
 
 if __name__ == "__main__":
-    tap.main(Modem, ScwsRawBip, Trigger)
+    tap.main(Modem, ScwsRawBip, ScwsQmi, Trigger)

@@ -15,7 +15,9 @@
 
 #include <string.h>
 
-#define CHUNK 200
+#define CHUNK        200
+#define SCWS_PIECE   1000
+#define SCWS_CHANNEL 1
 
 struct SimCard {
     Sim *sim;
@@ -26,6 +28,7 @@ struct SimCard {
     guint16 session_id;
     DmUiMode ui_mode;
     gboolean raw_bip;
+    gboolean qmi_scws;
     guint16 port;
     gboolean opened;
     GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
@@ -118,12 +121,13 @@ static char *header_value(const char *headers, const char *name)
     return NULL;
 }
 
+static void deliver(SimCard *card, const guint8 *data, gsize length);
+
 static void send_response(SimCard *card, const char *status, const char *type, const char *extra,
                           const guint8 *body, gsize length)
 {
     g_autoptr(GString) head = g_string_new(NULL);
     g_autoptr(GByteArray) all = g_byte_array_new();
-    guint8 close_client[] = { 0 };
 
     g_string_printf(head,
                     "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
@@ -131,16 +135,71 @@ static void send_response(SimCard *card, const char *status, const char *type, c
                     status, type, length, extra ? extra : "");
     g_byte_array_append(all, (const guint8 *)head->str, (guint)head->len);
     g_byte_array_append(all, body, (guint)length);
-    for (gsize offset = 0; offset < all->len; offset += CHUNK) {
-        gsize n = MIN(CHUNK, all->len - offset);
-        g_autoptr(GByteArray) data = g_byte_array_new();
-        cat_builder_add(data, 0x80 | CAT_TAG_CHANNEL_DATA, all->data + offset, n);
-        /* Buffered but for the last piece, which sends everything. */
-        card_send(card, command_new(CAT_CMD_SEND_DATA, offset + n >= all->len ? 1 : 0, 0x21,
-                                    data->data, data->len));
+    deliver(card, all->data, all->len);
+}
+
+/* Raw BIP: SEND DATA pieces, buffered (qualifier 0) and sent (qualifier 1) before the
+ * terminal's buffer would overflow and with the last piece, then CLOSE CHANNEL to listen. */
+static void deliver_bip(SimCard *card, const guint8 *data, gsize length)
+{
+    gsize buffered = 0;
+
+    for (gsize offset = 0; offset < length; offset += CHUNK) {
+        gsize n = MIN(CHUNK, length - offset);
+        g_autoptr(GByteArray) object = g_byte_array_new();
+        gboolean now = offset + n >= length || buffered + n + CHUNK > SCWS_PIECE;
+        cat_builder_add(object, 0x80 | CAT_TAG_CHANNEL_DATA, data + offset, n);
+        card_send(card,
+                  command_new(CAT_CMD_SEND_DATA, now ? 1 : 0, 0x21, object->data, object->len));
+        buffered = now ? 0 : buffered + n;
     }
-    (void)close_client;
     card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x21, NULL, 0));
+}
+
+static void put_u32(guint8 *p, guint32 v)
+{
+    p[0] = (guint8)v;
+    p[1] = (guint8)(v >> 8);
+    p[2] = (guint8)(v >> 16);
+    p[3] = (guint8)(v >> 24);
+}
+
+/* QMI SCWS: Send Data indications of at most 1000 bytes (total, current), then Close
+ * Channel with state listen. */
+static void deliver_qmi(SimCard *card, const guint8 *data, gsize length)
+{
+    SimCid *cid = sim_find_cid(card->sim, SIM_SERVICE_CAT2);
+    guint total = (guint)((length + SCWS_PIECE - 1) / SCWS_PIECE);
+    guint8 close_value[5];
+
+    if (cid == NULL)
+        return;
+    for (guint i = 0; i < total; i++) {
+        gsize offset = (gsize)i * SCWS_PIECE, n = MIN((gsize)SCWS_PIECE, length - offset);
+        g_autoptr(GByteArray) value = g_byte_array_new();
+        guint8 head[8];
+        put_u32(head, SCWS_CHANNEL);
+        head[4] = (guint8)total;
+        head[5] = (guint8)(i + 1);
+        head[6] = (guint8)n;
+        head[7] = (guint8)(n >> 8);
+        g_byte_array_append(value, head, sizeof(head));
+        g_byte_array_append(value, data + offset, (guint)n);
+        sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0029, 0x10, value->data,
+                            value->len);
+    }
+    put_u32(close_value, SCWS_CHANNEL);
+    close_value[4] = 1; /* listen */
+    sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0028, 0x10, close_value,
+                        sizeof(close_value));
+}
+
+static void deliver(SimCard *card, const guint8 *data, gsize length)
+{
+    if (card->raw_bip)
+        deliver_bip(card, data, length);
+    else
+        deliver_qmi(card, data, length);
 }
 
 static void write_record(SimCard *card)
@@ -271,13 +330,27 @@ static gboolean on_trigger_timer(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-void sim_card_registered(SimCard *card)
+void sim_card_registered(SimCard *card, guint32 decoded_mask)
 {
     guint64 seconds;
 
     if (card->raw_bip && !card->opened) {
         card->opened = TRUE;
         open_channel(card);
+    } else if (card->qmi_scws && (decoded_mask & (1u << 23))) {
+        /* QMI SCWS: the modem announces the card's channel; again after each registration,
+         * as a modem does after it was reset. */
+        SimCid *cid = sim_find_cid(card->sim, SIM_SERVICE_CAT2);
+        guint8 value[8];
+        put_u32(value, SCWS_CHANNEL);
+        value[4] = (guint8)card->port;
+        value[5] = (guint8)(card->port >> 8);
+        value[6] = 0x78;
+        value[7] = 0x05; /* buffer 1400 */
+        g_byte_array_set_size(card->request, 0);
+        if (cid != NULL)
+            sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0027, 0x10, value,
+                                sizeof(value));
     }
     if (g_strcmp0(card->trigger_when, "start") == 0)
         sim_card_trigger(card);
@@ -310,6 +383,7 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
 
     card->sim = sim;
     card->raw_bip = g_strcmp0(mode, "raw-bip") == 0;
+    card->qmi_scws = g_strcmp0(mode, "qmi") == 0;
     card->trigger_when = g_key_file_get_string(profile, "trigger", "when", NULL);
     card->server_id = g_key_file_get_string(profile, "server", "server-id", NULL);
     if (card->server_id == NULL)
@@ -376,4 +450,18 @@ void sim_card_free(SimCard *card)
     g_free(card->server_id);
     g_free(card->server_password);
     g_free(card);
+}
+
+/* QMI SCWS requests from dmscd; Data Available carries the client's bytes. */
+void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, gsize length)
+{
+    gsize n;
+
+    if (message != 0x002a || length < 6)
+        return;
+    n = (gsize)(value[4] | value[5] << 8);
+    if (n > length - 6)
+        return;
+    g_byte_array_append(card->request, value + 6, (guint)n);
+    serve_if_complete(card);
 }

@@ -156,7 +156,7 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
             cid->decoded_mask = read_u32(value);
         reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
         if (client->sim->card != NULL && cid->raw_mask != 0)
-            sim_card_registered(client->sim->card);
+            sim_card_registered(client->sim->card, cid->decoded_mask);
         return;
     case CAT2_SEND_TR:
         handle_tr(client, m);
@@ -179,6 +179,16 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
     }
     case CAT2_EVENT_CONFIRM:
         reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        return;
+    case 0x0027: /* SCWS Open Channel (the answer) */
+    case 0x0028: /* SCWS Close Channel */
+    case 0x0029: /* SCWS Send Data acknowledgement */
+    case 0x002a: /* SCWS Data Available */
+    case 0x002b: /* SCWS Channel Status */
+        value = qmi_message_get_raw_tlv(m, 0x01, &length);
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        if (value != NULL && client->sim->card != NULL)
+            sim_card_scws_request(client->sim->card, qmi_message_get_message_id(m), value, length);
         return;
     default:
         reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, 0, NULL, 0);

@@ -77,7 +77,8 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
 SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *profile_dir, GError **error);
 void sim_card_free(SimCard *card);
 /* dmscd registered for events: a raw-BIP card opens its SCWS channel now. */
-void sim_card_registered(SimCard *card);
+void sim_card_registered(SimCard *card, guint32 decoded_mask);
+void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, gsize length);
 void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length);
 /* The card sends its DM notification (SEND SHORT MESSAGE) now. */
 void sim_card_trigger(SimCard *card);
