@@ -224,6 +224,23 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         self.assertIn("<Data>hello</Data>", r.stdout)
         self.assertIn("<Data>" + "x" * 2500 + "</Data>", r.stdout)
 
+    def test_the_modem_dropping_mid_transfer_ends_cleanly_and_the_card_returns(self):
+        d = self.start_daemon()
+        self.wait_scws()
+        client = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        client.sendall(b"POST /dm HTTP/1.1\r\nContent-Length: 100000\r\n\r\npartial")
+        self.assertEqual(self.control("drop"), "dropped")
+        wait_until(lambda: self.cards() == [], what="card removed")
+        # The gateway went with the card: the client sees its connection end.
+        client.settimeout(TIMEOUT)
+        self.assertEqual(client.recv(100), b"")
+        client.close()
+        wait_until(lambda: len(self.cards()) == 1, timeout=15, what="card back")
+        self.wait_scws()
+        r = self.curl(f"http://127.0.0.1:{self.port}/")
+        self.assertIn("dmsc-sim SCWS", r.stdout)
+        self.assertIsNone(d.process.poll())
+
     def test_the_gateway_listens_on_loopback_only(self):
         self.start_daemon()
         self.wait_scws()

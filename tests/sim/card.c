@@ -465,3 +465,11 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
     g_byte_array_append(card->request, value + 6, (guint)n);
     serve_if_complete(card);
 }
+
+void sim_card_reset(SimCard *card)
+{
+    card->opened = FALSE;
+    card->busy = FALSE;
+    g_queue_clear_full(&card->commands, (GDestroyNotify)g_bytes_unref);
+    g_byte_array_set_size(card->request, 0);
+}

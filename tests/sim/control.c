@@ -80,6 +80,8 @@ static void run_line(Control *c, char *line)
     } else if (g_str_equal(line, "drop")) {
         g_ptr_array_set_size(c->sim->clients, 0);
         g_ptr_array_set_size(c->sim->cids, 0);
+        g_ptr_array_set_size(c->sim->pending, 0);
+        sim_card_reset(c->sim->card);
         sim_control_reply(out, "dropped\n");
     } else {
         sim_control_reply(out, "error unknown command\n");

@@ -80,6 +80,8 @@ void sim_card_free(SimCard *card);
 void sim_card_registered(SimCard *card, guint32 decoded_mask);
 void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, gsize length);
 void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length);
+/* The modem went away: the card starts over (channels closed, nothing in flight). */
+void sim_card_reset(SimCard *card);
 /* The card sends its DM notification (SEND SHORT MESSAGE) now. */
 void sim_card_trigger(SimCard *card);
 
