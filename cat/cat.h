@@ -526,3 +526,22 @@ void cat_uim_read_iccid_async(gpointer device, GCancellable *cancellable,
 char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error);
 /* The digits of an ICCID file: swapped BCD, F padding ends them. */
 char *cat_iccid_from_bcd(const guint8 *data, gsize length);
+
+/* --- PKCS#15 on the card: where the DM bootstrap file is (design §6) -------------------------- */
+
+#define CAT_PKCS15_MAX_PATH  16
+#define CAT_OID_DM_BOOTSTRAP "2.23.43.7.1"
+
+typedef struct {
+    guint8 bytes[CAT_PKCS15_MAX_PATH];
+    gsize length; /* a file path: two bytes a level, from the MF or relative */
+} CatPath;
+
+/* An EF.DIR record (application template 61): the path (51) of the application with @aid. */
+gboolean cat_pkcs15_dir_record(const guint8 *record, gsize length, const guint8 *aid,
+                               gsize aid_length, CatPath *path, GError **error);
+/* EF.ODF: the path of the first DODF (A7). */
+gboolean cat_pkcs15_odf_dodf(const guint8 *odf, gsize length, CatPath *path, GError **error);
+/* EF.DODF: the path of the OID data object (A1) with @oid ("2.23.43.7.1"). */
+gboolean cat_pkcs15_dodf_oid(const guint8 *dodf, gsize length, const char *oid, CatPath *path,
+                             GError **error);

@@ -12,6 +12,96 @@
 
 char *dm_message_to_xml_with_doctype(const DmMessage *message);
 
+/* mb_u_int32 (WBXML §5.1): seven bits a byte, high bit set on all but the last. */
+static gboolean read_mb(const guint8 **p, const guint8 *end, guint32 *out)
+{
+    guint64 value = 0;
+
+    for (int i = 0; i < 5 && *p < end; i++) {
+        guint8 byte = *(*p)++;
+        value = value << 7 | (byte & 0x7f);
+        if (!(byte & 0x80)) {
+            if (value > G_MAXUINT32)
+                return FALSE;
+            *out = (guint32)value;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean skip_string(const guint8 **p, const guint8 *end)
+{
+    const guint8 *nul = memchr(*p, 0, (size_t)(end - *p));
+
+    if (nul == NULL)
+        return FALSE;
+    *p = nul + 1;
+    return TRUE;
+}
+
+/*
+ * A walk over the WBXML tokens before libwbxml sees them: libwbxml aborts the process (an
+ * assertion) on an ENTITY above 0x7FFFFFFF, so such input must not reach it. The global
+ * tokens are the same in content and attributes, and every other token carries nothing, so
+ * one flat pass knows where each token's payload ends.
+ */
+static gboolean wbxml_acceptable(const guint8 *data, gsize length, GError **error)
+{
+    const guint8 *p = data, *end = data + length;
+    guint32 value;
+
+    p++; /* version */
+    if (!read_mb(&p, end, &value) || (value == 0 && !read_mb(&p, end, &value)) ||
+        !read_mb(&p, end, &value) || !read_mb(&p, end, &value) || value > (size_t)(end - p))
+        goto bad;
+    p += value; /* the string table */
+    while (p < end) {
+        guint8 token = *p++;
+        switch (token) {
+        case 0x00: /* SWITCH_PAGE */
+            if (p++ >= end)
+                goto bad;
+            break;
+        case 0x02: /* ENTITY: a Unicode character */
+            if (!read_mb(&p, end, &value) || value > 0x10ffff)
+                goto bad;
+            break;
+        case 0x03: /* STR_I */
+        case 0x40: /* EXT_I_0..2 */
+        case 0x41:
+        case 0x42:
+            if (!skip_string(&p, end))
+                goto bad;
+            break;
+        case 0x04: /* LITERAL, LITERAL_C, EXT_T_0..2, STR_T, LITERAL_A, LITERAL_AC */
+        case 0x44:
+        case 0x80:
+        case 0x81:
+        case 0x82:
+        case 0x83:
+        case 0x84:
+        case 0xc4:
+            if (!read_mb(&p, end, &value))
+                goto bad;
+            break;
+        case 0xc3: /* OPAQUE */
+            if (!read_mb(&p, end, &value) || value > (size_t)(end - p))
+                goto bad;
+            p += value;
+            break;
+        default:
+            break;
+        }
+    }
+    return TRUE;
+
+bad:
+    g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED, "WBXML: malformed token stream at offset %td",
+                p - data);
+    return FALSE;
+}
+
 DmMessage *dm_message_parse_wbxml(const guint8 *wbxml, gsize length, GError **error)
 {
     WBXMLConvWBXML2XML *conv = NULL;
@@ -24,6 +114,8 @@ DmMessage *dm_message_parse_wbxml(const guint8 *wbxml, gsize length, GError **er
         g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED, "WBXML: %zu bytes", length);
         return NULL;
     }
+    if (!wbxml_acceptable(wbxml, length, error))
+        return NULL;
     if (wbxml_conv_wbxml2xml_create(&conv) != WBXML_OK) {
         g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED, "WBXML: converter unavailable");
         return NULL;

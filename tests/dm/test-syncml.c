@@ -303,6 +303,21 @@ START_TEST(truncated_wbxml_is_an_error_not_a_crash)
 }
 END_TEST
 
+/* libwbxml asserts (aborts) on an ENTITY above 0x7FFFFFFF: such a message must be refused
+ * before it gets there. Found by fuzzing. */
+START_TEST(wbxml_entity_beyond_unicode_is_refused_before_libwbxml)
+{
+    static const guint8 message[] = { 0x02, 0xa4, 0x01, 0x6a, 0x00, 0x6d, 0x02,
+                                      0x8f, 0xff, 0xff, 0xff, 0x7f, 0x01 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = dm_message_parse(message, sizeof(message), &error);
+
+    ck_assert_ptr_null(m);
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_MALFORMED));
+    ck_assert_ptr_nonnull(strstr(error->message, "token stream"));
+}
+END_TEST
+
 static Suite *syncml_suite(void)
 {
     Suite *suite = suite_create("syncml");
@@ -319,6 +334,7 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, written_xml_reads_back_to_the_same_message);
     tcase_add_test(tc, wbxml_written_by_dmscd_reads_back);
     tcase_add_test(tc, truncated_wbxml_is_an_error_not_a_crash);
+    tcase_add_test(tc, wbxml_entity_beyond_unicode_is_refused_before_libwbxml);
     suite_add_tcase(suite, tc);
     return suite;
 }
