@@ -322,19 +322,27 @@ static void add_payload_tlv(QmiMessage *request, const guint8 *head, gsize head_
     qmi_message_add_raw_tlv(request, 0x01, value->data, value->len, NULL);
 }
 
+/* A CAT2 request whose TLV 0x01 is {@head, length u16, @bytes}. */
+static void send_payload(CatQmi *qmi, guint16 message, const char *name, const guint8 *head,
+                         gsize head_length, GBytes *bytes, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    g_autoptr(QmiMessage) request =
+        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_task_set_name(task, name);
+    add_payload_tlv(request, head, head_length, bytes);
+    send(qmi, request, NULL, task, on_simple_response);
+}
+
 void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
                            gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, NULL, callback, user_data);
-
-    g_task_set_task_data(task, qmi, NULL);
-    g_autoptr(QmiMessage) request =
-        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SEND_TR);
     guint8 head[4] = { (guint8)ref, (guint8)(ref >> 8), (guint8)(ref >> 16), (guint8)(ref >> 24) };
 
-    g_task_set_name(task, "CAT2 Send TR");
-    add_payload_tlv(request, head, 4, response);
-    send(qmi, request, NULL, task, on_simple_response);
+    send_payload(qmi, CAT2_SEND_TR, "CAT2 Send TR", head, 4, response, callback, user_data);
 }
 
 gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
@@ -345,16 +353,10 @@ gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **erro
 void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, NULL, callback, user_data);
-
-    g_task_set_task_data(task, qmi, NULL);
-    g_autoptr(QmiMessage) request =
-        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SEND_ENVELOPE);
     guint8 head[2] = { (guint8)type, (guint8)(type >> 8) };
 
-    g_task_set_name(task, "CAT2 Send Envelope");
-    add_payload_tlv(request, head, 2, envelope);
-    send(qmi, request, NULL, task, on_simple_response);
+    send_payload(qmi, CAT2_SEND_ENVELOPE, "CAT2 Send Envelope", head, 2, envelope, callback,
+                 user_data);
 }
 
 gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error)

@@ -4,16 +4,6 @@
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
-static const char *vector(const char *name)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(cat_vectors); i++) {
-        if (g_str_equal(cat_vectors[i].name, name))
-            return cat_vectors[i].hex;
-    }
-    ck_abort_msg("no vector %s", name);
-    return NULL;
-}
-
 static JsonNode *decode(const char *hex_text, CatDmNotificationDecoder decoder, gpointer data)
 {
     g_autoptr(GByteArray) bytes = hex(hex_text);

@@ -10,16 +10,6 @@ static CatMessage *parse_hex(const char *text, GError **error)
     return cat_message_parse(bytes->data, bytes->len, error);
 }
 
-static const char *vector(const char *name)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(cat_vectors); i++) {
-        if (g_str_equal(cat_vectors[i].name, name))
-            return cat_vectors[i].hex;
-    }
-    ck_abort_msg("no vector %s", name);
-    return NULL;
-}
-
 /* Every command type, decoded: kind, type and the devices of Device Identities. */
 static const struct {
     const char *vector;

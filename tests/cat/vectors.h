@@ -51,3 +51,17 @@ static const CatVector cat_vectors[] = {
     { "env_unknown", "df0482028281" },
 };
 /* clang-format on */
+
+#include <check.h>
+#include <string.h>
+
+/* The hex of the vector called @name; the test fails when there is none. */
+static inline const char *vector(const char *name)
+{
+    for (size_t i = 0; i < sizeof(cat_vectors) / sizeof(cat_vectors[0]); i++) {
+        if (strcmp(cat_vectors[i].name, name) == 0)
+            return cat_vectors[i].hex;
+    }
+    ck_abort_msg("no vector %s", name);
+    return NULL;
+}
