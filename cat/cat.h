@@ -520,6 +520,23 @@ GBytes *cat_error_response(const guint8 *data, gsize length, const GError *error
 
 /* --- UIM through libqmi's UIM client --------------------------------------------------------- */
 
+/*
+ * Reads a card file on @device (a QmiDevice *) through a UIM client of its own: the whole of
+ * a transparent file, or record @record (1-based) of a record file. @path runs from the MF
+ * (3F00) to the file, two bytes a level.
+ */
+void cat_uim_read_async(gpointer device, const guint8 *path, gsize path_length, guint record,
+                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data);
+GBytes *cat_uim_read_finish(GAsyncResult *result, GError **error);
+/*
+ * Finds and reads the card's DM bootstrap file: EF.DIR → the PKCS#15 application → its ODF →
+ * DODF → the file of OID 2.23.43.7.1. Returns its content, or NULL with CAT_ERROR_MISSING
+ * when the card has none.
+ */
+void cat_uim_read_bootstrap_async(gpointer device, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+GBytes *cat_uim_read_bootstrap_finish(GAsyncResult *result, GError **error);
 /* Reads EF ICCID (3F00/2FE2) on @device (a QmiDevice *) and gives its digits. */
 void cat_uim_read_iccid_async(gpointer device, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);

@@ -141,10 +141,11 @@ static int run(const Options *options, const DmscdConfig *config)
 
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
-        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, dmscd.server);
+        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path,
+                                      config->card_bootstrap, dmscd.server);
     else
-        dmscd.discovery =
-            dmscd_discovery_new(options->session_bus, config->modem_proxy_path, dmscd.server);
+        dmscd.discovery = dmscd_discovery_new(options->session_bus, config->modem_proxy_path,
+                                              config->card_bootstrap, dmscd.server);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);

@@ -27,6 +27,8 @@ struct DmscdModem {
     guint reopen_id;
     GCancellable *cancellable;
     char *sim_identifier;
+    gboolean bootstrap;
+    GBytes *bootstrap_data; /* the card's DM bootstrap file, read; applying it is separate */
 };
 
 const char *dmscd_modem_get_card_path(DmscdModem *modem)
@@ -231,6 +233,32 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
     dbus_api_server_set_card_identifier(modem->bus, modem->card_path, iccid);
 }
 
+static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) data = cat_uim_read_bootstrap_finish(result, &error);
+    const char *state;
+
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || modem->card_path == NULL)
+        return;
+    if (data != NULL) {
+        g_message("card on %s: DM bootstrap file of %zu bytes read", modem->device_path,
+                  g_bytes_get_size(data));
+        g_clear_pointer(&modem->bootstrap_data, g_bytes_unref);
+        modem->bootstrap_data = g_steal_pointer(&data);
+        state = "read";
+    } else if (g_error_matches(error, CAT_ERROR, CAT_ERROR_MISSING)) {
+        g_message("card on %s: no DM bootstrap (%s)", modem->device_path, error->message);
+        state = "none";
+    } else {
+        g_warning("card on %s: cannot read the DM bootstrap: %s", modem->device_path,
+                  error->message);
+        state = "error";
+    }
+    dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, state);
+}
+
 static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdModem *modem = user_data;
@@ -251,6 +279,10 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
         dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
     g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
     cat_uim_read_iccid_async(modem->device, modem->cancellable, on_iccid, modem);
+    if (modem->bootstrap)
+        cat_uim_read_bootstrap_async(modem->device, modem->cancellable, on_bootstrap, modem);
+    else
+        dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "disabled");
 }
 
 static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -303,10 +335,12 @@ static void modem_open(DmscdModem *modem)
                                modem->proxy_path ? modem->proxy_path : QMI_PROXY_SOCKET_PATH, NULL);
 }
 
-DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DbusApiServer *bus)
+DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, gboolean bootstrap,
+                            DbusApiServer *bus)
 {
     DmscdModem *modem = g_new0(DmscdModem, 1);
 
+    modem->bootstrap = bootstrap;
     modem->device_path = g_strdup(device);
     modem->proxy_path = g_strdup(proxy_path);
     modem->bus = bus;
@@ -345,5 +379,6 @@ void dmscd_modem_free(DmscdModem *modem)
     g_free(modem->device_path);
     g_free(modem->proxy_path);
     g_free(modem->sim_identifier);
+    g_clear_pointer(&modem->bootstrap_data, g_bytes_unref);
     g_free(modem);
 }

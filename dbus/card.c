@@ -127,6 +127,19 @@ void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path
                                          NULL);
 }
 
+void dbus_api_server_set_card_bootstrap_state(DbusApiServer *server, const char *path,
+                                              const char *state)
+{
+    DbusApiCard *card = find(server, path);
+
+    if (card == NULL || g_strcmp0(card->bootstrap_state, state) == 0)
+        return;
+    g_free(card->bootstrap_state);
+    card->bootstrap_state = g_strdup(state);
+    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE,
+                                         "BootstrapState", NULL);
+}
+
 void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, const guint16 *ports,
                                     gsize n_ports)
 {

@@ -66,6 +66,9 @@ const char *dbus_api_server_add_card(DbusApiServer *server, const char *modem);
 void dbus_api_server_remove_card(DbusApiServer *server, const char *path);
 void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path,
                                          const char *identifier);
+/* "unknown", "disabled", "none" (the card has no bootstrap), "read", "error". */
+void dbus_api_server_set_card_bootstrap_state(DbusApiServer *server, const char *path,
+                                              const char *state);
 void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, const guint16 *ports,
                                     gsize n_ports);
 

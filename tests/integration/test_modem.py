@@ -256,6 +256,45 @@ class ScwsQmi(ScwsRawBip):
     MODE = "qmi"
 
 
+class Bootstrap(ModemFixture, unittest.TestCase):
+    """The card's DM bootstrap file, found through PKCS#15 and read through UIM."""
+
+    def restart_sim(self, extra):
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n[card]\n{extra}")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+
+    def bootstrap_state(self):
+        return self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                               "BootstrapState").stdout.strip()
+
+    def test_a_card_with_a_bootstrap_file_is_read(self):
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
+                               "syncml", "aosp-dm12-testadd.wbxml"), "rb") as f:
+            content = f.read()
+        with open(os.path.join(self.tmp.name, "bootstrap.wbxml"), "wb") as f:
+            f.write(content)
+        self.restart_sim("bootstrap=bootstrap.wbxml\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "read"', what="bootstrap read")
+        _, _, err = d.stop()
+        self.assertIn(f"DM bootstrap file of {len(content)} bytes read", err)
+
+    def test_a_card_without_pkcs15_has_none(self):
+        self.restart_sim("iccid=1234\n")
+        self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "none"', what="no bootstrap")
+
+    def test_bootstrap_can_be_switched_off(self):
+        self.config = self.write("dmscd.conf", open(self.config).read() + "[card]\nbootstrap=false\n")
+        self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "disabled"', what="disabled")
+
+
 class Trigger(ModemFixture, unittest.TestCase):
     """The card's own DM notification, sent by SEND SHORT MESSAGE."""
 
@@ -291,4 +330,4 @@ class Trigger(ModemFixture, unittest.TestCase):
 
 
 if __name__ == "__main__":
-    tap.main(Modem, ScwsRawBip, ScwsQmi, Trigger)
+    tap.main(Modem, ScwsRawBip, ScwsQmi, Bootstrap, Trigger)

@@ -38,6 +38,62 @@ static gboolean listen_qmux(Sim *sim, GError **error)
     return TRUE;
 }
 
+static void add_file(Sim *sim, const char *key, const char *hex_or_null, GBytes *bytes)
+{
+    if (bytes == NULL) {
+        GByteArray *array = g_byte_array_new();
+        for (gsize i = 0; hex_or_null[i] && hex_or_null[i + 1]; i += 2) {
+            guint8 b = (guint8)(g_ascii_xdigit_value(hex_or_null[i]) << 4 |
+                                g_ascii_xdigit_value(hex_or_null[i + 1]));
+            g_byte_array_append(array, &b, 1);
+        }
+        bytes = g_byte_array_free_to_bytes(array);
+    }
+    g_hash_table_insert(sim->files, g_strdup(key), bytes);
+}
+
+/*
+ * The card's files: EF ICCID from [card] iccid=, and with [card] bootstrap=FILE the PKCS#15
+ * application (EF.DIR record 1 → 3F00/7F50), its ODF (→ DODF 5207) and DODF (→ 5301), and the
+ * DM bootstrap file 3F00/7F50/5301 holding FILE.
+ */
+static gboolean load_card_files(Sim *sim, GKeyFile *profile, const char *profile_path,
+                                GError **error)
+{
+    g_autofree char *iccid = g_key_file_get_string(profile, "card", "iccid", NULL);
+    g_autofree char *bootstrap = g_key_file_get_string(profile, "card", "bootstrap", NULL);
+
+    if (iccid != NULL) {
+        GByteArray *bcd = g_byte_array_new();
+        gsize n = strlen(iccid);
+        for (gsize i = 0; i < 20; i += 2) {
+            int low = i < n ? g_ascii_digit_value(iccid[i]) : 0xf;
+            int high = i + 1 < n ? g_ascii_digit_value(iccid[i + 1]) : 0xf;
+            guint8 b = (guint8)((low < 0 ? 0xf : low) | (high < 0 ? 0xf : high) << 4);
+            g_byte_array_append(bcd, &b, 1);
+        }
+        add_file(sim, "3f002fe2", NULL, g_byte_array_free_to_bytes(bcd));
+    }
+    if (bootstrap != NULL) {
+        g_autofree char *dir = g_path_get_dirname(profile_path);
+        g_autofree char *path = g_path_is_absolute(bootstrap)
+                                    ? g_strdup(bootstrap)
+                                    : g_build_filename(dir, bootstrap, NULL);
+        g_autofree char *content = NULL;
+        gsize length;
+
+        if (!g_file_get_contents(path, &content, &length, error))
+            return FALSE;
+        add_file(sim, "3f002f00#1",
+                 "611c4f0ca000000063504b43532d31355006504b4353313551043f007f50ffffffff", NULL);
+        add_file(sim, "3f007f505031", "a706300404025207ffff", NULL);
+        add_file(sim, "3f007f505207",
+                 "a11f30070c05626f6f743a3000a11230100604672b0701300804063f007f505301ffff", NULL);
+        add_file(sim, "3f007f505301", NULL, g_bytes_new_take(g_steal_pointer(&content), length));
+    }
+    return TRUE;
+}
+
 static void pending_free(SimPending *pending)
 {
     g_clear_object(&pending->reply_to);
@@ -68,20 +124,12 @@ int main(int argc, char **argv)
         return 66;
     }
     sim.socket_name = g_key_file_get_string(profile, "modem", "socket", NULL);
-    {
-        g_autofree char *iccid = g_key_file_get_string(profile, "card", "iccid", NULL);
-        if (iccid != NULL) {
-            sim.iccid = g_byte_array_new();
-            for (gsize i = 0; i < 20; i += 2) {
-                int low = i < strlen(iccid) ? g_ascii_digit_value(iccid[i]) : 0xf;
-                int high = i + 1 < strlen(iccid) ? g_ascii_digit_value(iccid[i + 1]) : 0xf;
-                guint8 b = (guint8)((low < 0 ? 0xf : low) | (high < 0 ? 0xf : high) << 4);
-                g_byte_array_append(sim.iccid, &b, 1);
-            }
-        }
+    sim.files =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
+    if (!load_card_files(&sim, profile, profile_path, &error)) {
+        fprintf(stderr, "dmsc-sim: %s: %s\n", profile_path, error->message);
+        return 65;
     }
-    if (sim.socket_name == NULL)
-        sim.socket_name = g_strdup("dmsc-sim");
     sim.clients = g_ptr_array_new_with_free_func((GDestroyNotify)sim_client_free);
     sim.cids = g_ptr_array_new_with_free_func(g_free);
     sim.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
@@ -111,8 +159,7 @@ int main(int argc, char **argv)
     g_ptr_array_unref(sim.clients);
     g_ptr_array_unref(sim.envelopes);
     sim_card_free(sim.card);
-    if (sim.iccid != NULL)
-        g_byte_array_unref(sim.iccid);
+    g_hash_table_unref(sim.files);
     g_clear_object(&sim.qmux);
     g_clear_object(&sim.control);
     if (control_path != NULL)

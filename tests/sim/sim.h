@@ -52,7 +52,7 @@ struct Sim {
     GPtrArray *envelopes; /* char * hex, as received */
     GMainLoop *loop;
     SimCard *card;
-    GByteArray *iccid; /* EF ICCID as stored: swapped BCD, F padded */
+    GHashTable *files; /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
 };
 
 /* qmux.c */
