@@ -8,7 +8,7 @@
 
 struct DmscdDiscovery {
     char *proxy_path;
-    gboolean bootstrap;
+    DmscdTree *bootstrap;
     DbusApiServer *bus;
     MMManager *manager;
     GHashTable *modems; /* ModemManager object path → DmscdModem * */
@@ -218,7 +218,7 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path,
-                                    gboolean bootstrap, DbusApiServer *bus)
+                                    DmscdTree *bootstrap, DbusApiServer *bus)
 {
     DmscdDiscovery *discovery = g_new0(DmscdDiscovery, 1);
 

@@ -17,3 +17,17 @@ char *dmscd_tree_path(const DmscdConfig *config);
  * goes on with a fresh tree.
  */
 DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error);
+
+/* The daemon's DM tree and the file it is kept in. */
+typedef struct {
+    DmTree *tree;
+    char *path;
+} DmscdTree;
+
+/*
+ * Applies a card's bootstrap file to the tree and saves it: all of it or nothing (an error
+ * keeps the tree and the file as they were). @origin is "card:<ICCID>"; @server_id receives
+ * the ServerID of the card's account, if it has one.
+ */
+gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *origin, GBytes *data,
+                                    char **server_id, GError **error);

@@ -20,7 +20,7 @@ enum {
 typedef struct {
     GMainLoop *loop;
     DbusApiServer *server;
-    DmTree *tree;
+    DmscdTree tree;
     DmscdModem *modem;
     DmscdDiscovery *discovery;
 } Dmscd;
@@ -119,6 +119,7 @@ static int run(const Options *options, const DmscdConfig *config)
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Dmscd dmscd = { .loop = loop };
+    DmscdTree *bootstrap;
     guint sigterm, sigint, watchdog;
 
     dmscd.server =
@@ -129,8 +130,10 @@ static int run(const Options *options, const DmscdConfig *config)
         return EXIT_FAILURE;
     }
     /* Only the instance that owns the name touches the state directory. */
-    dmscd.tree = dmscd_tree_open(config, &error);
-    if (dmscd.tree == NULL) {
+    dmscd.tree.tree = dmscd_tree_open(config, &error);
+    dmscd.tree.path = dmscd_tree_path(config);
+    if (dmscd.tree.tree == NULL) {
+        g_free(dmscd.tree.path);
         g_critical("%s", error->message);
         dbus_api_server_release_name(dmscd.server);
         dbus_api_server_free(dmscd.server);
@@ -139,13 +142,14 @@ static int run(const Options *options, const DmscdConfig *config)
     g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
               options->session_bus ? "session" : "system");
 
+    bootstrap = config->card_bootstrap ? &dmscd.tree : NULL;
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
-        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path,
-                                      config->card_bootstrap, dmscd.server);
+        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, bootstrap,
+                                      dmscd.server);
     else
         dmscd.discovery = dmscd_discovery_new(options->session_bus, config->modem_proxy_path,
-                                              config->card_bootstrap, dmscd.server);
+                                              bootstrap, dmscd.server);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
@@ -163,7 +167,8 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd_modem_free(dmscd.modem);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);
-    dm_tree_free(dmscd.tree);
+    dm_tree_free(dmscd.tree.tree);
+    g_free(dmscd.tree.path);
     g_message("stopped");
     return EXIT_SUCCESS;
 }

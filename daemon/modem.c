@@ -27,8 +27,8 @@ struct DmscdModem {
     guint reopen_id;
     GCancellable *cancellable;
     char *sim_identifier;
-    gboolean bootstrap;
-    GBytes *bootstrap_data; /* the card's DM bootstrap file, read; applying it is separate */
+    char *iccid;          /* as read from EF ICCID */
+    DmscdTree *bootstrap; /* not owned; NULL when the card's bootstrap is not applied */
 };
 
 const char *dmscd_modem_get_card_path(DmscdModem *modem)
@@ -213,6 +213,17 @@ static void on_device_removed(QmiDevice *device, gpointer user_data)
     schedule_reopen(modem);
 }
 
+static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void read_bootstrap(DmscdModem *modem)
+{
+    if (modem->bootstrap == NULL) {
+        dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "disabled");
+        return;
+    }
+    cat_uim_read_bootstrap_async(modem->device, modem->cancellable, on_bootstrap, modem);
+}
+
 static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdModem *modem = user_data;
@@ -224,6 +235,7 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     if (iccid == NULL) {
         g_warning("card on %s: cannot read its ICCID: %s", modem->device_path, error->message);
+        read_bootstrap(modem);
         return;
     }
     /* The whole ICCID only at debug level: it identifies the subscriber's card. */
@@ -231,6 +243,28 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
     g_message("card on %s: ICCID …%s", modem->device_path, iccid + (length > 4 ? length - 4 : 0));
     g_debug("card on %s: ICCID %s", modem->device_path, iccid);
     dbus_api_server_set_card_identifier(modem->bus, modem->card_path, iccid);
+    g_free(modem->iccid);
+    modem->iccid = g_steal_pointer(&iccid);
+    read_bootstrap(modem);
+}
+
+/* Without an ICCID the card is known by its modem's device. */
+static const char *apply_bootstrap(DmscdModem *modem, GBytes *data)
+{
+    g_autofree char *origin =
+        g_strconcat("card:", modem->iccid ? modem->iccid : modem->device_path, NULL);
+    g_autofree char *server_id = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (!dmscd_tree_apply_bootstrap(modem->bootstrap, origin, data, &server_id, &error)) {
+        g_warning("card on %s: its DM bootstrap (%zu bytes) is not applied: %s", modem->device_path,
+                  g_bytes_get_size(data), error->message);
+        return "error";
+    }
+    g_message("card on %s: DM bootstrap of %zu bytes applied (server %s)", modem->device_path,
+              g_bytes_get_size(data), server_id ? server_id : "none");
+    dbus_api_server_set_card_server_id(modem->bus, modem->card_path, server_id);
+    return "applied";
 }
 
 static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -243,11 +277,7 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || modem->card_path == NULL)
         return;
     if (data != NULL) {
-        g_message("card on %s: DM bootstrap file of %zu bytes read", modem->device_path,
-                  g_bytes_get_size(data));
-        g_clear_pointer(&modem->bootstrap_data, g_bytes_unref);
-        modem->bootstrap_data = g_steal_pointer(&data);
-        state = "read";
+        state = apply_bootstrap(modem, data);
     } else if (g_error_matches(error, CAT_ERROR, CAT_ERROR_MISSING)) {
         g_message("card on %s: no DM bootstrap (%s)", modem->device_path, error->message);
         state = "none";
@@ -278,11 +308,9 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
     if (modem->sim_identifier != NULL && modem->sim_identifier[0] != '\0')
         dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
     g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
+    /* The bootstrap is read after the ICCID: the nodes it creates are marked with it. */
+    g_clear_pointer(&modem->iccid, g_free);
     cat_uim_read_iccid_async(modem->device, modem->cancellable, on_iccid, modem);
-    if (modem->bootstrap)
-        cat_uim_read_bootstrap_async(modem->device, modem->cancellable, on_bootstrap, modem);
-    else
-        dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "disabled");
 }
 
 static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -335,7 +363,7 @@ static void modem_open(DmscdModem *modem)
                                modem->proxy_path ? modem->proxy_path : QMI_PROXY_SOCKET_PATH, NULL);
 }
 
-DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, gboolean bootstrap,
+DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *bootstrap,
                             DbusApiServer *bus)
 {
     DmscdModem *modem = g_new0(DmscdModem, 1);
@@ -379,6 +407,6 @@ void dmscd_modem_free(DmscdModem *modem)
     g_free(modem->device_path);
     g_free(modem->proxy_path);
     g_free(modem->sim_identifier);
-    g_clear_pointer(&modem->bootstrap_data, g_bytes_unref);
+    g_free(modem->iccid);
     g_free(modem);
 }

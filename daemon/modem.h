@@ -9,8 +9,8 @@ typedef struct DmscdModem DmscdModem;
 
 /* Opens the device in the background; the card object appears once CAT2 runs, goes away
  * with the modem and comes back with it. */
-/* @bootstrap: read the card's DM bootstrap file ([card] bootstrap=). */
-DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, gboolean bootstrap,
+/* @bootstrap: the tree the card's DM bootstrap goes into; NULL when [card] bootstrap=false. */
+DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *bootstrap,
                             DbusApiServer *bus);
 /* What ModemManager says the SIM is, until the card's own EF ICCID is read. */
 void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier);

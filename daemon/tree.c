@@ -57,3 +57,20 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
     g_debug("DM tree: %s", path);
     return g_steal_pointer(&tree);
 }
+
+gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *origin, GBytes *data,
+                                    char **server_id, GError **error)
+{
+    g_autoptr(DmTree) applied = dm_bootstrap_apply(
+        tree->tree, g_bytes_get_data(data, NULL), g_bytes_get_size(data), origin, server_id, error);
+
+    /* Saved first: the tree in memory never runs ahead of the one on disk. */
+    if (applied == NULL || !dm_tree_save(applied, tree->path, error)) {
+        if (server_id != NULL)
+            g_clear_pointer(server_id, g_free);
+        return FALSE;
+    }
+    dm_tree_free(tree->tree);
+    tree->tree = g_steal_pointer(&applied);
+    return TRUE;
+}

@@ -114,30 +114,41 @@ void dbus_api_server_remove_card(DbusApiServer *server, const char *path)
     g_ptr_array_remove(server->cards, card);
 }
 
+/* Replaces one of the card's string properties and says so on the bus. */
+static void set_string(DbusApiServer *server, const char *path, gsize offset, const char *property,
+                       const char *value)
+{
+    DbusApiCard *card = find(server, path);
+    char **field;
+
+    if (card == NULL)
+        return;
+    field = (char **)((char *)card + offset);
+    if (g_strcmp0(*field, value) == 0)
+        return;
+    g_free(*field);
+    *field = g_strdup(value);
+    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE, property,
+                                         NULL);
+}
+
 void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path,
                                          const char *identifier)
 {
-    DbusApiCard *card = find(server, path);
-
-    if (card == NULL || g_strcmp0(card->identifier, identifier) == 0)
-        return;
-    g_free(card->identifier);
-    card->identifier = g_strdup(identifier);
-    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE, "Identifier",
-                                         NULL);
+    set_string(server, path, offsetof(DbusApiCard, identifier), "Identifier", identifier);
 }
 
 void dbus_api_server_set_card_bootstrap_state(DbusApiServer *server, const char *path,
                                               const char *state)
 {
-    DbusApiCard *card = find(server, path);
+    set_string(server, path, offsetof(DbusApiCard, bootstrap_state), "BootstrapState", state);
+}
 
-    if (card == NULL || g_strcmp0(card->bootstrap_state, state) == 0)
-        return;
-    g_free(card->bootstrap_state);
-    card->bootstrap_state = g_strdup(state);
-    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE,
-                                         "BootstrapState", NULL);
+void dbus_api_server_set_card_server_id(DbusApiServer *server, const char *path,
+                                        const char *server_id)
+{
+    set_string(server, path, offsetof(DbusApiCard, server_id), "ServerId",
+               server_id ? server_id : "");
 }
 
 void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, const guint16 *ports,

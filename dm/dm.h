@@ -324,6 +324,19 @@ typedef struct {
 /* (Re)creates ./DevInfo, ./DevDetail and ./DMAcc with the values of @info (NULL: "unknown"). */
 void dm_tree_add_standard_objects(DmTree *tree, const DmDeviceInfo *info);
 
+/* --- The card's DM bootstrap (OMA-TS-DM_Smartcard, OMA-TS-DM_Bootstrap) --------------------- */
+
+/*
+ * Applies a bootstrap message (XML or WBXML, trailing FF padding ignored) to a copy of @tree
+ * and returns it: the nodes @origin ("card:<ICCID>") created before are removed first, the
+ * nodes created now are marked with @origin, and each new ./DMAcc account gets every right
+ * for its ServerID. Only Add and Replace (also inside Atomic or Sequence) are accepted; any
+ * other command or a failing one leaves @tree as it was and says which command and why.
+ * @server_id, when not NULL, receives the first account's ServerID (or NULL).
+ */
+DmTree *dm_bootstrap_apply(const DmTree *tree, const guint8 *data, gsize length, const char *origin,
+                           char **server_id, GError **error);
+
 /* --- Authentication (OMA-TS-DM_Security 1.2) -------------------------------------------- */
 
 typedef enum {

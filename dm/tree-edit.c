@@ -56,9 +56,15 @@ DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format)
 /* The nearest existing ancestor of @canonical and the names still missing below it. */
 static DmNode *deepest_existing(DmTree *tree, const char *canonical, GPtrArray *missing)
 {
-    g_auto(GStrv) segments = g_strsplit(canonical + 2, "/", -1);
+    g_auto(GStrv) segments = NULL;
     DmNode *node = dm_tree_peek_root(tree);
-    char **s = segments;
+    char **s;
+
+    /* The root has no segments, and always exists. */
+    if (g_str_equal(canonical, "."))
+        return node;
+    segments = g_strsplit(canonical + 2, "/", -1);
+    s = segments;
 
     for (; *s != NULL; s++) {
         DmNode *next = child_named(node, *s);

@@ -56,6 +56,13 @@ START_TEST(uris_are_normalized_and_bad_ones_refused)
 }
 END_TEST
 
+START_TEST(adding_the_root_says_it_exists)
+{
+    ck_assert_int_eq(add(NULL, ".", "node", NULL), DM_STATUS_ALREADY_EXISTS);
+    ck_assert_int_eq(add("srv", "./", "chr", "x"), DM_STATUS_ALREADY_EXISTS);
+}
+END_TEST
+
 START_TEST(standard_objects_are_readable_and_not_writable)
 {
     DmNodeInfo info;
@@ -364,6 +371,7 @@ static Suite *tree_suite(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, uris_are_normalized_and_bad_ones_refused);
+    tcase_add_test(tc, adding_the_root_says_it_exists);
     tcase_add_test(tc, standard_objects_are_readable_and_not_writable);
     tcase_add_test(tc, add_creates_parents_and_gives_the_server_its_node);
     tcase_add_test(tc, missing_nodes_are_404_and_leaves_take_no_children);

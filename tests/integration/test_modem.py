@@ -256,8 +256,20 @@ class ScwsQmi(ScwsRawBip):
     MODE = "qmi"
 
 
+BOOTSTRAP = (
+    "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
+    "<SessionID>0</SessionID><MsgID>1</MsgID><Target><LocURI>dev</LocURI></Target>"
+    "<Source><LocURI>card</LocURI></Source></SyncHdr><SyncBody>"
+    "<Add><CmdID>1</CmdID><Item><Target><LocURI>./DMAcc/Card</LocURI></Target>"
+    "<Meta><Format xmlns='syncml:metinf'>node</Format></Meta></Item></Add>"
+    "<Add><CmdID>2</CmdID><Meta><Format xmlns='syncml:metinf'>chr</Format></Meta>"
+    "<Item><Target><LocURI>./DMAcc/Card/ServerID</LocURI></Target><Data>card.example</Data></Item>"
+    "<Item><Target><LocURI>./DMAcc/Card/Name</LocURI></Target><Data>Card DM</Data></Item></Add>"
+    "<Final/></SyncBody></SyncML>")
+
+
 class Bootstrap(ModemFixture, unittest.TestCase):
-    """The card's DM bootstrap file, found through PKCS#15 and read through UIM."""
+    """The card's DM bootstrap file, found through PKCS#15, read through UIM, applied to the tree."""
 
     def restart_sim(self, extra):
         self.sim.terminate()
@@ -272,7 +284,34 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         return self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
                                "BootstrapState").stdout.strip()
 
-    def test_a_card_with_a_bootstrap_file_is_read(self):
+    def tree_nodes(self):
+        """The saved tree: {path: (origin, acl, value)}."""
+        from gi.repository import GLib
+        with open(os.path.join(self.tmp.name, "state", "tree"), "rb") as f:
+            variant = GLib.Variant.new_from_bytes(GLib.VariantType.new("(uua(ssmsmsmssuay))"),
+                                                  GLib.Bytes.new(f.read()), False)
+        return {e[0]: (e[5], e[3], bytes(e[7])) for e in variant.unpack()[2]}
+
+    def test_a_bootstrap_becomes_the_cards_account_in_the_tree(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "wb") as f:
+            f.write(BOOTSTRAP.encode() + b"\xff" * 32)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        server_id = self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                    "ServerId").stdout.strip()
+        self.assertEqual(server_id, 's "card.example"')
+        _, _, err = d.stop()
+        self.assertIn("DM bootstrap of", err)
+        nodes = self.tree_nodes()
+        origin, acl, _ = nodes["./DMAcc/Card"]
+        self.assertEqual(origin, "card:8949000000000000001")
+        self.assertIn("Replace=card.example", acl)
+        self.assertEqual(nodes["./DMAcc/Card/Name"][2], b"Card DM")
+        # The standard objects are still there.
+        self.assertIn("./DevInfo/DevId", nodes)
+
+    def test_a_file_that_is_not_a_bootstrap_is_refused_and_the_tree_kept(self):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
                                "syncml", "aosp-dm12-testadd.wbxml"), "rb") as f:
             content = f.read()
@@ -280,9 +319,10 @@ class Bootstrap(ModemFixture, unittest.TestCase):
             f.write(content)
         self.restart_sim("bootstrap=bootstrap.wbxml\n")
         d = self.start_daemon()
-        wait_until(lambda: self.bootstrap_state() == 's "read"', what="bootstrap read")
+        wait_until(lambda: self.bootstrap_state() == 's "error"', what="bootstrap refused")
         _, _, err = d.stop()
-        self.assertIn(f"DM bootstrap file of {len(content)} bytes read", err)
+        self.assertIn("has no place in a bootstrap", err)
+        self.assertFalse(any(origin for origin, _, _ in self.tree_nodes().values()))
 
     def test_a_card_without_pkcs15_has_none(self):
         self.restart_sim("iccid=1234\n")
