@@ -476,6 +476,19 @@ guint8 cat_qmi_get_cid(CatQmi *qmi);
 typedef void (*CatQmiScwsFunc)(CatQmi *qmi, guint16 message, const guint8 *value, gsize length,
                                gpointer user_data);
 void cat_qmi_set_scws_handler(CatQmi *qmi, CatQmiScwsFunc func, gpointer user_data);
+
+/*
+ * The modem runs REFRESH itself and reports it in Event Report TLV 0x19 {mode u16, stage u8}:
+ * mode as the command qualifier (0 NAA init and full file change … 6 session reset), stage
+ * 1 start, 2 ended with success, 3 ended with failure.
+ */
+typedef enum {
+    CAT_QMI_REFRESH_START = 1,
+    CAT_QMI_REFRESH_SUCCESS = 2,
+    CAT_QMI_REFRESH_FAILURE = 3,
+} CatQmiRefreshStage;
+typedef void (*CatQmiRefreshFunc)(CatQmi *qmi, guint16 mode, guint8 stage, gpointer user_data);
+void cat_qmi_set_refresh_handler(CatQmi *qmi, CatQmiRefreshFunc func, gpointer user_data);
 /* A CAT2 request with TLV 0x01 and, when not NULL, TLV 0x02. */
 void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsize length1,
                            const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,

@@ -28,7 +28,29 @@ struct CatQmi {
     gpointer user_data;
     CatQmiScwsFunc scws;
     gpointer scws_data;
+    CatQmiRefreshFunc refresh;
+    gpointer refresh_data;
 };
+
+void cat_qmi_set_refresh_handler(CatQmi *qmi, CatQmiRefreshFunc func, gpointer user_data)
+{
+    qmi->refresh = func;
+    qmi->refresh_data = user_data;
+}
+
+static void report_refresh(CatQmi *qmi, QmiMessage *message)
+{
+    guint16 length = 0;
+    const guint8 *value = qmi_message_get_raw_tlv(message, 0x19, &length);
+
+    if (value == NULL || qmi->refresh == NULL)
+        return;
+    if (length < 3) {
+        g_warning("CAT2 event report TLV 0x19 (refresh): %u bytes, 3 needed", length);
+        return;
+    }
+    qmi->refresh(qmi, (guint16)(value[0] | value[1] << 8), value[2], qmi->refresh_data);
+}
 
 void cat_qmi_set_scws_handler(CatQmi *qmi, CatQmiScwsFunc func, gpointer user_data)
 {
@@ -63,6 +85,7 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     }
     if (id != CAT2_SET_EVENT_REPORT)
         return;
+    report_refresh(qmi, message);
     for (guint type = 0x10; type <= 0x54; type++) {
         guint16 length = 0;
         const guint8 *value;

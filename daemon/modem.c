@@ -26,6 +26,7 @@ struct DmscdModem {
     char *card_path;
     guint reopen_id;
     GCancellable *cancellable;
+    GCancellable *reads; /* the card's ICCID and bootstrap, started again by a REFRESH */
     char *sim_identifier;
     char *iccid;          /* as read from EF ICCID */
     DmscdTree *bootstrap; /* not owned; NULL when the card's bootstrap is not applied */
@@ -133,6 +134,20 @@ static void publish_ports(DmscdModem *modem)
         dbus_api_server_set_card_ports(modem->bus, modem->card_path, ports, n);
 }
 
+static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The bootstrap is read after the ICCID: the nodes it creates are marked with it. */
+static void read_card(DmscdModem *modem)
+{
+    if (modem->reads != NULL) {
+        g_cancellable_cancel(modem->reads);
+        g_object_unref(modem->reads);
+    }
+    modem->reads = g_cancellable_new();
+    g_clear_pointer(&modem->iccid, g_free);
+    cat_uim_read_iccid_async(modem->device, modem->reads, on_iccid, modem);
+}
+
 static void on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize length,
                        gpointer user_data)
 {
@@ -161,6 +176,23 @@ static void on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize lengt
         cat_qmi_send_tr_async(cat, ref, tr, on_tr_sent, NULL);
 }
 
+/*
+ * Whatever files a REFRESH named, the card may have changed under them: its ICCID and
+ * bootstrap are read again (a few reads) rather than matched against a file list.
+ */
+static void on_refresh(CatQmi *cat, guint16 mode, guint8 stage, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+
+    if (stage != CAT_QMI_REFRESH_SUCCESS || modem->card_path == NULL) {
+        g_debug("card on %s: REFRESH mode %u, stage %u", modem->device_path, mode, stage);
+        return;
+    }
+    g_message("card on %s: REFRESH (mode %u) done, reading the card again", modem->device_path,
+              mode);
+    read_card(modem);
+}
+
 /* --- Device lifecycle -------------------------------------------------------------------- */
 
 static void on_scws_changed(gpointer user_data)
@@ -170,6 +202,8 @@ static void on_scws_changed(gpointer user_data)
 
 static void card_gone(DmscdModem *modem)
 {
+    if (modem->reads != NULL)
+        g_cancellable_cancel(modem->reads);
     g_clear_pointer(&modem->scws, cat_scws_free);
     g_clear_pointer(&modem->cat, cat_qmi_free);
     g_clear_pointer(&modem->bip, cat_bip_server_free);
@@ -221,7 +255,8 @@ static void read_bootstrap(DmscdModem *modem)
         dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "disabled");
         return;
     }
-    cat_uim_read_bootstrap_async(modem->device, modem->cancellable, on_bootstrap, modem);
+    dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "reading");
+    cat_uim_read_bootstrap_async(modem->device, modem->reads, on_bootstrap, modem);
 }
 
 static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -308,9 +343,7 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
     if (modem->sim_identifier != NULL && modem->sim_identifier[0] != '\0')
         dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
     g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
-    /* The bootstrap is read after the ICCID: the nodes it creates are marked with it. */
-    g_clear_pointer(&modem->iccid, g_free);
-    cat_uim_read_iccid_async(modem->device, modem->cancellable, on_iccid, modem);
+    read_card(modem);
 }
 
 static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -330,6 +363,7 @@ static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
                                          G_CALLBACK(on_device_removed), modem);
     modem->bip = cat_bip_server_new(on_bip_envelope, modem);
     modem->cat = cat_qmi_new(modem->device, on_command, modem);
+    cat_qmi_set_refresh_handler(modem->cat, on_refresh, modem);
     modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
     cat_qmi_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
 }
@@ -392,6 +426,8 @@ void dmscd_modem_free(DmscdModem *modem)
     if (modem == NULL)
         return;
     g_cancellable_cancel(modem->cancellable);
+    if (modem->reads != NULL)
+        g_cancellable_cancel(modem->reads);
     if (modem->reopen_id != 0)
         g_source_remove(modem->reopen_id);
     /* Give the client id back, briefly waiting for the modem to take it. */
@@ -404,6 +440,7 @@ void dmscd_modem_free(DmscdModem *modem)
     }
     drop_device(modem);
     g_object_unref(modem->cancellable);
+    g_clear_object(&modem->reads);
     g_free(modem->device_path);
     g_free(modem->proxy_path);
     g_free(modem->sim_identifier);

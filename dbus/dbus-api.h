@@ -66,7 +66,7 @@ const char *dbus_api_server_add_card(DbusApiServer *server, const char *modem);
 void dbus_api_server_remove_card(DbusApiServer *server, const char *path);
 void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path,
                                          const char *identifier);
-/* "unknown", "disabled", "none" (the card has no bootstrap), "applied", "error". */
+/* "unknown", "reading", "disabled", "none" (the card has no bootstrap), "applied", "error". */
 void dbus_api_server_set_card_bootstrap_state(DbusApiServer *server, const char *path,
                                               const char *state);
 /* The DM server the card's bootstrap names: its account's ServerID, "" when none. */

@@ -311,6 +311,25 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         # The standard objects are still there.
         self.assertIn("./DevInfo/DevId", nodes)
 
+    def test_refresh_reads_and_applies_the_bootstrap_again(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(BOOTSTRAP)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        with SignalWatcher(self.bus) as watcher:
+            # The modem ran a REFRESH (NAA initialisation and full file change): started...
+            self.assertEqual(self.control("refresh 0 1"), "refreshed")
+            # ... and ended well.
+            self.assertEqual(self.control("refresh 0 2"), "refreshed")
+            watcher.wait_for("'reading'")
+            watcher.wait_for("'applied'")
+        _, _, err = d.stop()
+        self.assertIn("REFRESH (mode 0) done, reading the card again", err)
+        self.assertEqual(err.count("reading the card again"), 1)
+        self.assertEqual(err.count("DM bootstrap of"), 2)
+        self.assertEqual(self.tree_nodes()["./DMAcc/Card/ServerID"][2], b"card.example")
+
     def test_a_file_that_is_not_a_bootstrap_is_refused_and_the_tree_kept(self):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
                                "syncml", "aosp-dm12-testadd.wbxml"), "rb") as f:

@@ -11,6 +11,7 @@
 #include "sim.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -74,6 +75,14 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "envelope %s\n",
                               (const char *)g_ptr_array_index(c->sim->envelopes, i));
         sim_control_reply(out, "end\n");
+    } else if (g_str_has_prefix(line, "refresh ")) {
+        guint mode, stage;
+        if (sscanf(line + 8, "%u %u", &mode, &stage) != 2 || mode > 0xffff || stage > 0xff)
+            sim_control_reply(out, "error refresh MODE STAGE\n");
+        else if (!sim_send_refresh(c->sim, (guint16)mode, (guint8)stage, &error))
+            sim_control_reply(out, "error %s\n", error->message);
+        else
+            sim_control_reply(out, "refreshed\n");
     } else if (g_str_equal(line, "trigger")) {
         sim_card_trigger(c->sim->card);
         sim_control_reply(out, "triggered\n");

@@ -346,3 +346,18 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
                         value->data, value->len);
     return TRUE;
 }
+
+gboolean sim_send_refresh(Sim *sim, guint16 mode, guint8 stage, GError **error)
+{
+    SimCid *cid = sim_find_cid(sim, SIM_SERVICE_CAT2);
+    const guint8 value[] = { (guint8)mode, (guint8)(mode >> 8), stage };
+
+    if (cid == NULL || cid->raw_mask == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                    "no CAT2 client has registered for events");
+        return FALSE;
+    }
+    sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, CAT2_SET_EVENT_REPORT, 0x19, value,
+                        sizeof(value));
+    return TRUE;
+}

@@ -70,6 +70,8 @@ gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutp
                             GError **error);
 SimCid *sim_find_cid(Sim *sim, guint8 service);
 
+/* A CAT2 Event Report with the modem's own REFRESH outcome (TLV 0x19 {mode, stage}). */
+gboolean sim_send_refresh(Sim *sim, guint16 mode, guint8 stage, GError **error);
 gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, SimTrFunc func,
                                  gpointer data, GError **error);
 
