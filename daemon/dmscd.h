@@ -26,8 +26,12 @@ typedef struct {
 
 /*
  * Applies a card's bootstrap file to the tree and saves it: all of it or nothing (an error
- * keeps the tree and the file as they were). @origin is "card:<ICCID>"; @server_id receives
- * the ServerID of the card's account, if it has one.
+ * keeps the tree and the file as they were). @origin is "card:<ICCID>"; the nodes of
+ * @previous (the card the modem had before, or NULL) go in the same step. @server_id
+ * receives the ServerID of the card's account, if it has one.
  */
-gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *origin, GBytes *data,
-                                    char **server_id, GError **error);
+gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *previous, const char *origin,
+                                    GBytes *data, char **server_id, GError **error);
+/* Removes what a card's bootstrap created and saves the tree; the number of nodes removed. */
+gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed,
+                                GError **error);

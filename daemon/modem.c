@@ -29,6 +29,7 @@ struct DmscdModem {
     GCancellable *reads; /* the card's ICCID and bootstrap, started again by a REFRESH */
     char *sim_identifier;
     char *iccid;          /* as read from EF ICCID */
+    char *origin;         /* "card:<ICCID>" of the bootstrap last applied from this modem */
     DmscdTree *bootstrap; /* not owned; NULL when the card's bootstrap is not applied */
 };
 
@@ -284,6 +285,26 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Without an ICCID the card is known by its modem's device. */
+/*
+ * A card that now has no bootstrap takes its old nodes with it (one that cannot be read right
+ * now keeps them; another card's bootstrap replaces them in one step).
+ */
+static void forget_card(DmscdModem *modem)
+{
+    g_autoptr(GError) error = NULL;
+    guint removed = 0;
+
+    if (modem->origin == NULL)
+        return;
+    if (!dmscd_tree_remove_card(modem->bootstrap, modem->origin, &removed, &error)) {
+        g_warning("card on %s: the DM tree keeps %s: %s", modem->device_path, modem->origin,
+                  error->message);
+        return;
+    }
+    g_message("card on %s: %u nodes of %s removed", modem->device_path, removed, modem->origin);
+    g_clear_pointer(&modem->origin, g_free);
+}
+
 static const char *apply_bootstrap(DmscdModem *modem, GBytes *data)
 {
     g_autofree char *origin =
@@ -291,13 +312,18 @@ static const char *apply_bootstrap(DmscdModem *modem, GBytes *data)
     g_autofree char *server_id = NULL;
     g_autoptr(GError) error = NULL;
 
-    if (!dmscd_tree_apply_bootstrap(modem->bootstrap, origin, data, &server_id, &error)) {
+    if (!dmscd_tree_apply_bootstrap(modem->bootstrap, modem->origin, origin, data, &server_id,
+                                    &error)) {
         g_warning("card on %s: its DM bootstrap (%zu bytes) is not applied: %s", modem->device_path,
                   g_bytes_get_size(data), error->message);
         return "error";
     }
     g_message("card on %s: DM bootstrap of %zu bytes applied (server %s)", modem->device_path,
               g_bytes_get_size(data), server_id ? server_id : "none");
+    if (modem->origin != NULL && g_strcmp0(modem->origin, origin) != 0)
+        g_message("card on %s: nodes of %s removed", modem->device_path, modem->origin);
+    g_free(modem->origin);
+    modem->origin = g_steal_pointer(&origin);
     dbus_api_server_set_card_server_id(modem->bus, modem->card_path, server_id);
     return "applied";
 }
@@ -315,6 +341,8 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
         state = apply_bootstrap(modem, data);
     } else if (g_error_matches(error, CAT_ERROR, CAT_ERROR_MISSING)) {
         g_message("card on %s: no DM bootstrap (%s)", modem->device_path, error->message);
+        forget_card(modem);
+        dbus_api_server_set_card_server_id(modem->bus, modem->card_path, NULL);
         state = "none";
     } else {
         g_warning("card on %s: cannot read the DM bootstrap: %s", modem->device_path,
@@ -445,5 +473,6 @@ void dmscd_modem_free(DmscdModem *modem)
     g_free(modem->proxy_path);
     g_free(modem->sim_identifier);
     g_free(modem->iccid);
+    g_free(modem->origin);
     g_free(modem);
 }

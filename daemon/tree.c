@@ -58,11 +58,19 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
     return g_steal_pointer(&tree);
 }
 
-gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *origin, GBytes *data,
-                                    char **server_id, GError **error)
+gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *previous, const char *origin,
+                                    GBytes *data, char **server_id, GError **error)
 {
-    g_autoptr(DmTree) applied = dm_bootstrap_apply(
-        tree->tree, g_bytes_get_data(data, NULL), g_bytes_get_size(data), origin, server_id, error);
+    g_autoptr(DmTree) without = NULL;
+    g_autoptr(DmTree) applied = NULL;
+
+    /* The old card's account must go before the new one's is added where it was. */
+    if (previous != NULL && g_strcmp0(previous, origin) != 0) {
+        without = dm_tree_copy(tree->tree);
+        dm_tree_remove_origin(without, previous);
+    }
+    applied = dm_bootstrap_apply(without ? without : tree->tree, g_bytes_get_data(data, NULL),
+                                 g_bytes_get_size(data), origin, server_id, error);
 
     /* Saved first: the tree in memory never runs ahead of the one on disk. */
     if (applied == NULL || !dm_tree_save(applied, tree->path, error)) {
@@ -72,5 +80,21 @@ gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *origin, GBytes 
     }
     dm_tree_free(tree->tree);
     tree->tree = g_steal_pointer(&applied);
+    return TRUE;
+}
+
+gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed, GError **error)
+{
+    g_autoptr(DmTree) copy = dm_tree_copy(tree->tree);
+    guint n = dm_tree_remove_origin(copy, origin);
+
+    if (removed != NULL)
+        *removed = n;
+    if (n == 0)
+        return TRUE;
+    if (!dm_tree_save(copy, tree->path, error))
+        return FALSE;
+    dm_tree_free(tree->tree);
+    tree->tree = g_steal_pointer(&copy);
     return TRUE;
 }

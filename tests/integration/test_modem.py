@@ -330,6 +330,37 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertEqual(err.count("DM bootstrap of"), 2)
         self.assertEqual(self.tree_nodes()["./DMAcc/Card/ServerID"][2], b"card.example")
 
+    def card_origins(self):
+        return {origin for origin, _, _ in self.tree_nodes().values() if origin}
+
+    def test_another_card_or_one_without_bootstrap_takes_the_old_cards_nodes_away(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(BOOTSTRAP)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        self.assertEqual(self.card_origins(), {"card:8949000000000000001"})
+        # Another card (EF ICCID in BCD, nibbles swapped) with the same bootstrap.
+        iccid = "8949000000000000002F"
+        bcd = "".join(iccid[i + 1] + iccid[i] for i in range(0, len(iccid), 2))
+        self.assertEqual(self.control(f"file 3f002fe2 {bcd}"), "stored")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("refresh 4 2"), "refreshed")
+            watcher.wait_for("'reading'")
+            watcher.wait_for("'applied'")
+        self.assertEqual(self.card_origins(), {"card:8949000000000000002"})
+        # Then one without a PKCS#15 application: nothing of a card stays.
+        self.assertEqual(self.control("file 3f002f00#1 -"), "removed")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("refresh 4 2"), "refreshed")
+            watcher.wait_for("'none'")
+        self.assertEqual(self.card_origins(), set())
+        server_id = self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                    "ServerId").stdout.strip()
+        self.assertEqual(server_id, 's ""')
+        _, _, err = d.stop()
+        self.assertIn("nodes of card:8949000000000000001 removed", err)
+
     def test_a_file_that_is_not_a_bootstrap_is_refused_and_the_tree_kept(self):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
                                "syncml", "aosp-dm12-testadd.wbxml"), "rb") as f:

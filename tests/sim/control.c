@@ -75,6 +75,23 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "envelope %s\n",
                               (const char *)g_ptr_array_index(c->sim->envelopes, i));
         sim_control_reply(out, "end\n");
+    } else if (g_str_has_prefix(line, "file ")) {
+        /* "file PATH HEX" replaces a card file, "file PATH -" removes it. */
+        g_auto(GStrv) words = g_strsplit(line + 5, " ", 2);
+        g_autoptr(GByteArray) bytes = NULL;
+        if (g_strv_length(words) != 2)
+            sim_control_reply(out, "error file PATH HEX|-\n");
+        else if (g_str_equal(words[1], "-"))
+            sim_control_reply(out, g_hash_table_remove(c->sim->files, words[0])
+                                       ? "removed\n"
+                                       : "error no file\n");
+        else if ((bytes = parse_hex(words[1])) == NULL)
+            sim_control_reply(out, "error not hex\n");
+        else {
+            g_hash_table_insert(c->sim->files, g_strdup(words[0]),
+                                g_byte_array_free_to_bytes(g_steal_pointer(&bytes)));
+            sim_control_reply(out, "stored\n");
+        }
     } else if (g_str_has_prefix(line, "refresh ")) {
         guint mode, stage;
         if (sscanf(line + 8, "%u %u", &mode, &stage) != 2 || mode > 0xffff || stage > 0xff)

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "dmscd.h"
+#include "tests/check-run.h"
+
+#include <glib/gstdio.h>
+
+#define CARD_A "card:8949000000000000001"
+#define CARD_B "card:8949000000000000002"
+
+static const char bootstrap[] =
+    "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
+    "<SessionID>0</SessionID><MsgID>1</MsgID><Target><LocURI>dev</LocURI></Target>"
+    "<Source><LocURI>card</LocURI></Source></SyncHdr><SyncBody>"
+    "<Add><CmdID>1</CmdID><Meta><Format xmlns='syncml:metinf'>chr</Format></Meta>"
+    "<Item><Target><LocURI>./DMAcc/Card/ServerID</LocURI></Target><Data>card.example</Data>"
+    "</Item></Add><Final/></SyncBody></SyncML>";
+
+static char *directory;
+static DmscdTree tree;
+
+static void setup(void)
+{
+    DmDeviceInfo info = { .dev_id = "IMEI:356938035643809" };
+
+    directory = g_dir_make_tmp("dmscd-tree-XXXXXX", NULL);
+    tree.path = g_build_filename(directory, "tree", NULL);
+    tree.tree = dm_tree_new();
+    dm_tree_add_standard_objects(tree.tree, &info);
+    ck_assert(dm_tree_save(tree.tree, tree.path, NULL));
+}
+
+static void teardown(void)
+{
+    g_unlink(tree.path);
+    g_rmdir(directory);
+    g_clear_pointer(&tree.tree, dm_tree_free);
+    g_clear_pointer(&tree.path, g_free);
+    g_clear_pointer(&directory, g_free);
+}
+
+static GBytes *file_bytes(void)
+{
+    g_autofree char *contents = NULL;
+    gsize length;
+
+    ck_assert(g_file_get_contents(tree.path, &contents, &length, NULL));
+    return g_bytes_new(contents, length);
+}
+
+static gboolean saved_has(const char *uri, const char *origin)
+{
+    g_autoptr(DmTree) loaded = dm_tree_load(tree.path, NULL, NULL);
+    DmNodeInfo info;
+
+    ck_assert(loaded != NULL);
+    return dm_tree_get(loaded, uri, &info) && g_strcmp0(info.origin, origin) == 0;
+}
+
+START_TEST(an_applied_bootstrap_is_on_disk_and_goes_with_its_card)
+{
+    g_autoptr(GBytes) data = g_bytes_new_static(bootstrap, strlen(bootstrap));
+    g_autofree char *server_id = NULL;
+    g_autoptr(GError) error = NULL;
+    guint removed = 0;
+
+    ck_assert_msg(dmscd_tree_apply_bootstrap(&tree, NULL, CARD_A, data, &server_id, &error), "%s",
+                  error ? error->message : "");
+    ck_assert_str_eq(server_id, "card.example");
+    ck_assert(saved_has("./DMAcc/Card", CARD_A));
+    ck_assert(dmscd_tree_remove_card(&tree, CARD_A, &removed, &error));
+    ck_assert_uint_eq(removed, 1);
+    ck_assert(!dm_tree_exists(tree.tree, "./DMAcc/Card"));
+    ck_assert(!saved_has("./DMAcc/Card", CARD_A));
+    ck_assert(saved_has("./DevInfo/DevId", ""));
+}
+END_TEST
+
+START_TEST(another_card_replaces_the_previous_ones_account_in_one_step)
+{
+    g_autoptr(GBytes) data = g_bytes_new_static(bootstrap, strlen(bootstrap));
+    g_autoptr(GError) error = NULL;
+    guint removed = 1;
+
+    ck_assert(dmscd_tree_apply_bootstrap(&tree, NULL, CARD_A, data, NULL, &error));
+    ck_assert_msg(dmscd_tree_apply_bootstrap(&tree, CARD_A, CARD_B, data, NULL, &error), "%s",
+                  error ? error->message : "");
+    ck_assert(saved_has("./DMAcc/Card", CARD_B));
+    ck_assert(dm_tree_exists(tree.tree, "./DMAcc/Card/ServerID"));
+    /* Nothing of the first card is left to remove. */
+    ck_assert(dmscd_tree_remove_card(&tree, CARD_A, &removed, &error));
+    ck_assert_uint_eq(removed, 0);
+}
+END_TEST
+
+START_TEST(a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk)
+{
+    static const char bad[] = "<SyncML><SyncHdr>";
+    g_autoptr(GBytes) data = g_bytes_new_static(bootstrap, strlen(bootstrap));
+    g_autoptr(GBytes) garbage = g_bytes_new_static(bad, strlen(bad));
+    g_autoptr(GBytes) before = file_bytes();
+    g_autoptr(GBytes) after_bad = NULL;
+    g_autoptr(GError) parse_error = NULL;
+    g_autoptr(GError) save_error = NULL;
+    g_autofree char *server_id = NULL;
+    g_autofree char *path = tree.path;
+
+    ck_assert(!dmscd_tree_apply_bootstrap(&tree, NULL, CARD_A, garbage, NULL, &parse_error));
+    ck_assert(g_error_matches(parse_error, DM_ERROR, DM_ERROR_MALFORMED));
+    after_bad = file_bytes();
+    ck_assert(g_bytes_equal(before, after_bad));
+    /* A state directory that went away: the save fails, and nothing is half-applied. */
+    tree.path = g_build_filename(directory, "gone", "tree", NULL);
+    ck_assert(!dmscd_tree_apply_bootstrap(&tree, NULL, CARD_A, data, &server_id, &save_error));
+    ck_assert(save_error != NULL);
+    ck_assert_ptr_null(server_id);
+    ck_assert(!dm_tree_exists(tree.tree, "./DMAcc/Card"));
+    g_free(tree.path);
+    tree.path = g_steal_pointer(&path);
+}
+END_TEST
+
+static Suite *tree_suite(void)
+{
+    Suite *suite = suite_create("daemon-tree");
+    TCase *tc = tcase_create("bootstrap");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, an_applied_bootstrap_is_on_disk_and_goes_with_its_card);
+    tcase_add_test(tc, another_card_replaces_the_previous_ones_account_in_one_step);
+    tcase_add_test(tc, a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    return check_run(tree_suite());
+}
