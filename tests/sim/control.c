@@ -33,11 +33,12 @@ void sim_control_reply(GOutputStream *out, const char *format, ...)
 
 static GByteArray *parse_hex(const char *text)
 {
-    GByteArray *out = g_byte_array_new();
     gsize n = strlen(text);
+    GByteArray *out;
 
     if (n % 2 != 0)
         return NULL;
+    out = g_byte_array_new();
     for (gsize i = 0; i < n; i += 2) {
         int high = g_ascii_xdigit_value(text[i]), low = g_ascii_xdigit_value(text[i + 1]);
         guint8 b;
@@ -49,6 +50,34 @@ static GByteArray *parse_hex(const char *text)
         g_byte_array_append(out, &b, 1);
     }
     return out;
+}
+
+/*
+ * "refresh [FILE-PATH…]": the modem runs a REFRESH for the card, a file change notification
+ * for the paths given (hex from the MF, "3f002fe2") or a full one without, and reports its
+ * start and its success.
+ */
+static void run_refresh(Control *c, GOutputStream *out, const char *paths)
+{
+    g_auto(GStrv) words = g_strsplit(paths, " ", -1);
+    g_autoptr(GError) error = NULL;
+    guint16 mode = 0; /* NAA initialisation and full file change notification */
+
+    for (char **w = words; *w != NULL; w++) {
+        g_autoptr(GByteArray) path = NULL;
+        if (**w == '\0')
+            continue;
+        path = parse_hex(*w);
+        if (path == NULL || path->len < 2 || path->len % 2 != 0) {
+            sim_control_reply(out, "error not a file path: %s\n", *w);
+            return;
+        }
+        mode = 1; /* file change notification */
+    }
+    if (!sim_send_refresh(c->sim, mode, 1, &error) || !sim_send_refresh(c->sim, mode, 2, &error))
+        sim_control_reply(out, "error %s\n", error->message);
+    else
+        sim_control_reply(out, "refreshed\n");
 }
 
 static void run_line(Control *c, char *line)
@@ -92,10 +121,12 @@ static void run_line(Control *c, char *line)
                                 g_byte_array_free_to_bytes(g_steal_pointer(&bytes)));
             sim_control_reply(out, "stored\n");
         }
-    } else if (g_str_has_prefix(line, "refresh ")) {
+    } else if (g_str_equal(line, "refresh") || g_str_has_prefix(line, "refresh ")) {
+        run_refresh(c, out, line + 7);
+    } else if (g_str_has_prefix(line, "refresh-event ")) {
         guint mode, stage;
-        if (sscanf(line + 8, "%u %u", &mode, &stage) != 2 || mode > 0xffff || stage > 0xff)
-            sim_control_reply(out, "error refresh MODE STAGE\n");
+        if (sscanf(line + 14, "%u %u", &mode, &stage) != 2 || mode > 0xffff || stage > 0xff)
+            sim_control_reply(out, "error refresh-event MODE STAGE\n");
         else if (!sim_send_refresh(c->sim, (guint16)mode, (guint8)stage, &error))
             sim_control_reply(out, "error %s\n", error->message);
         else
