@@ -275,18 +275,8 @@ gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
 
 /* --- Stop ---------------------------------------------------------------------------------- */
 
-static void on_released(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(QmiMessage) response =
-        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
-
-    if (response == NULL || !response_ok(response, "CTL Release CID (CAT2)", &error))
-        g_task_return_error(task, g_steal_pointer(&error));
-    else
-        g_task_return_boolean(task, TRUE);
-}
+/* Completes a task named after its request: a QMI response with its result checked. */
+static void on_simple_response(GObject *source, GAsyncResult *result, gpointer user_data);
 
 void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -308,7 +298,8 @@ void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user
     request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_RELEASE_CID);
     qmi_message_add_raw_tlv(request, 0x01, value, 2, NULL);
     qmi->cid = 0;
-    send(qmi, request, NULL, task, on_released);
+    g_task_set_name(task, "CTL Release CID (CAT2)");
+    send(qmi, request, NULL, task, on_simple_response);
 }
 
 gboolean cat_qmi_stop_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
