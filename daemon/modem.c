@@ -284,7 +284,6 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
     read_bootstrap(modem);
 }
 
-/* Without an ICCID the card is known by its modem's device. */
 /*
  * A card that now has no bootstrap takes its old nodes with it (one that cannot be read right
  * now keeps them; another card's bootstrap replaces them in one step).
@@ -305,6 +304,7 @@ static void forget_card(DmscdModem *modem)
     g_clear_pointer(&modem->origin, g_free);
 }
 
+/* Without an ICCID the card is known by its modem's device. */
 static const char *apply_bootstrap(DmscdModem *modem, GBytes *data)
 {
     g_autofree char *origin =
