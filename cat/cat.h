@@ -554,6 +554,50 @@ GBytes *cat_uim_read_bootstrap_finish(GAsyncResult *result, GError **error);
 void cat_uim_read_iccid_async(gpointer device, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error);
+/*
+ * The card's presence and the modem's REFRESH through one UIM client kept for the modem's
+ * life (design §2.2): card status events, Get Card Status, Refresh Register All on the card
+ * session of slot 1, and Refresh Complete.
+ */
+typedef enum {
+    CAT_UIM_CARD_UNKNOWN,
+    CAT_UIM_CARD_ABSENT,
+    CAT_UIM_CARD_PRESENT,
+    CAT_UIM_CARD_ERROR,
+} CatUimCardState;
+const char *cat_uim_card_state_name(CatUimCardState state);
+
+/* QMI UIM refresh stages; modes 0 reset … 6 3G session reset, as QmiUimRefreshMode. */
+typedef enum {
+    CAT_UIM_REFRESH_WAIT_FOR_OK = 0,
+    CAT_UIM_REFRESH_START = 1,
+    CAT_UIM_REFRESH_SUCCESS = 2,
+    CAT_UIM_REFRESH_FAILURE = 3,
+} CatUimRefreshStage;
+
+typedef struct CatUimWatch CatUimWatch;
+/* Called when the state changes after the start (not for the state the start found). */
+typedef void (*CatUimCardFunc)(CatUimWatch *watch, CatUimCardState state, gpointer user_data);
+typedef void (*CatUimRefreshFunc)(CatUimWatch *watch, guint stage, guint mode, gpointer user_data);
+
+CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefreshFunc refresh,
+                               gpointer user_data);
+void cat_uim_watch_free(CatUimWatch *watch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatUimWatch, cat_uim_watch_free)
+/* Fails when the modem has no UIM service or refuses card status events; a modem that only
+ * refuses the REFRESH registration starts (see cat_uim_watch_has_refresh()). */
+void cat_uim_watch_start_async(CatUimWatch *watch, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean cat_uim_watch_start_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
+CatUimCardState cat_uim_watch_get_card_state(CatUimWatch *watch);
+gboolean cat_uim_watch_has_refresh(CatUimWatch *watch);
+/* Tells the modem this client has done with a REFRESH's files (reported, not awaited). */
+void cat_uim_watch_refresh_complete(CatUimWatch *watch, gboolean success);
+/* Releases the client id. */
+void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback,
+                              gpointer user_data);
+gboolean cat_uim_watch_stop_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
+
 /* The digits of an ICCID file: swapped BCD, F padding ends them. */
 char *cat_iccid_from_bcd(const guint8 *data, gsize length);
 

@@ -23,6 +23,12 @@ struct DmscdModem {
     CatQmi *cat;
     CatBipServer *bip;
     CatScws *scws;
+    CatUimWatch *uim;
+    gboolean cat_ready;     /* the CAT2 client is registered */
+    gboolean uim_settled;   /* the UIM watch started, or failed to */
+    gboolean card_present;  /* as UIM says; taken as present when UIM cannot say */
+    gboolean refresh_due;   /* the modem waits for Refresh Complete after our reads */
+    gboolean refresh_read;  /* this REFRESH's files were read at its start */
     char *card_path;
     guint reopen_id;
     GCancellable *cancellable;
@@ -185,6 +191,9 @@ static void on_refresh(CatQmi *cat, guint16 mode, guint8 stage, gpointer user_da
 {
     DmscdModem *modem = user_data;
 
+    /* UIM's own report, when the modem gives it, is the one followed. */
+    if (modem->uim != NULL && cat_uim_watch_has_refresh(modem->uim))
+        return;
     if (stage != CAT_QMI_REFRESH_SUCCESS || modem->card_path == NULL) {
         g_debug("card on %s: REFRESH mode %u, stage %u", modem->device_path, mode, stage);
         return;
@@ -201,18 +210,31 @@ static void on_scws_changed(gpointer user_data)
     publish_ports(user_data);
 }
 
-static void card_gone(DmscdModem *modem)
+/* The card object goes; what the card's files gave stays until the card is known gone. */
+static void remove_card_object(DmscdModem *modem)
 {
     if (modem->reads != NULL)
         g_cancellable_cancel(modem->reads);
-    g_clear_pointer(&modem->scws, cat_scws_free);
-    g_clear_pointer(&modem->cat, cat_qmi_free);
-    g_clear_pointer(&modem->bip, cat_bip_server_free);
+    modem->refresh_due = FALSE;
+    modem->refresh_read = FALSE;
     if (modem->card_path != NULL) {
         g_message("card on %s removed", modem->device_path);
         dbus_api_server_remove_card(modem->bus, modem->card_path);
         g_clear_pointer(&modem->card_path, g_free);
     }
+}
+
+/* The modem's clients go with it. */
+static void card_gone(DmscdModem *modem)
+{
+    remove_card_object(modem);
+    g_clear_pointer(&modem->scws, cat_scws_free);
+    g_clear_pointer(&modem->cat, cat_qmi_free);
+    g_clear_pointer(&modem->bip, cat_bip_server_free);
+    g_clear_pointer(&modem->uim, cat_uim_watch_free);
+    modem->cat_ready = FALSE;
+    modem->uim_settled = FALSE;
+    modem->card_present = FALSE;
 }
 
 static gboolean on_reopen(gpointer user_data)
@@ -250,10 +272,21 @@ static void on_device_removed(QmiDevice *device, gpointer user_data)
 
 static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* The card has been read: a REFRESH that waits for us can complete. */
+static void reads_done(DmscdModem *modem, gboolean ok)
+{
+    if (!modem->refresh_due)
+        return;
+    modem->refresh_due = FALSE;
+    if (modem->uim != NULL)
+        cat_uim_watch_refresh_complete(modem->uim, ok);
+}
+
 static void read_bootstrap(DmscdModem *modem)
 {
     if (modem->bootstrap == NULL) {
         dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "disabled");
+        reads_done(modem, TRUE);
         return;
     }
     dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "reading");
@@ -334,6 +367,7 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) data = cat_uim_read_bootstrap_finish(result, &error);
     const char *state;
+    gboolean read = TRUE;
 
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || modem->card_path == NULL)
         return;
@@ -348,8 +382,123 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
         g_warning("card on %s: cannot read the DM bootstrap: %s", modem->device_path,
                   error->message);
         state = "error";
+        read = FALSE;
     }
     dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, state);
+    /* A bootstrap that was read but refused is still a REFRESH done. */
+    reads_done(modem, read);
+}
+
+static void add_card_object(DmscdModem *modem)
+{
+    modem->card_path = g_strdup(dbus_api_server_add_card(modem->bus, modem->device_path));
+    /* The card may have opened its channels while the client was still starting. */
+    publish_ports(modem);
+    if (modem->sim_identifier != NULL && modem->sim_identifier[0] != '\0')
+        dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
+    g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
+    read_card(modem);
+}
+
+/* A card object while CAT2 runs and UIM says a card is in (or cannot say). */
+static void update_card(DmscdModem *modem)
+{
+    gboolean wanted = modem->cat_ready && modem->uim_settled && modem->card_present;
+
+    if (wanted && modem->card_path == NULL)
+        add_card_object(modem);
+    else if (!wanted && modem->card_path != NULL)
+        remove_card_object(modem);
+}
+
+static void on_card_state(CatUimWatch *watch, CatUimCardState state, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    gboolean was_present = modem->card_present;
+
+    g_message("card on %s: %s", modem->device_path, cat_uim_card_state_name(state));
+    modem->card_present = state == CAT_UIM_CARD_PRESENT;
+    if (was_present && !modem->card_present) {
+        /* Taken out: its channels are gone, and so are its nodes (design §6). */
+        remove_card_object(modem);
+        g_clear_pointer(&modem->scws, cat_scws_free);
+        g_clear_pointer(&modem->bip, cat_bip_server_free);
+        modem->bip = cat_bip_server_new(on_bip_envelope, modem);
+        modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
+        if (modem->bootstrap != NULL)
+            forget_card(modem);
+    }
+    update_card(modem);
+}
+
+static gboolean refresh_changes_files(guint mode)
+{
+    /* QMI UIM modes 2 init + FCN, 3 FCN, 4 init + full FCN: the files are readable at once. */
+    return mode == 2 || mode == 3 || mode == 4;
+}
+
+/*
+ * A REFRESH that names files (or all of them) lets us read at its start and then tells the
+ * modem we are done; one that resets the card is followed by a read once it has ended well.
+ */
+static void on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+
+    if (modem->card_path == NULL)
+        return;
+    switch (stage) {
+    case CAT_UIM_REFRESH_START:
+        if (!refresh_changes_files(mode))
+            break;
+        g_message("card on %s: REFRESH (mode %u) of its files, reading the card again",
+                  modem->device_path, mode);
+        modem->refresh_due = TRUE;
+        modem->refresh_read = TRUE;
+        read_card(modem);
+        break;
+    case CAT_UIM_REFRESH_SUCCESS:
+        if (modem->refresh_read) {
+            modem->refresh_read = FALSE;
+            break;
+        }
+        g_message("card on %s: REFRESH (mode %u) done, reading the card again",
+                  modem->device_path, mode);
+        read_card(modem);
+        break;
+    case CAT_UIM_REFRESH_FAILURE:
+        modem->refresh_read = FALSE;
+        g_message("card on %s: REFRESH (mode %u) failed", modem->device_path, mode);
+        break;
+    default:
+        g_debug("card on %s: REFRESH mode %u, stage %u", modem->device_path, mode, stage);
+        break;
+    }
+}
+
+static void on_uim_started(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+    CatUimCardState state;
+
+    if (g_cancellable_is_cancelled(modem->cancellable) || modem->uim == NULL)
+        return;
+    if (!cat_uim_watch_start_finish(modem->uim, result, &error)) {
+        /* Without UIM the card is whatever CAT2 shows: present while the modem is. */
+        g_warning("UIM on %s: %s; the card is taken as present", modem->device_path,
+                  error->message);
+        cat_uim_watch_stop_async(modem->uim, NULL, NULL);
+        g_clear_pointer(&modem->uim, cat_uim_watch_free);
+        modem->card_present = TRUE;
+    } else {
+        state = cat_uim_watch_get_card_state(modem->uim);
+        modem->card_present = state == CAT_UIM_CARD_PRESENT;
+        if (!modem->card_present)
+            g_message("card on %s: %s", modem->device_path, cat_uim_card_state_name(state));
+    }
+    modem->uim_settled = TRUE;
+    update_card(modem);
 }
 
 static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -365,13 +514,8 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
         schedule_reopen(modem);
         return;
     }
-    modem->card_path = g_strdup(dbus_api_server_add_card(modem->bus, modem->device_path));
-    /* The card may have opened its channels while the client was still starting. */
-    publish_ports(modem);
-    if (modem->sim_identifier != NULL && modem->sim_identifier[0] != '\0')
-        dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
-    g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
-    read_card(modem);
+    modem->cat_ready = TRUE;
+    update_card(modem);
 }
 
 static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -393,6 +537,8 @@ static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
     modem->cat = cat_qmi_new(modem->device, on_command, modem);
     cat_qmi_set_refresh_handler(modem->cat, on_refresh, modem);
     modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
+    modem->uim = cat_uim_watch_new(modem->device, on_card_state, on_uim_refresh, modem);
+    cat_uim_watch_start_async(modem->uim, modem->cancellable, on_uim_started, modem);
     cat_qmi_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
 }
 
@@ -439,16 +585,18 @@ DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTre
     return modem;
 }
 
+/* @user_data: a reference on the count of stops still pending; late answers find it alive. */
 static void on_stopped(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    gboolean *done = user_data;
+    guint *pending = user_data;
 
-    *done = TRUE;
+    (*pending)--;
+    g_rc_box_release(pending);
 }
 
 void dmscd_modem_free(DmscdModem *modem)
 {
-    gboolean done = FALSE;
+    guint *pending = NULL;
     gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
 
     if (modem == NULL)
@@ -458,14 +606,21 @@ void dmscd_modem_free(DmscdModem *modem)
         g_cancellable_cancel(modem->reads);
     if (modem->reopen_id != 0)
         g_source_remove(modem->reopen_id);
-    /* Give the client id back, briefly waiting for the modem to take it. */
+    /* Give the client ids back, briefly waiting for the modem to take them. */
+    pending = g_rc_box_new0(guint);
     if (modem->cat != NULL && cat_qmi_get_cid(modem->cat) != 0) {
-        cat_qmi_stop_async(modem->cat, on_stopped, &done);
-        while (!done && g_get_monotonic_time() < deadline) {
-            if (!g_main_context_iteration(NULL, FALSE))
-                g_usleep(1000);
-        }
+        (*pending)++;
+        cat_qmi_stop_async(modem->cat, on_stopped, g_rc_box_acquire(pending));
     }
+    if (modem->uim != NULL) {
+        (*pending)++;
+        cat_uim_watch_stop_async(modem->uim, on_stopped, g_rc_box_acquire(pending));
+    }
+    while (*pending > 0 && g_get_monotonic_time() < deadline) {
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(1000);
+    }
+    g_rc_box_release(pending);
     drop_device(modem);
     g_object_unref(modem->cancellable);
     g_clear_object(&modem->reads);

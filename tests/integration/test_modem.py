@@ -86,6 +86,11 @@ class ModemFixture(Fixture):
     def command(self, hexstr):
         return self.control(f"command {hexstr}")
 
+    def client_services(self):
+        """The QMI services that hold a client id on the simulator, in order: 10 CAT2, 11 UIM."""
+        words = self.control("cids").split()[1:]
+        return sorted(int(word.split(":")[0]) for word in words)
+
 
 class Modem(ModemFixture, unittest.TestCase):
     def test_card_object_appears_with_its_modem_and_cid_is_held_then_released(self):
@@ -95,8 +100,9 @@ class Modem(ModemFixture, unittest.TestCase):
         self.assertEqual(modem.strip(), 's "/dev/cdc-wdm-sim"')
         wait_until(lambda: "8949000000001234567" in self.bus.busctl(
             "get-property", NAME, path, CARD_IFACE, "Identifier").stdout, what="ICCID")
-        # The UIM client that read the ICCID is released; the CAT2 one is kept.
-        wait_until(lambda: re.match(r"^cids 10:\d+$", self.control("cids")), what="cids")
+        # The UIM clients that read the card are released; the CAT2 one and the UIM one that
+        # follows the card's status are kept.
+        wait_until(lambda: self.client_services() == [10, 11], what="cids")
         r = self.ctl("--session", "status")
         self.assertIn(f"Card: {path} modem /dev/cdc-wdm-sim identifier 8949000000001234567 "
                       "SCWS ports -", r.stdout)
@@ -271,11 +277,12 @@ BOOTSTRAP = (
 class Bootstrap(ModemFixture, unittest.TestCase):
     """The card's DM bootstrap file, found through PKCS#15, read through UIM, applied to the tree."""
 
-    def restart_sim(self, extra):
+    def restart_sim(self, extra, modem=""):
         self.sim.terminate()
         self.sim.wait(TIMEOUT)
         wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
-        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n[card]\n{extra}")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n{modem}"
+                                        f"[card]\n{extra}")
         self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
                                     stdout=subprocess.DEVNULL)
         wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
@@ -323,7 +330,8 @@ class Bootstrap(ModemFixture, unittest.TestCase):
             watcher.wait_for("'reading'")
             watcher.wait_for("'applied'")
         _, _, err = d.stop()
-        self.assertIn("REFRESH (mode 0) done, reading the card again", err)
+        # A full file change through UIM: read at its start, completed, then ended well.
+        self.assertIn("REFRESH (mode 4) of its files, reading the card again", err)
         self.assertEqual(err.count("reading the card again"), 1)
         self.assertEqual(err.count("DM bootstrap of"), 2)
         self.assertEqual(self.tree_nodes()["./DMAcc/Card/ServerID"][2], b"card.example")
@@ -350,7 +358,8 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         # Then one without a PKCS#15 application: nothing of a card stays.
         self.assertEqual(self.control("file 3f002f00#1 -"), "removed")
         with SignalWatcher(self.bus) as watcher:
-            # A REFRESH that failed changes nothing; the next one that ends well does.
+            # A REFRESH that failed (UIM stage 3, mode 1 initialisation) changes nothing; the
+            # next one that ends well does.
             self.assertEqual(self.control("refresh-event 1 3"), "refreshed")
             self.assertEqual(self.control("refresh 3f002f00"), "refreshed")
             watcher.wait_for("'none'")
@@ -362,6 +371,56 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertIn("nodes of card:8949000000000000001 removed", err)
         # Two REFRESHes ended well; the one that failed read nothing.
         self.assertEqual(err.count("reading the card again"), 2)
+
+    def test_a_card_taken_out_takes_its_object_and_nodes_and_comes_back_when_put_in(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(BOOTSTRAP)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        self.assertEqual(self.control("remove-card"), "removed")
+        wait_until(lambda: len(self.cards()) == 0, what="card object gone")
+        wait_until(lambda: self.card_origins() == set(), what="card nodes gone")
+        # The modem stays: its CAT2 client and the UIM client watching the slot are kept.
+        self.assertEqual(self.client_services(), [10, 11])
+        self.assertEqual(self.control("insert-card"), "inserted")
+        wait_until(lambda: len(self.cards()) == 1, what="card object back")
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap again")
+        self.assertEqual(self.card_origins(), {"card:8949000000000000001"})
+        _, _, err = d.stop()
+        self.assertIn("card on /dev/cdc-wdm-sim: absent", err)
+        self.assertIn("card on /dev/cdc-wdm-sim: present", err)
+        self.assertIn("nodes of card:8949000000000000001 removed", err)
+
+    def test_a_modem_without_its_card_shows_none_until_one_is_put_in(self):
+        self.restart_sim("iccid=8949000000000000001\ninserted=false\n")
+        d = self.start(config=self.config)
+        self.notify.wait_for("READY=1")
+        wait_until(lambda: self.client_services() == [10, 11], what="clients")
+        self.assertEqual(self.cards(), [])
+        self.assertEqual(self.control("command " + VECTORS["display_text_8bit"]), "error no card")
+        self.assertEqual(self.control("insert-card"), "inserted")
+        wait_until(lambda: len(self.cards()) == 1, what="card object")
+        wait_until(lambda: "8949000000000000001" in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "Identifier").stdout, what="ICCID")
+        _, _, err = d.stop()
+        self.assertIn("card on /dev/cdc-wdm-sim: absent", err)
+
+    def test_without_uim_refresh_registration_the_cat2_report_is_followed(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(BOOTSTRAP)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n",
+                         modem="uim-refresh=false\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("refresh"), "refreshed")
+            watcher.wait_for("'reading'")
+            watcher.wait_for("'applied'")
+        _, _, err = d.stop()
+        self.assertIn("no REFRESH registration", err)
+        self.assertIn("REFRESH (mode 0) done, reading the card again", err)
+        self.assertEqual(err.count("reading the card again"), 1)
 
     def test_a_file_that_is_not_a_bootstrap_is_refused_and_the_tree_kept(self):
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",

@@ -6,6 +6,11 @@
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   drop          the modem vanishes: every QMUX connection is closed
  *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
+ *   file PATH HEX|-          replaces or removes a card file ("3f002fe2", "3f002f00#1")
+ *   refresh [FILE-PATH…]     the modem runs a REFRESH (see run_refresh)
+ *   refresh-event MODE STAGE one REFRESH report: UIM {stage, mode} to the clients registered
+ *                            for REFRESH, or else CAT2 TLV 0x19 {mode, stage}
+ *   remove-card, insert-card the card is taken out of the modem or put back
  * Errors are answered "error TEXT".
  */
 #include "sim.h"
@@ -54,30 +59,65 @@ static GByteArray *parse_hex(const char *text)
 
 /*
  * "refresh [FILE-PATH…]": the modem runs a REFRESH for the card, a file change notification
- * for the paths given (hex from the MF, "3f002fe2") or a full one without, and reports its
- * start and its success.
+ * for the paths given (hex from the MF, "3f002fe2") or an initialisation with a full one
+ * without. Through UIM when a client registered for it (START, the clients' Refresh
+ * Complete, END); otherwise reported in CAT2 TLV 0x19 (start, then success).
  */
 static void run_refresh(Control *c, GOutputStream *out, const char *paths)
 {
     g_auto(GStrv) words = g_strsplit(paths, " ", -1);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
     g_autoptr(GError) error = NULL;
-    guint16 mode = 0; /* NAA initialisation and full file change notification */
 
     for (char **w = words; *w != NULL; w++) {
-        g_autoptr(GByteArray) path = NULL;
+        GByteArray *path;
         if (**w == '\0')
             continue;
         path = parse_hex(*w);
-        if (path == NULL || path->len < 2 || path->len % 2 != 0) {
+        if (path == NULL || path->len < 2 || path->len % 2 != 0 || path->len > 10) {
+            if (path != NULL)
+                g_byte_array_unref(path);
             sim_control_reply(out, "error not a file path: %s\n", *w);
             return;
         }
-        mode = 1; /* file change notification */
+        g_ptr_array_add(files, path);
     }
-    if (!sim_send_refresh(c->sim, mode, 1, &error) || !sim_send_refresh(c->sim, mode, 2, &error))
+    if (c->sim->card_absent) {
+        sim_control_reply(out, "error no card\n");
+        return;
+    }
+    /* QMI UIM modes: 3 file change notification, 4 initialisation and full FCN. */
+    if (sim_uim_refresh(c->sim, files->len > 0 ? 3 : 4, files, out, NULL))
+        return;
+    /* CAT modes (the command qualifier): 1 file change notification, 0 init and full FCN. */
+    if (!sim_send_refresh(c->sim, files->len > 0 ? 1 : 0, 1, &error) ||
+        !sim_send_refresh(c->sim, files->len > 0 ? 1 : 0, 2, &error))
         sim_control_reply(out, "error %s\n", error->message);
     else
         sim_control_reply(out, "refreshed\n");
+}
+
+/* The card is taken out of the modem (@present FALSE) or put back. */
+static void set_card(Control *c, GOutputStream *out, gboolean present)
+{
+    Sim *sim = c->sim;
+    SimCid *cat = sim_find_cid(sim, SIM_SERVICE_CAT2);
+
+    if (sim->card_absent == !present) {
+        sim_control_reply(out, "error the card is %s\n", present ? "in" : "out");
+        return;
+    }
+    sim->card_absent = !present;
+    if (!present) {
+        /* What the card was doing ends with it. */
+        g_ptr_array_set_size(sim->pending, 0);
+        sim_uim_reset(sim);
+        sim_card_reset(sim->card);
+    }
+    sim_uim_card_changed(sim);
+    if (present && cat != NULL && cat->raw_mask != 0)
+        sim_card_registered(sim->card, cat->decoded_mask);
+    sim_control_reply(out, present ? "inserted\n" : "removed\n");
 }
 
 static void run_line(Control *c, char *line)
@@ -125,8 +165,10 @@ static void run_line(Control *c, char *line)
         run_refresh(c, out, line + 7);
     } else if (g_str_has_prefix(line, "refresh-event ")) {
         guint mode, stage;
-        if (sscanf(line + 14, "%u %u", &mode, &stage) != 2 || mode > 0xffff || stage > 0xff)
+        if (sscanf(line + 14, "%u %u", &mode, &stage) != 2 || mode > 0xff || stage > 0xff)
             sim_control_reply(out, "error refresh-event MODE STAGE\n");
+        else if (sim_uim_refresh_event(c->sim, (guint8)stage, (guint8)mode))
+            sim_control_reply(out, "refreshed\n");
         else if (!sim_send_refresh(c->sim, (guint16)mode, (guint8)stage, &error))
             sim_control_reply(out, "error %s\n", error->message);
         else
@@ -134,7 +176,10 @@ static void run_line(Control *c, char *line)
     } else if (g_str_equal(line, "trigger")) {
         sim_card_trigger(c->sim->card);
         sim_control_reply(out, "triggered\n");
+    } else if (g_str_equal(line, "remove-card") || g_str_equal(line, "insert-card")) {
+        set_card(c, out, g_str_equal(line, "insert-card"));
     } else if (g_str_equal(line, "drop")) {
+        sim_uim_reset(c->sim);
         g_ptr_array_set_size(c->sim->clients, 0);
         g_ptr_array_set_size(c->sim->cids, 0);
         g_ptr_array_set_size(c->sim->pending, 0);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The QMI services the simulator answers: CTL and CAT2 (raw proactive commands, TR, envelopes). */
+/* The QMI services the simulator answers: CTL and CAT2 (raw proactive commands, TR, envelopes);
+ * UIM is in uim.c. */
 #include "sim.h"
 
 #include <string.h>
@@ -196,65 +197,11 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
     }
 }
 
-/* "3f007f505031": the full path of the file a UIM request names (TLV 0x02: file id, then the
- * DFs above it, each id little-endian). */
-static char *requested_path(const guint8 *file, guint16 length)
-{
-    GString *path = g_string_new(NULL);
-    guint8 depth = file[2];
-
-    for (guint i = 0; i + 1 < depth && 3u + i + 1 < length; i += 2)
-        g_string_append_printf(path, "%02x%02x", file[3 + i + 1], file[3 + i]);
-    g_string_append_printf(path, "%02x%02x", file[1], file[0]);
-    return g_string_free(path, FALSE);
-}
-
-/* UIM Read Transparent (0x0020) and Read Record (0x0021) of the card's files. */
-static void handle_uim(SimClient *client, QmiMessage *m)
-{
-    guint16 id = qmi_message_get_message_id(m);
-    guint16 length = 0, record_length = 0;
-    const guint8 *file = qmi_message_get_raw_tlv(m, 0x02, &length);
-    const guint8 *record = qmi_message_get_raw_tlv(m, 0x03, &record_length);
-    static const guint8 ok[] = { 0x90, 0x00 };
-    static const guint8 not_found[] = { 0x6a, 0x82 };
-    g_autoptr(QmiMessage) response = NULL;
-    g_autofree char *path = NULL;
-    GBytes *content = NULL;
-    g_autofree char *key = NULL;
-
-    if (id != 0x0020 && id != 0x0021) {
-        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, 0, NULL, 0);
-        return;
-    }
-    if (file == NULL || length < 3 || (id == 0x0021 && (record == NULL || record_length < 2))) {
-        reply(client, m, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT, 0, NULL, 0);
-        return;
-    }
-    path = requested_path(file, length);
-    key =
-        id == 0x0021 ? g_strdup_printf("%s#%u", path, record[0] | record[1] << 8) : g_strdup(path);
-    content = g_hash_table_lookup(client->sim->files, key);
-    response = qmi_message_response_new(m, QMI_PROTOCOL_ERROR_NONE);
-    if (content != NULL) {
-        g_autoptr(GByteArray) result = g_byte_array_new();
-        gsize n = g_bytes_get_size(content);
-        guint8 le[2] = { (guint8)n, (guint8)(n >> 8) };
-        g_byte_array_append(result, le, 2);
-        g_byte_array_append(result, g_bytes_get_data(content, NULL), (guint)n);
-        qmi_message_add_raw_tlv(response, 0x10, ok, 2, NULL);
-        qmi_message_add_raw_tlv(response, 0x11, result->data, result->len, NULL);
-    } else {
-        qmi_message_add_raw_tlv(response, 0x10, not_found, 2, NULL);
-    }
-    sim_client_send(client, response);
-}
-
 void sim_handle_message(SimClient *client, QmiMessage *message)
 {
     switch (qmi_message_get_service(message)) {
     case SIM_SERVICE_UIM:
-        handle_uim(client, message);
+        sim_handle_uim(client, message);
         return;
     case QMI_SERVICE_CTL:
         handle_ctl(client, message);
@@ -318,6 +265,12 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
     if (cid == NULL || cid->raw_mask == 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                     "no CAT2 client has registered for events");
+        return FALSE;
+    }
+    if (sim->card_absent) {
+        if (func == NULL)
+            g_object_unref(data);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no card");
         return FALSE;
     }
     if (tlv == 0) {

@@ -2,7 +2,9 @@
 /*
  * dmsc-sim --profile FILE [--control PATH]: a QMI modem on an abstract Unix socket, spoken
  * to through the qmi-proxy handshake by a real libqmi QmiDevice.
- * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), …
+ * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), uim-refresh=false (the
+ * modem refuses UIM REFRESH registration); [card] iccid=, bootstrap=FILE, inserted=false (the
+ * modem starts without its card); the card's own keys are in card.c.
  */
 #include "sim.h"
 
@@ -124,6 +126,11 @@ int main(int argc, char **argv)
         return 66;
     }
     sim.socket_name = g_key_file_get_string(profile, "modem", "socket", NULL);
+    sim.card_absent = g_key_file_has_key(profile, "card", "inserted", NULL) &&
+                      !g_key_file_get_boolean(profile, "card", "inserted", NULL);
+    sim.refuse_uim_refresh =
+        g_key_file_has_key(profile, "modem", "uim-refresh", NULL) &&
+        !g_key_file_get_boolean(profile, "modem", "uim-refresh", NULL);
     sim.files =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
     if (!load_card_files(&sim, profile, profile_path, &error)) {

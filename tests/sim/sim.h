@@ -26,6 +26,9 @@ typedef struct {
     SimClient *client;
     guint32 raw_mask; /* CAT2 Set Event Report */
     guint32 decoded_mask;
+    guint32 uim_events;   /* UIM Register Events: card status */
+    gboolean uim_refresh; /* UIM Refresh Register (All) */
+    int uim_complete;     /* the running REFRESH: -1 awaited, 0 failed, 1 done */
 } SimCid;
 
 /* What waits for the terminal response of a proactive command sent to dmscd. */
@@ -39,6 +42,7 @@ typedef struct {
 } SimPending;
 
 typedef struct SimCard SimCard;
+typedef struct SimRefresh SimRefresh;
 
 struct Sim {
     char *socket_name;
@@ -53,6 +57,9 @@ struct Sim {
     GMainLoop *loop;
     SimCard *card;
     GHashTable *files; /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
+    gboolean card_absent;        /* remove-card */
+    gboolean refuse_uim_refresh; /* [modem] uim-refresh=false */
+    SimRefresh *refresh;         /* the REFRESH waiting for Refresh Complete */
 };
 
 /* qmux.c */
@@ -74,6 +81,23 @@ SimCid *sim_find_cid(Sim *sim, guint8 service);
 gboolean sim_send_refresh(Sim *sim, guint16 mode, guint8 stage, GError **error);
 gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, SimTrFunc func,
                                  gpointer data, GError **error);
+
+/* uim.c */
+void sim_handle_uim(SimClient *client, QmiMessage *message);
+/* The Card Status indication to the clients registered for it. */
+void sim_uim_card_changed(Sim *sim);
+/*
+ * Runs a REFRESH through UIM: Refresh indication START (@mode, @files: GByteArray paths from
+ * the MF) to the registered clients, then, once each has sent Refresh Complete (or after five
+ * seconds), END with success or failure; "refreshed", "refresh failed" or "refresh timed out"
+ * goes to @reply_to. FALSE when no client registered for REFRESH.
+ */
+gboolean sim_uim_refresh(Sim *sim, guint8 mode, GPtrArray *files, GOutputStream *reply_to,
+                         GError **error);
+/* One Refresh indication {@stage, @mode}; FALSE when no client registered for REFRESH. */
+gboolean sim_uim_refresh_event(Sim *sim, guint8 stage, guint8 mode);
+/* The modem went away: a running REFRESH is dropped. */
+void sim_uim_reset(Sim *sim);
 
 /* card.c: the UICC's own behaviour (its SCWS over BIP, its DM server) */
 SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *profile_dir, GError **error);
