@@ -517,6 +517,17 @@ void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
                                  GAsyncReadyCallback callback, gpointer user_data);
 gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
 
+/*
+ * Network commands the modem runs itself (design §2.4): SET UP CALL, SEND SS, SEND USSD, SEND
+ * DTMF, and SEND SHORT MESSAGE unless the modem granted dmscd its full function. For these
+ * the modem expects Event Confirmation (user confirmed, icon shown), never a TR.
+ */
+gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type);
+void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboolean icon_shown,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result,
+                                                GError **error);
+
 /* --- What dmscd answers (design §3.2) ------------------------------------------------------ */
 
 /*

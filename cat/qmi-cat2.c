@@ -9,6 +9,7 @@
 #define CAT2_SET_EVENT_REPORT 0x0001
 #define CAT2_SEND_TR          0x0021
 #define CAT2_SEND_ENVELOPE    0x0022
+#define CAT2_EVENT_CONFIRM    0x0026
 #define CAT2_GET_CONFIG       0x002e
 #define TIMEOUT_SECONDS       10
 
@@ -18,6 +19,11 @@
      (1u << 7) | (1u << 8) | (1u << 11) | (1u << 12) | (1u << 20) | (1u << 21))
 /* Decoded mask bit 23: the SCWS messages. */
 #define DECODED_MASK (1u << 23)
+/*
+ * Full function mask (TLV 0x13) bit 0: dmscd runs SEND SHORT MESSAGE itself, so a DM trigger
+ * is consumed rather than sent. Calls, DTMF, SS and USSD stay with the modem.
+ */
+#define FULL_FUNCTION_MASK (1u << 0)
 
 struct CatQmi {
     QmiDevice *device;
@@ -30,6 +36,7 @@ struct CatQmi {
     gpointer scws_data;
     CatQmiRefreshFunc refresh;
     gpointer refresh_data;
+    guint32 full_function; /* as granted: requested bits less the response's error mask */
 };
 
 void cat_qmi_set_refresh_handler(CatQmi *qmi, CatQmiRefreshFunc func, gpointer user_data)
@@ -212,10 +219,21 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     g_autoptr(QmiMessage) request = NULL;
     GCancellable *cancellable;
 
+    guint16 length = 0;
+    const guint8 *refused;
+
     if (response == NULL || !response_ok(response, "CAT2 Set Event Report", &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
+    /* A set bit in the error mask: another control point (or the modem) keeps the command. */
+    qmi->full_function = FULL_FUNCTION_MASK;
+    refused = qmi_message_get_raw_tlv(response, 0x12, &length);
+    if (refused != NULL && length == 4)
+        qmi->full_function &= ~((guint32)refused[0] | (guint32)refused[1] << 8 |
+                                (guint32)refused[2] << 16 | (guint32)refused[3] << 24);
+    if (!(qmi->full_function & 1u))
+        g_message("CAT2: the modem sends the card's short messages itself; dmscd confirms them");
     request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);
     cancellable = g_task_get_cancellable(task);
     send(qmi, request, cancellable, g_steal_pointer(&task), on_config);
@@ -229,7 +247,8 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
     g_autoptr(QmiMessage) request = NULL;
-    guint32 masks[2] = { GUINT32_TO_LE(RAW_MASK), GUINT32_TO_LE(DECODED_MASK) };
+    guint32 masks[3] = { GUINT32_TO_LE(RAW_MASK), GUINT32_TO_LE(DECODED_MASK),
+                         GUINT32_TO_LE(FULL_FUNCTION_MASK) };
     const guint8 *cid;
     guint16 length = 0;
     GCancellable *cancellable;
@@ -250,6 +269,7 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SET_EVENT_REPORT);
     qmi_message_add_raw_tlv(request, 0x10, (const guint8 *)&masks[0], 4, NULL);
     qmi_message_add_raw_tlv(request, 0x11, (const guint8 *)&masks[1], 4, NULL);
+    qmi_message_add_raw_tlv(request, 0x13, (const guint8 *)&masks[2], 4, NULL);
     cancellable = g_task_get_cancellable(task);
     send(qmi, request, cancellable, g_steal_pointer(&task), on_event_report);
 }
@@ -395,6 +415,44 @@ void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsi
 }
 
 gboolean cat_qmi_request_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* --- Commands the modem runs itself ---------------------------------------------------------- */
+
+gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type)
+{
+    switch (type) {
+    case 0x13: /* SEND SHORT MESSAGE: ours when the full function was granted */
+        return !(qmi->full_function & 1u);
+    case 0x10: /* SET UP CALL */
+    case 0x11: /* SEND SS */
+    case 0x12: /* SEND USSD */
+    case 0x14: /* SEND DTMF */
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboolean icon_shown,
+                                           GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    g_autoptr(QmiMessage) request =
+        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_EVENT_CONFIRM);
+    guint8 confirm = confirmed ? 1 : 0, display = icon_shown ? 1 : 0;
+
+    g_task_set_task_data(task, qmi, NULL);
+    g_task_set_name(task, "CAT2 Event Confirmation");
+    qmi_message_add_raw_tlv(request, 0x10, &confirm, 1, NULL);
+    qmi_message_add_raw_tlv(request, 0x11, &display, 1, NULL);
+    send(qmi, request, NULL, task, on_simple_response);
+}
+
+gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result,
+                                                GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }

@@ -86,9 +86,12 @@ static GBytes *respond(const CatCommandDetails *details, guint8 general)
     return g_byte_array_free_to_bytes(g_steal_pointer(&tr));
 }
 
-/* A SEND SHORT MESSAGE whose TPDU is a WAP push of a DM notification is a trigger. */
-static GBytes *handle_short_message(DmscdModem *modem, const CatMessage *command,
-                                    const CatCommandDetails *details)
+/*
+ * A SEND SHORT MESSAGE whose TPDU is a WAP push of a DM notification is a trigger: signalled
+ * here. Returns the general result its TR owes: 00 taken, 32 a DM push that does not decode,
+ * 30 not a trigger (dmscd does not send short messages for the card).
+ */
+static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
 {
     const CatTlv *tpdu = cat_message_find(command, CAT_TAG_SMS_TPDU);
     g_autoptr(DmNotification) notification = NULL;
@@ -98,14 +101,12 @@ static GBytes *handle_short_message(DmscdModem *modem, const CatMessage *command
     if (tpdu == NULL || !cat_sms_parse(tpdu->value, tpdu->length, TRUE, &sms, NULL) ||
         (sms.has_ports && sms.dest_port != CAT_WSP_PORT_PUSH) ||
         !cat_wap_push_parse(sms.user_data, sms.user_data_length, &push, NULL) ||
-        !push.is_dm_notification) {
-        /* dmscd does not send short messages for the card. */
-        return respond(details, CAT_RESULT_BEYOND_CAPABILITIES);
-    }
+        !push.is_dm_notification)
+        return CAT_RESULT_BEYOND_CAPABILITIES;
     notification = dm_notification_parse(push.body, push.body_length, NULL);
     if (notification == NULL) {
         g_warning("CAT: a DM notification from the card does not decode");
-        return respond(details, CAT_RESULT_DATA_NOT_UNDERSTOOD);
+        return CAT_RESULT_DATA_NOT_UNDERSTOOD;
     }
     DbusApiNotification signal = {
         .origin = "card",
@@ -120,8 +121,32 @@ static GBytes *handle_short_message(DmscdModem *modem, const CatMessage *command
     g_message("DM notification from the card for server \"%s\", session %u",
               notification->server_id, notification->session_id);
     dbus_api_server_emit_notification(modem->bus, &signal);
-    /* Consumed: the trigger is for dmscd, nothing goes to the network. */
-    return respond(details, CAT_RESULT_OK);
+    return CAT_RESULT_OK;
+}
+
+static void on_confirmation_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!cat_qmi_send_event_confirmation_finish(NULL, result, &error))
+        g_warning("CAT: event confirmation not delivered: %s", error->message);
+}
+
+/*
+ * A network command the modem runs itself: a trigger in it is still seen, and the modem gets
+ * the user's part. There is no user to accept a call; the rest needs no one's consent.
+ */
+static void confirm_command(DmscdModem *modem, const CatMessage *command,
+                            const CatCommandDetails *details)
+{
+    gboolean confirmed = details->type != CAT_CMD_SET_UP_CALL;
+
+    if (details->type == CAT_CMD_SEND_SHORT_MESSAGE)
+        (void)take_trigger(modem, command);
+    if (!confirmed)
+        g_message("CAT: the card's SET UP CALL declined: no user to accept it");
+    cat_qmi_send_event_confirmation_async(modem->cat, confirmed, FALSE, on_confirmation_sent,
+                                          NULL);
 }
 
 /* The card's SCWS ports, whichever way its channels came: raw BIP or QMI SCWS messages. */
@@ -170,10 +195,14 @@ static void on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize lengt
     } else {
         cat_message_get_command(command, &details);
         g_debug("CAT: proactive command 0x%02x", details.type);
+        if (cat_qmi_modem_executes(cat, details.type)) {
+            confirm_command(modem, command, &details);
+            return;
+        }
         if (cat_bip_handles(details.type))
             tr = cat_bip_server_handle_command(modem->bip, command);
         else if (details.type == CAT_CMD_SEND_SHORT_MESSAGE)
-            tr = handle_short_message(modem, command, &details);
+            tr = respond(&details, take_trigger(modem, command));
         else
             tr = cat_default_response(command);
         if (details.type == CAT_CMD_OPEN_CHANNEL || details.type == CAT_CMD_CLOSE_CHANNEL)

@@ -18,12 +18,14 @@ VECTORS_H = os.path.join(os.path.dirname(__file__), "..", "cat", "vectors.h")
 VECTORS = dict(re.findall(r'\{ "(\w+)", "([0-9a-f]+)" \}', open(VECTORS_H).read()))
 CARD_IFACE = "org.dmscd.Dmsc1.Card"
 
-# Every command that travels in a raw Event Report TLV, with the answer dmscd owes it.
+# Every command that travels in a raw Event Report TLV, with the answer dmscd owes it: the
+# general result of its TR, or the Event Confirmation (user confirmed, icon shown) of a network
+# command the modem runs itself.
 RAW_COMMANDS = {
     "display_text_8bit": "30", "get_inkey": "30", "get_input": "30", "select_item": "30",
     "set_up_menu": "30", "set_up_idle_mode_text": "30", "language_notification": "00",
-    "play_tone": "30", "set_up_call": "30", "launch_browser": "30", "send_ussd": "30",
-    "provide_local_information": "30", "set_up_event_list": "00",
+    "play_tone": "30", "set_up_call": "confirmed 0 0", "launch_browser": "30",
+    "send_ussd": "confirmed 1 0", "provide_local_information": "30", "set_up_event_list": "00",
     "close_channel": "3a03", "receive_data": "3a03", "send_data_immediate": "3a03",
     "open_channel_client": "30",
 }
@@ -56,6 +58,15 @@ class ModemFixture(Fixture):
         self.sim.terminate()
         self.sim.wait(TIMEOUT)
         super().tearDown()
+
+    def restart_sim_with(self, profile_text):
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
+        profile = self.write("profile", profile_text)
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
 
     def control(self, line, timeout=TIMEOUT):
         with socket.socket(socket.AF_UNIX) as s:
@@ -115,6 +126,9 @@ class Modem(ModemFixture, unittest.TestCase):
         for name, result in RAW_COMMANDS.items():
             with self.subTest(name):
                 answer = self.command(VECTORS[name])
+                if result.startswith("confirmed"):
+                    self.assertEqual(answer, result)
+                    continue
                 self.assertTrue(answer.startswith("tr 81"), answer)
                 self.assertIn("830" + str(len(result) // 2) + result, answer)
 
@@ -164,6 +178,17 @@ class Modem(ModemFixture, unittest.TestCase):
         self.assertEqual(received, body)
         client.close()
         wait_until(lambda: "b8024100" in self.control("envelopes"), what="listen again")
+
+    def test_a_modem_that_keeps_short_messages_is_confirmed_and_the_trigger_still_seen(self):
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nfull-function=false\n")
+        d = self.start_daemon()
+        with SignalWatcher(self.bus) as watcher:
+            # The modem sends the message itself: no TR, an Event Confirmation.
+            self.assertEqual(self.command(VECTORS["send_short_message_dm_push"]), "confirmed 1 0")
+            seen = watcher.wait_for("NotificationReceived")
+        self.assertIn("'server-id': <'com.example.dm'>", seen)
+        _, _, err = d.stop()
+        self.assertIn("the modem sends the card's short messages itself", err)
 
     def test_the_card_goes_with_the_modem_and_comes_back(self):
         self.start_daemon()
@@ -278,14 +303,7 @@ class Bootstrap(ModemFixture, unittest.TestCase):
     """The card's DM bootstrap file, found through PKCS#15, read through UIM, applied to the tree."""
 
     def restart_sim(self, extra, modem=""):
-        self.sim.terminate()
-        self.sim.wait(TIMEOUT)
-        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
-        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n{modem}"
-                                        f"[card]\n{extra}")
-        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
-                                    stdout=subprocess.DEVNULL)
-        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\n{modem}[card]\n{extra}")
 
     def bootstrap_state(self):
         return self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
@@ -449,17 +467,10 @@ class Bootstrap(ModemFixture, unittest.TestCase):
 class Trigger(ModemFixture, unittest.TestCase):
     """The card's own DM notification, sent by SEND SHORT MESSAGE."""
 
-    def restart_sim(self, trigger):
-        self.sim.terminate()
-        self.sim.wait(TIMEOUT)
-        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
-        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
-                                        f"[server]\nserver-id=card.dm\nserver-password=pw\n"
-                                        f"[trigger]\nwhen={trigger}\nsession-id=77\n"
-                                        f"ui-mode=background\n")
-        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
-                                    stdout=subprocess.DEVNULL)
-        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+    def restart_sim(self, trigger, modem=""):
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\n{modem}"
+                              f"[server]\nserver-id=card.dm\nserver-password=pw\n"
+                              f"[trigger]\nwhen={trigger}\nsession-id=77\nui-mode=background\n")
 
     def test_trigger_at_start_reaches_dmscd(self):
         self.restart_sim("start")
@@ -467,6 +478,16 @@ class Trigger(ModemFixture, unittest.TestCase):
         time.sleep(0.5)
         _, _, err = d.stop()
         self.assertIn('DM notification from the card for server "card.dm", session 77', err)
+
+    def test_the_cards_own_trigger_reaches_dmscd_when_the_modem_sends_it(self):
+        self.restart_sim("never", modem="full-function=false\n")
+        d = self.start_daemon()
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("trigger"), "triggered")
+            watcher.wait_for("NotificationReceived")
+        # The card got the modem's TR (00) after dmscd's Event Confirmation: it goes on.
+        wait_until(lambda: self.control("busy") == "idle", what="card idle")
+        d.stop()
 
     def test_trigger_on_command_is_signalled_with_the_package(self):
         self.restart_sim("never")

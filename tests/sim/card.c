@@ -466,6 +466,11 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
     serve_if_complete(card);
 }
 
+gboolean sim_card_busy(SimCard *card)
+{
+    return card->busy || !g_queue_is_empty(&card->commands);
+}
+
 void sim_card_reset(SimCard *card)
 {
     card->opened = FALSE;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The simulator's control socket, one command a line:
- *   command HEX   send a proactive command; answers "tr HEX" when dmscd has answered it
+ *   command HEX   send a proactive command; answers "tr HEX" when dmscd has answered it,
+ *                 "confirmed C D" for a command the modem runs (Event Confirmation: user
+ *                 confirmed, icon shown) and "tr-refused HEX" for a TR to such a command
+ *   busy          "busy" while the card waits for an answer to its own command, else "idle"
  *   cids          the client ids allocated now: "cids SERVICE:CID …"
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   drop          the modem vanishes: every QMUX connection is closed
@@ -132,6 +135,8 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "error not hex\n");
         else if (!sim_send_proactive(c->sim, bytes->data, bytes->len, out, &error))
             sim_control_reply(out, "error %s\n", error->message);
+    } else if (g_str_equal(line, "busy")) {
+        sim_control_reply(out, "%s\n", sim_card_busy(c->sim->card) ? "busy" : "idle");
     } else if (g_str_equal(line, "cids")) {
         g_autoptr(GString) text = g_string_new("cids");
         for (guint i = 0; i < c->sim->cids->len; i++) {

@@ -118,6 +118,14 @@ static void handle_tr(SimClient *client, QmiMessage *m)
     ref = read_u32(value);
     for (guint i = 0; i < sim->pending->len; i++) {
         SimPending *pending = g_ptr_array_index(sim->pending, i);
+        if (pending->ref == ref && pending->modem_runs) {
+            /* The modem runs it: a TR is a host error, the command stays pending. */
+            g_autofree char *text = hex(value + 6, tr_length);
+            reply(client, m, QMI_PROTOCOL_ERROR_INVALID_OPERATION, 0, NULL, 0);
+            if (pending->func == NULL)
+                sim_control_reply(pending->reply_to, "tr-refused %s\n", text);
+            return;
+        }
         if (pending->ref == ref) {
             g_autofree char *text = hex(value + 6, tr_length);
             /* Answer the modem first: the card may send its next command at once. */
@@ -131,6 +139,38 @@ static void handle_tr(SimClient *client, QmiMessage *m)
         }
     }
     reply(client, m, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT, 0, NULL, 0);
+}
+
+/*
+ * Event Confirmation: the user's part of the oldest network command the modem runs. The modem
+ * then runs it and answers the card itself (00).
+ */
+static void handle_confirmation(SimClient *client, QmiMessage *m)
+{
+    Sim *sim = client->sim;
+    guint16 length = 0;
+    const guint8 *confirm = qmi_message_get_raw_tlv(m, 0x10, &length);
+    const guint8 *display = qmi_message_get_raw_tlv(m, 0x11, &length);
+    char c = confirm != NULL ? (char)('0' + (confirm[0] != 0)) : '-';
+    char d = display != NULL ? (char)('0' + (display[0] != 0)) : '-';
+
+    for (guint i = 0; i < sim->pending->len; i++) {
+        SimPending *pending = g_ptr_array_index(sim->pending, i);
+        if (!pending->modem_runs)
+            continue;
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        if (pending->func != NULL) {
+            const guint8 tr[] = { 0x81, 0x03, pending->details[0], pending->details[1],
+                                  pending->details[2], 0x82, 0x02, 0x82, 0x81, 0x83, 0x01,
+                                  confirm != NULL && confirm[0] == 0 ? 0x22 : 0x00 };
+            pending->func(sim, tr, sizeof(tr), pending->data);
+        } else {
+            sim_control_reply(pending->reply_to, "confirmed %c %c\n", c, d);
+        }
+        g_ptr_array_remove_index(sim->pending, i);
+        return;
+    }
+    reply(client, m, QMI_PROTOCOL_ERROR_INVALID_OPERATION, 0, NULL, 0);
 }
 
 static void handle_cat2(SimClient *client, QmiMessage *m)
@@ -155,7 +195,17 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
             cid->raw_mask = read_u32(value);
         if ((value = qmi_message_get_raw_tlv(m, 0x11, &length)) != NULL && length == 4)
             cid->decoded_mask = read_u32(value);
-        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        cid->full_function = 0;
+        if ((value = qmi_message_get_raw_tlv(m, 0x13, &length)) != NULL && length == 4) {
+            /* Send SMS (bit 0) is the only full function simulated. */
+            guint32 asked = read_u32(value) & 1u;
+            guint8 refused[4] = { client->sim->refuse_full_function ? (guint8)asked : 0, 0, 0,
+                                  0 };
+            cid->full_function = client->sim->refuse_full_function ? 0 : asked;
+            reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x12, refused, 4);
+        } else {
+            reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        }
         if (client->sim->card != NULL && cid->raw_mask != 0)
             sim_card_registered(client->sim->card, cid->decoded_mask);
         return;
@@ -179,7 +229,7 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
         return;
     }
     case CAT2_EVENT_CONFIRM:
-        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
+        handle_confirmation(client, m);
         return;
     case 0x0027: /* SCWS Open Channel (the answer) */
     case 0x0028: /* SCWS Close Channel */
@@ -246,17 +296,19 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
 {
     SimCid *cid = sim_find_cid(sim, SIM_SERVICE_CAT2);
     g_autoptr(GByteArray) value = g_byte_array_new();
-    guint8 type = 0, tlv;
+    guint8 details[3] = { 0 };
+    guint8 type, tlv;
     guint8 header[6];
     SimPending *pending;
 
     /* Command Details: D0 len [81|01] 03 number type qualifier. */
     for (gsize i = 0; i + 4 < length; i++) {
         if ((command[i] & 0x7f) == 0x01 && command[i + 1] == 0x03) {
-            type = command[i + 3];
+            memcpy(details, command + i + 2, 3);
             break;
         }
     }
+    type = details[1];
     tlv = raw_tlv_for(type);
     if (cid == NULL || cid->raw_mask == 0 || tlv == 0) {
         if (func == NULL)
@@ -280,6 +332,10 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
     }
     pending = g_new0(SimPending, 1);
     pending->ref = ++sim->next_ref;
+    memcpy(pending->details, details, 3);
+    /* SET UP CALL, SEND SS, USSD, DTMF; SEND SHORT MESSAGE unless the host has its full function */
+    pending->modem_runs = type == 0x10 || type == 0x11 || type == 0x12 || type == 0x14 ||
+                          (type == 0x13 && !(cid->full_function & 1u));
     if (func != NULL) {
         pending->func = func;
         pending->data = data;

@@ -3,7 +3,8 @@
  * dmsc-sim --profile FILE [--control PATH]: a QMI modem on an abstract Unix socket, spoken
  * to through the qmi-proxy handshake by a real libqmi QmiDevice.
  * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), uim-refresh=false (the
- * modem refuses UIM REFRESH registration); [card] iccid=, bootstrap=FILE, inserted=false (the
+ * modem refuses UIM REFRESH registration), full-function=false (it keeps SEND SHORT MESSAGE
+ * to itself and expects Event Confirmation); [card] iccid=, bootstrap=FILE, inserted=false (the
  * modem starts without its card); the card's own keys are in card.c.
  */
 #include "sim.h"
@@ -128,6 +129,9 @@ int main(int argc, char **argv)
     sim.socket_name = g_key_file_get_string(profile, "modem", "socket", NULL);
     sim.card_absent = g_key_file_has_key(profile, "card", "inserted", NULL) &&
                       !g_key_file_get_boolean(profile, "card", "inserted", NULL);
+    sim.refuse_full_function =
+        g_key_file_has_key(profile, "modem", "full-function", NULL) &&
+        !g_key_file_get_boolean(profile, "modem", "full-function", NULL);
     sim.refuse_uim_refresh =
         g_key_file_has_key(profile, "modem", "uim-refresh", NULL) &&
         !g_key_file_get_boolean(profile, "modem", "uim-refresh", NULL);

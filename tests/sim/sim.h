@@ -26,6 +26,7 @@ typedef struct {
     SimClient *client;
     guint32 raw_mask; /* CAT2 Set Event Report */
     guint32 decoded_mask;
+    guint32 full_function; /* as granted */
     guint32 uim_events;   /* UIM Register Events: card status */
     gboolean uim_refresh; /* UIM Refresh Register (All) */
     int uim_complete;     /* the running REFRESH: -1 awaited, 0 failed, 1 done */
@@ -39,6 +40,8 @@ typedef struct {
     GOutputStream *reply_to; /* a control connection, or */
     SimTrFunc func;          /* the virtual card */
     gpointer data;
+    guint8 details[3];       /* number, type, qualifier */
+    gboolean modem_runs;     /* a network command: the modem runs it, the host confirms it */
 } SimPending;
 
 typedef struct SimCard SimCard;
@@ -59,6 +62,7 @@ struct Sim {
     GHashTable *files; /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
     gboolean card_absent;        /* remove-card */
     gboolean refuse_uim_refresh; /* [modem] uim-refresh=false */
+    gboolean refuse_full_function; /* [modem] full-function=false */
     SimRefresh *refresh;         /* the REFRESH waiting for Refresh Complete */
 };
 
@@ -108,6 +112,8 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
 void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length);
 /* The modem went away: the card starts over (channels closed, nothing in flight). */
 void sim_card_reset(SimCard *card);
+/* TRUE while the card waits for the answer to a command of its own. */
+gboolean sim_card_busy(SimCard *card);
 /* The card sends its DM notification (SEND SHORT MESSAGE) now. */
 void sim_card_trigger(SimCard *card);
 
