@@ -609,6 +609,12 @@ void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback,
                               gpointer user_data);
 gboolean cat_uim_watch_stop_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
 
+/* Reads the modem's IMEI on @device (a QmiDevice *) through a DMS client of its own. */
+void cat_dms_read_imei_async(gpointer device, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+char *cat_dms_read_imei_finish(GAsyncResult *result, GError **error);
+/* 14 to 16 decimal digits: an IMEI with or without its check digit, or an IMEISV. */
+gboolean cat_imei_is_valid(const char *imei);
 /* The digits of an ICCID file: swapped BCD, F padding ends them. */
 char *cat_iccid_from_bcd(const guint8 *data, gsize length);
 

@@ -8,7 +8,7 @@
 
 struct DmscdDiscovery {
     char *proxy_path;
-    DmscdTree *bootstrap;
+    DmscdTree *tree;
     DbusApiServer *bus;
     MMManager *manager;
     GHashTable *modems; /* ModemManager object path → DmscdModem * */
@@ -147,7 +147,7 @@ static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
     g_message("ModemManager: %s on %s", path, device);
     g_hash_table_insert(
         discovery->modems, g_strdup(path),
-        dmscd_modem_new(device, discovery->proxy_path, discovery->bootstrap, discovery->bus));
+        dmscd_modem_new(device, discovery->proxy_path, discovery->tree, discovery->bus));
     lookup = g_new0(SimLookup, 1);
     lookup->discovery = discovery;
     lookup->path = g_strdup(path);
@@ -218,11 +218,11 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path,
-                                    DmscdTree *bootstrap, DbusApiServer *bus)
+                                    DmscdTree *tree, DbusApiServer *bus)
 {
     DmscdDiscovery *discovery = g_new0(DmscdDiscovery, 1);
 
-    discovery->bootstrap = bootstrap;
+    discovery->tree = tree;
     discovery->proxy_path = g_strdup(proxy_path);
     discovery->bus = bus;
     discovery->cancellable = g_cancellable_new();

@@ -22,6 +22,8 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error);
 typedef struct {
     DmTree *tree;
     char *path;
+    gboolean card_bootstrap; /* [card] bootstrap: cards' bootstraps are applied to it */
+    char *dev_id_modem;      /* the modem whose IMEI is the DevId now, or NULL */
 } DmscdTree;
 
 /*
@@ -32,6 +34,15 @@ typedef struct {
  */
 gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *previous, const char *origin,
                                     GBytes *data, char **server_id, GError **error);
+/*
+ * Makes @dev_id (IMEI:…) the device's ./DevInfo/DevId for @modem and saves the tree, unless
+ * another modem gave the DevId first and is still there (then nothing changes, and TRUE).
+ * @changed tells whether the tree was changed.
+ */
+gboolean dmscd_tree_set_dev_id(DmscdTree *tree, const char *modem, const char *dev_id,
+                               gboolean *changed, GError **error);
+/* @modem is gone: the next modem that gives an IMEI may set the DevId. */
+void dmscd_tree_release_dev_id(DmscdTree *tree, const char *modem);
 /* Removes what a card's bootstrap created and saves the tree; the number of nodes removed. */
 gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed,
                                 GError **error);

@@ -119,7 +119,6 @@ static int run(const Options *options, const DmscdConfig *config)
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Dmscd dmscd = { .loop = loop };
-    DmscdTree *bootstrap;
     guint sigterm, sigint, watchdog;
 
     dmscd.server =
@@ -134,6 +133,7 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd.tree.path = dmscd_tree_path(config);
     if (dmscd.tree.tree == NULL) {
         g_free(dmscd.tree.path);
+    g_free(dmscd.tree.dev_id_modem);
         g_critical("%s", error->message);
         dbus_api_server_release_name(dmscd.server);
         dbus_api_server_free(dmscd.server);
@@ -142,14 +142,14 @@ static int run(const Options *options, const DmscdConfig *config)
     g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
               options->session_bus ? "session" : "system");
 
-    bootstrap = config->card_bootstrap ? &dmscd.tree : NULL;
+    dmscd.tree.card_bootstrap = config->card_bootstrap;
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
-        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, bootstrap,
+        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, &dmscd.tree,
                                       dmscd.server);
     else
         dmscd.discovery = dmscd_discovery_new(options->session_bus, config->modem_proxy_path,
-                                              bootstrap, dmscd.server);
+                                              &dmscd.tree, dmscd.server);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);

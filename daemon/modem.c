@@ -36,7 +36,7 @@ struct DmscdModem {
     char *sim_identifier;
     char *iccid;          /* as read from EF ICCID */
     char *origin;         /* "card:<ICCID>" of the bootstrap last applied from this modem */
-    DmscdTree *bootstrap; /* not owned; NULL when the card's bootstrap is not applied */
+    DmscdTree *tree;      /* not owned: DevId from the IMEI, and the card's bootstrap */
 };
 
 const char *dmscd_modem_get_card_path(DmscdModem *modem)
@@ -313,7 +313,7 @@ static void reads_done(DmscdModem *modem, gboolean ok)
 
 static void read_bootstrap(DmscdModem *modem)
 {
-    if (modem->bootstrap == NULL) {
+    if (!modem->tree->card_bootstrap) {
         dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "disabled");
         reads_done(modem, TRUE);
         return;
@@ -357,7 +357,7 @@ static void forget_card(DmscdModem *modem)
 
     if (modem->origin == NULL)
         return;
-    if (!dmscd_tree_remove_card(modem->bootstrap, modem->origin, &removed, &error)) {
+    if (!dmscd_tree_remove_card(modem->tree, modem->origin, &removed, &error)) {
         g_warning("card on %s: the DM tree keeps %s: %s", modem->device_path, modem->origin,
                   error->message);
         return;
@@ -374,7 +374,7 @@ static const char *apply_bootstrap(DmscdModem *modem, GBytes *data)
     g_autofree char *server_id = NULL;
     g_autoptr(GError) error = NULL;
 
-    if (!dmscd_tree_apply_bootstrap(modem->bootstrap, modem->origin, origin, data, &server_id,
+    if (!dmscd_tree_apply_bootstrap(modem->tree, modem->origin, origin, data, &server_id,
                                     &error)) {
         g_warning("card on %s: its DM bootstrap (%zu bytes) is not applied: %s", modem->device_path,
                   g_bytes_get_size(data), error->message);
@@ -454,7 +454,7 @@ static void on_card_state(CatUimWatch *watch, CatUimCardState state, gpointer us
         g_clear_pointer(&modem->bip, cat_bip_server_free);
         modem->bip = cat_bip_server_new(on_bip_envelope, modem);
         modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
-        if (modem->bootstrap != NULL)
+        if (modem->tree->card_bootstrap)
             forget_card(modem);
     }
     update_card(modem);
@@ -547,6 +547,29 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
     update_card(modem);
 }
 
+static void on_imei(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdModem *modem = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *imei = cat_dms_read_imei_finish(result, &error);
+    g_autofree char *dev_id = NULL;
+    gboolean changed = FALSE;
+
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    if (imei == NULL) {
+        g_message("modem %s: no IMEI for the DevId: %s", modem->device_path, error->message);
+        return;
+    }
+    /* The IMEI itself only at debug level, as the ICCID. */
+    g_debug("modem %s: IMEI %s", modem->device_path, imei);
+    dev_id = g_strconcat("IMEI:", imei, NULL);
+    if (!dmscd_tree_set_dev_id(modem->tree, modem->device_path, dev_id, &changed, &error))
+        g_warning("modem %s: the DevId is not saved: %s", modem->device_path, error->message);
+    else if (changed)
+        g_message("modem %s: its IMEI is the device's DevId now", modem->device_path);
+}
+
 static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdModem *modem = user_data;
@@ -569,6 +592,7 @@ static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
     modem->uim = cat_uim_watch_new(modem->device, on_card_state, on_uim_refresh, modem);
     cat_uim_watch_start_async(modem->uim, modem->cancellable, on_uim_started, modem);
     cat_qmi_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
+    cat_dms_read_imei_async(modem->device, modem->cancellable, on_imei, modem);
 }
 
 static void on_created(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -600,12 +624,12 @@ static void modem_open(DmscdModem *modem)
                                modem->proxy_path ? modem->proxy_path : QMI_PROXY_SOCKET_PATH, NULL);
 }
 
-DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *bootstrap,
+DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *tree,
                             DbusApiServer *bus)
 {
     DmscdModem *modem = g_new0(DmscdModem, 1);
 
-    modem->bootstrap = bootstrap;
+    modem->tree = tree;
     modem->device_path = g_strdup(device);
     modem->proxy_path = g_strdup(proxy_path);
     modem->bus = bus;
@@ -651,6 +675,7 @@ void dmscd_modem_free(DmscdModem *modem)
     }
     g_rc_box_release(pending);
     drop_device(modem);
+    dmscd_tree_release_dev_id(modem->tree, modem->device_path);
     g_object_unref(modem->cancellable);
     g_clear_object(&modem->reads);
     g_free(modem->device_path);

@@ -9,8 +9,9 @@ typedef struct DmscdModem DmscdModem;
 
 /* Opens the device in the background; the card object appears once CAT2 runs, goes away
  * with the modem and comes back with it. */
-/* @bootstrap: the tree the card's DM bootstrap goes into; NULL when [card] bootstrap=false. */
-DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *bootstrap,
+/* @tree: the device's DM tree (not owned): the modem's IMEI becomes its DevId, and the card's
+ * DM bootstrap goes into it unless [card] bootstrap=false. */
+DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *tree,
                             DbusApiServer *bus);
 /* What ModemManager says the SIM is, until the card's own EF ICCID is read. */
 void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier);

@@ -7,7 +7,7 @@
 
 #define TREE_FILE "tree"
 
-/* A stable DevId until the modem's IMEI can be used: this machine's id. */
+/* A stable DevId until a modem's IMEI has been read: this machine's id. */
 static char *machine_dev_id(void)
 {
     g_autofree char *id = NULL;
@@ -26,11 +26,10 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
 {
     g_autofree char *path = dmscd_tree_path(config);
     g_autofree char *aside = NULL;
-    g_autofree char *dev_id = machine_dev_id();
+    g_autofree char *dev_id = NULL;
     g_autoptr(GError) load_error = NULL;
     g_autoptr(DmTree) tree = NULL;
-    DmDeviceInfo info = { .dev_id = dev_id,
-                          .manufacturer = "dmscd",
+    DmDeviceInfo info = { .manufacturer = "dmscd",
                           .model = "Linux",
                           .software_version = DMSCD_VERSION };
 
@@ -51,6 +50,13 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
                          DMSCD_MESSAGE_TREE_CORRUPT, "MESSAGE", "%s", load_error->message);
         tree = dm_tree_new();
     }
+    /* The DevId a modem gave (IMEI:…) stays until a modem gives another. */
+    dev_id = dm_tree_dup_dev_id(tree);
+    if (dev_id == NULL || !g_str_has_prefix(dev_id, "IMEI:")) {
+        g_free(dev_id);
+        dev_id = machine_dev_id();
+    }
+    info.dev_id = dev_id;
     dm_tree_add_standard_objects(tree, &info);
     if (!dm_tree_save(tree, path, error))
         return NULL;
@@ -97,4 +103,35 @@ gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *remo
     dm_tree_free(tree->tree);
     tree->tree = g_steal_pointer(&copy);
     return TRUE;
+}
+
+gboolean dmscd_tree_set_dev_id(DmscdTree *tree, const char *modem, const char *dev_id,
+                               gboolean *changed, GError **error)
+{
+    g_autoptr(DmTree) copy = NULL;
+
+    *changed = FALSE;
+    /* One device, one DevId: the first modem that gives one keeps it while it is there. */
+    if (tree->dev_id_modem != NULL && g_strcmp0(tree->dev_id_modem, modem) != 0)
+        return TRUE;
+    copy = dm_tree_copy(tree->tree);
+    if (!dm_tree_set_dev_id(copy, dev_id)) {
+        g_free(tree->dev_id_modem);
+        tree->dev_id_modem = g_strdup(modem);
+        return TRUE;
+    }
+    if (!dm_tree_save(copy, tree->path, error))
+        return FALSE;
+    dm_tree_free(tree->tree);
+    tree->tree = g_steal_pointer(&copy);
+    g_free(tree->dev_id_modem);
+    tree->dev_id_modem = g_strdup(modem);
+    *changed = TRUE;
+    return TRUE;
+}
+
+void dmscd_tree_release_dev_id(DmscdTree *tree, const char *modem)
+{
+    if (g_strcmp0(tree->dev_id_modem, modem) == 0)
+        g_clear_pointer(&tree->dev_id_modem, g_free);
 }

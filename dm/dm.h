@@ -323,6 +323,10 @@ typedef struct {
 
 /* (Re)creates ./DevInfo, ./DevDetail and ./DMAcc with the values of @info (NULL: "unknown"). */
 void dm_tree_add_standard_objects(DmTree *tree, const DmDeviceInfo *info);
+/* Sets ./DevInfo/DevId (device-owned, read-only to servers); FALSE when it already was. */
+gboolean dm_tree_set_dev_id(DmTree *tree, const char *dev_id);
+/* ./DevInfo/DevId's value, or NULL when there is none. */
+char *dm_tree_dup_dev_id(const DmTree *tree);
 
 /* --- The card's DM bootstrap (OMA-TS-DM_Smartcard, OMA-TS-DM_Bootstrap) --------------------- */
 

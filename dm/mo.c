@@ -31,6 +31,26 @@ static const char *or_unknown(const char *value)
     return value != NULL && value[0] != '\0' ? value : "unknown";
 }
 
+gboolean dm_tree_set_dev_id(DmTree *tree, const char *dev_id)
+{
+    DmNodeInfo now;
+
+    if (dm_tree_get(tree, "./DevInfo/DevId", &now) && now.value_length == strlen(dev_id) &&
+        memcmp(now.value, dev_id, now.value_length) == 0)
+        return FALSE;
+    leaf(tree, "./DevInfo/DevId", "chr", dev_id);
+    return TRUE;
+}
+
+char *dm_tree_dup_dev_id(const DmTree *tree)
+{
+    DmNodeInfo now;
+
+    if (!dm_tree_get(tree, "./DevInfo/DevId", &now) || now.value_length == 0)
+        return NULL;
+    return g_strndup((const char *)now.value, now.value_length);
+}
+
 void dm_tree_add_standard_objects(DmTree *tree, const DmDeviceInfo *info)
 {
     char number[16];

@@ -35,6 +35,7 @@ static void teardown(void)
     g_rmdir(directory);
     g_clear_pointer(&tree.tree, dm_tree_free);
     g_clear_pointer(&tree.path, g_free);
+    g_clear_pointer(&tree.dev_id_modem, g_free);
     g_clear_pointer(&directory, g_free);
 }
 
@@ -119,6 +120,43 @@ START_TEST(a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk)
 }
 END_TEST
 
+static char *saved_dev_id(void)
+{
+    g_autoptr(DmTree) loaded = dm_tree_load(tree.path, NULL, NULL);
+
+    ck_assert(loaded != NULL);
+    return dm_tree_dup_dev_id(loaded);
+}
+
+START_TEST(the_first_modems_imei_is_the_devid_until_that_modem_goes)
+{
+    g_autofree char *first = NULL, *kept = NULL, *second = NULL;
+    gboolean changed;
+
+    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm0", "IMEI:490154203237518", &changed,
+                                    NULL));
+    ck_assert(changed);
+    first = saved_dev_id();
+    ck_assert_str_eq(first, "IMEI:490154203237518");
+    /* Said again: nothing to save. */
+    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm0", "IMEI:490154203237518", &changed,
+                                    NULL));
+    ck_assert(!changed);
+    /* A second modem does not take the DevId from the first while it is there. */
+    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm1", "IMEI:356938035643809", &changed,
+                                    NULL));
+    ck_assert(!changed);
+    kept = saved_dev_id();
+    ck_assert_str_eq(kept, "IMEI:490154203237518");
+    dmscd_tree_release_dev_id(&tree, "/dev/cdc-wdm0");
+    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm1", "IMEI:356938035643809", &changed,
+                                    NULL));
+    ck_assert(changed);
+    second = saved_dev_id();
+    ck_assert_str_eq(second, "IMEI:356938035643809");
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
     Suite *suite = suite_create("daemon-tree");
@@ -128,6 +166,7 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, an_applied_bootstrap_is_on_disk_and_goes_with_its_card);
     tcase_add_test(tc, another_card_replaces_the_previous_ones_account_in_one_step);
     tcase_add_test(tc, a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk);
+    tcase_add_test(tc, the_first_modems_imei_is_the_devid_until_that_modem_goes);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -317,6 +317,30 @@ class Bootstrap(ModemFixture, unittest.TestCase):
                                                   GLib.Bytes.new(f.read()), False)
         return {e[0]: (e[5], e[3], bytes(e[7])) for e in variant.unpack()[2]}
 
+    def test_the_modems_imei_is_the_devid_and_stays_across_restarts(self):
+        self.restart_sim("iccid=1234\n", modem="imei=490154203237518\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.tree_nodes()["./DevInfo/DevId"][2] == b"IMEI:490154203237518",
+                   what="DevId from the IMEI")
+        _, _, err = d.stop()
+        self.assertIn("its IMEI is the device's DevId now", err)
+        self.assertNotIn("490154203237518", err)
+        # Started again without a modem that answers, the DevId stays the IMEI.
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        d = self.start(config=self.config)
+        self.notify.wait_for("READY=1")
+        d.stop()
+        self.assertEqual(self.tree_nodes()["./DevInfo/DevId"][2], b"IMEI:490154203237518")
+
+    def test_a_modem_without_an_imei_leaves_the_machine_devid(self):
+        self.restart_sim("iccid=1234\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "none"', what="card read")
+        _, _, err = d.stop()
+        self.assertIn("no IMEI for the DevId: the modem has no IMEI", err)
+        self.assertFalse(self.tree_nodes()["./DevInfo/DevId"][2].startswith(b"IMEI:"))
+
     def test_a_bootstrap_becomes_the_cards_account_in_the_tree(self):
         with open(os.path.join(self.tmp.name, "bootstrap.xml"), "wb") as f:
             f.write(BOOTSTRAP.encode() + b"\xff" * 32)

@@ -40,9 +40,10 @@ SimCid *sim_find_cid(Sim *sim, guint8 service)
 static void handle_ctl(SimClient *client, QmiMessage *m)
 {
     Sim *sim = client->sim;
-    static const guint8 versions[] = { 3,    0x00, 1, 0,  5, 0, /* CTL 1.5 */
-                                       0x0a, 2,    0, 31, 0,    /* CAT2 2.31 */
-                                       0x0b, 1,    0, 50, 0 };  /* UIM 1.50 */
+    static const guint8 versions[] = { 4,    0x00, 1, 0,  5,  0, /* CTL 1.5 */
+                                       0x02, 1,    0, 14, 0,     /* DMS 1.14 */
+                                       0x0a, 2,    0, 31, 0,     /* CAT2 2.31 */
+                                       0x0b, 1,    0, 50, 0 };   /* UIM 1.50 */
     const guint8 *value;
     guint16 length = 0;
 
@@ -56,7 +57,9 @@ static void handle_ctl(SimClient *client, QmiMessage *m)
         return;
     case CTL_ALLOCATE_CID:
         value = qmi_message_get_raw_tlv(m, 0x01, &length);
-        if (value == NULL || length != 1 || (value[0] != SIM_SERVICE_CAT2 && value[0] != 0x0b)) {
+        if (value == NULL || length != 1 ||
+            (value[0] != SIM_SERVICE_CAT2 && value[0] != SIM_SERVICE_UIM &&
+             value[0] != SIM_SERVICE_DMS)) {
             reply(client, m, QMI_PROTOCOL_ERROR_INVALID_SERVICE_TYPE, 0, NULL, 0);
             return;
         } else {
@@ -247,9 +250,29 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
     }
 }
 
+/* DMS Get IDs (0x0025): ESN "0" and, with [modem] imei=, the IMEI (string TLVs, no prefix). */
+static void handle_dms(SimClient *client, QmiMessage *m)
+{
+    g_autoptr(QmiMessage) response = NULL;
+
+    if (qmi_message_get_message_id(m) != 0x0025) {
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, 0, NULL, 0);
+        return;
+    }
+    response = qmi_message_response_new(m, QMI_PROTOCOL_ERROR_NONE);
+    qmi_message_add_raw_tlv(response, 0x10, (const guint8 *)"0", 1, NULL);
+    if (client->sim->imei != NULL)
+        qmi_message_add_raw_tlv(response, 0x11, (const guint8 *)client->sim->imei,
+                                strlen(client->sim->imei), NULL);
+    sim_client_send(client, response);
+}
+
 void sim_handle_message(SimClient *client, QmiMessage *message)
 {
     switch (qmi_message_get_service(message)) {
+    case SIM_SERVICE_DMS:
+        handle_dms(client, message);
+        return;
     case SIM_SERVICE_UIM:
         sim_handle_uim(client, message);
         return;

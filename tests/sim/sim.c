@@ -2,10 +2,11 @@
 /*
  * dmsc-sim --profile FILE [--control PATH]: a QMI modem on an abstract Unix socket, spoken
  * to through the qmi-proxy handshake by a real libqmi QmiDevice.
- * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), uim-refresh=false (the
- * modem refuses UIM REFRESH registration), full-function=false (it keeps SEND SHORT MESSAGE
- * to itself and expects Event Confirmation); [card] iccid=, bootstrap=FILE, inserted=false (the
- * modem starts without its card); the card's own keys are in card.c.
+ * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), imei= (DMS Get IDs),
+ * uim-refresh=false (the modem refuses UIM REFRESH registration), full-function=false (it
+ * keeps SEND SHORT MESSAGE to itself and expects Event Confirmation); [card] iccid=,
+ * bootstrap=FILE, inserted=false (the modem starts without its card); the card's own keys
+ * are in card.c.
  */
 #include "sim.h"
 
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
         return 66;
     }
     sim.socket_name = g_key_file_get_string(profile, "modem", "socket", NULL);
+    sim.imei = g_key_file_get_string(profile, "modem", "imei", NULL);
     sim.card_absent = g_key_file_has_key(profile, "card", "inserted", NULL) &&
                       !g_key_file_get_boolean(profile, "card", "inserted", NULL);
     sim.refuse_full_function =
@@ -176,5 +178,6 @@ int main(int argc, char **argv)
     if (control_path != NULL)
         g_unlink(control_path);
     g_free(sim.socket_name);
+    g_free(sim.imei);
     return 0;
 }

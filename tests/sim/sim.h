@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <libqmi-glib.h>
 
+#define SIM_SERVICE_DMS  0x02
 #define SIM_SERVICE_CAT2 0x0a
 #define SIM_SERVICE_UIM  0x0b
 
@@ -60,6 +61,7 @@ struct Sim {
     GMainLoop *loop;
     SimCard *card;
     GHashTable *files; /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
+    char *imei;                  /* [modem] imei= */
     gboolean card_absent;        /* remove-card */
     gboolean refuse_uim_refresh; /* [modem] uim-refresh=false */
     gboolean refuse_full_function; /* [modem] full-function=false */
