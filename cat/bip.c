@@ -170,12 +170,9 @@ static GBytes *open_channel(CatBip *bip, const CatMessage *message, const CatCom
         return respond(cd, CAT_RESULT_BEYOND_CAPABILITIES, -1);
     if (requested == 0)
         return bip_error(cd, CAT_BIP_BUFFER_SIZE_UNAVAILABLE);
+    /* Several channels on one port are how a card's server takes clients in parallel. */
     if (port == 0)
         return bip_error(cd, CAT_BIP_PORT_UNAVAILABLE);
-    for (guint8 other = 1; other <= CAT_BIP_MAX_CHANNELS; other++) {
-        if (bip->channels[other].open && bip->channels[other].port == port)
-            return bip_error(cd, CAT_BIP_PORT_UNAVAILABLE);
-    }
     if ((id = free_channel(bip)) == 0)
         return bip_error(cd, CAT_BIP_NO_CHANNEL);
     if (!bip->transport.listen(bip->user_data, id, port, &error)) {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The SCWS socket layer shared by the BIP gateway and the QMI SCWS gateway: per channel, a
- * listener on 127.0.0.1 only and one client at a time; a client is paused while its reader
- * has no room and dropped when it does not read what it is sent.
+ * The SCWS socket layer shared by the BIP gateway and the QMI SCWS gateway: channels listen
+ * on 127.0.0.1 only, one client a channel. A card serves several clients at once by opening
+ * several channels on one port: they share one listener, and each connection goes to a free
+ * channel of its port. A client is paused while its reader has no room and dropped when it
+ * does not read what it is sent.
  */
 #include "cat-private.h"
 
@@ -14,9 +16,16 @@
 
 typedef struct {
     CatSockets *set;
-    guint id;
+    guint16 port; /* as the card asked; 0 (any) is never shared */
     GSocketService *service;
-    GSocketAddress *address;
+    GSocketAddress *address; /* the one bound */
+    guint users;             /* channels listening on it */
+} Listener;
+
+typedef struct {
+    CatSockets *set;
+    guint id;
+    Listener *listener;
     GSocketConnection *client;
     GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
     gboolean reading;
@@ -31,6 +40,18 @@ struct CatSockets {
     gpointer user_data;
     Slot slots[CAT_SOCKETS_MAX + 1]; /* 1-based */
 };
+
+static void listener_unref(Listener *listener)
+{
+    if (--listener->users > 0)
+        return;
+    g_signal_handlers_disconnect_by_data(listener->service, listener);
+    g_socket_service_stop(listener->service);
+    g_socket_listener_close(G_SOCKET_LISTENER(listener->service));
+    g_object_unref(listener->service);
+    g_object_unref(listener->address);
+    g_free(listener);
+}
 
 static void start_reading(Slot *slot);
 static void start_writing(Slot *slot);
@@ -130,23 +151,35 @@ static void start_writing(Slot *slot)
                                     G_PRIORITY_DEFAULT, slot->cancellable, on_written, slot);
 }
 
-static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
-                            gpointer user_data)
+static void take_client(Slot *slot, GSocketConnection *connection)
 {
-    Slot *slot = user_data;
     GSocket *socket = g_socket_connection_get_socket(connection);
 
-    if (slot->client != NULL || !slot->set->callbacks.connected(slot->set->user_data, slot->id)) {
-        /* One client a channel: the card's server speaks to one peer at a time. */
-        g_debug("SCWS channel %u: refusing a second client", slot->id);
-        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
-        return TRUE;
-    }
     /* Bound what a client that never reads can make the kernel hold for us. */
     (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
     slot->client = g_object_ref(connection);
     slot->cancellable = g_cancellable_new();
     start_reading(slot);
+}
+
+/* The connection goes to the first channel of the port that is free and willing. */
+static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
+                            gpointer user_data)
+{
+    Listener *listener = user_data;
+    CatSockets *set = listener->set;
+
+    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+        Slot *slot = &set->slots[id];
+        if (slot->listener == listener && slot->client == NULL &&
+            set->callbacks.connected(set->user_data, id)) {
+            take_client(slot, connection);
+            return TRUE;
+        }
+    }
+    /* Every channel of the port has its client: the card's server is busy. */
+    g_debug("SCWS port %u: no free channel, refusing a client", listener->port);
+    g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
     return TRUE;
 }
 
@@ -172,25 +205,52 @@ void cat_sockets_free(CatSockets *set)
     g_free(set);
 }
 
+static Listener *listener_find(CatSockets *set, guint16 port)
+{
+    if (port == 0)
+        return NULL;
+    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+        Listener *listener = set->slots[id].listener;
+        if (listener != NULL && listener->port == port)
+            return listener;
+    }
+    return NULL;
+}
+
+static Listener *listener_new(CatSockets *set, guint16 port, GError **error)
+{
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    g_autoptr(GSocketService) service = g_socket_service_new();
+    GSocketAddress *effective = NULL;
+    Listener *listener;
+
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), address, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+        return NULL;
+    listener = g_new0(Listener, 1);
+    listener->set = set;
+    listener->port = port;
+    listener->address = effective;
+    listener->service = g_steal_pointer(&service);
+    g_signal_connect(listener->service, "incoming", G_CALLBACK(on_incoming), listener);
+    g_socket_service_start(listener->service);
+    return listener;
+}
+
 gboolean cat_sockets_listen(CatSockets *set, guint id, guint16 port, GError **error)
 {
     Slot *slot = slot_get(set, id);
-    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
-    g_autoptr(GSocketService) service = NULL;
-    GSocketAddress *effective = NULL;
+    Listener *listener;
 
-    if (slot == NULL || slot->service != NULL) {
+    if (slot == NULL || slot->listener != NULL) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "channel %u is not free", id);
         return FALSE;
     }
-    service = g_socket_service_new();
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), address, G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+    listener = listener_find(set, port);
+    if (listener == NULL && (listener = listener_new(set, port, error)) == NULL)
         return FALSE;
-    slot->address = effective;
-    slot->service = g_steal_pointer(&service);
-    g_signal_connect(slot->service, "incoming", G_CALLBACK(on_incoming), slot);
-    g_socket_service_start(slot->service);
+    listener->users++;
+    slot->listener = listener;
     return TRUE;
 }
 
@@ -209,13 +269,10 @@ void cat_sockets_close(CatSockets *set, guint id)
     if (slot == NULL)
         return;
     client_drop(slot);
-    if (slot->service != NULL) {
-        g_signal_handlers_disconnect_by_data(slot->service, slot);
-        g_socket_service_stop(slot->service);
-        g_socket_listener_close(G_SOCKET_LISTENER(slot->service));
-        g_clear_object(&slot->service);
+    if (slot->listener != NULL) {
+        listener_unref(slot->listener);
+        slot->listener = NULL;
     }
-    g_clear_object(&slot->address);
 }
 
 gboolean cat_sockets_send(CatSockets *set, guint id, const guint8 *data, gsize length)
@@ -245,5 +302,5 @@ void cat_sockets_resume(CatSockets *set, guint id)
 GSocketAddress *cat_sockets_get_address(CatSockets *set, guint id)
 {
     Slot *slot = slot_get(set, id);
-    return slot ? slot->address : NULL;
+    return slot != NULL && slot->listener != NULL ? slot->listener->address : NULL;
 }

@@ -149,6 +149,21 @@ static void confirm_command(DmscdModem *modem, const CatMessage *command,
                                           NULL);
 }
 
+/* Keeps the first of each port, in order: several channels may share one. */
+static gsize unique_ports(guint16 *ports, gsize n)
+{
+    gsize kept = 0;
+
+    for (gsize i = 0; i < n; i++) {
+        gboolean seen = FALSE;
+        for (gsize j = 0; j < kept && !seen; j++)
+            seen = ports[j] == ports[i];
+        if (!seen)
+            ports[kept++] = ports[i];
+    }
+    return kept;
+}
+
 /* The card's SCWS ports, whichever way its channels came: raw BIP or QMI SCWS messages. */
 static void publish_ports(DmscdModem *modem)
 {
@@ -162,6 +177,7 @@ static void publish_ports(DmscdModem *modem)
     }
     if (modem->scws != NULL)
         n += cat_scws_get_ports(modem->scws, ports + n, G_N_ELEMENTS(ports) - n);
+    n = unique_ports(ports, n);
     if (modem->card_path != NULL)
         dbus_api_server_set_card_ports(modem->bus, modem->card_path, ports, n);
 }

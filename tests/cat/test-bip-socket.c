@@ -342,6 +342,44 @@ START_TEST(port_in_use_is_port_not_available)
 }
 END_TEST
 
+START_TEST(two_channels_on_one_port_take_a_client_each_and_refuse_a_third)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *a = open_channel(port, 1400);
+    g_autofree char *b = open_channel(port, 1400);
+    g_autoptr(GSocket) client_a = NULL, client_b = NULL, third = NULL;
+    g_autoptr(GString) from_a = NULL, from_b = NULL;
+    g_autofree char *sent_a = NULL, *sent_b = NULL, *got_a = NULL, *got_b = NULL;
+    g_autofree char *rest = NULL;
+    gboolean eof = FALSE;
+
+    ck_assert(g_str_has_suffix(b, "38024200390205"
+                                  "78"));
+    client_a = client_connect(port);
+    wait_envelopes(1);
+    client_b = client_connect(port);
+    wait_envelopes(2);
+    /* Both channels have their client: the port has no room for a third. */
+    third = client_connect(port);
+    rest = client_read(third, 0, &eof);
+    ck_assert(eof);
+    client_send(client_b, "to-b", 4);
+    client_send(client_a, "to-a", 4);
+    wait_envelopes(4);
+    from_a = card_receive_all(1, 4);
+    from_b = card_receive_all(2, 4);
+    ck_assert_str_eq(from_a->str, "to-a");
+    ck_assert_str_eq(from_b->str, "to-b");
+    sent_a = card_send(1, "reply-a", TRUE);
+    sent_b = card_send(2, "reply-b", TRUE);
+    got_b = client_read(client_b, 7, NULL);
+    got_a = client_read(client_a, 7, NULL);
+    ck_assert_str_eq(got_a, "reply-a");
+    ck_assert_str_eq(got_b, "reply-b");
+}
+END_TEST
+
 START_TEST(a_second_client_on_a_busy_channel_is_refused)
 {
     guint16 port = free_port();
@@ -414,6 +452,7 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, open_channel_server_mode_binds_loopback);
     tcase_add_test(tc, http_request_in_and_the_cards_bytes_back_out);
     tcase_add_test(tc, two_channels_serve_two_clients_at_once);
+    tcase_add_test(tc, two_channels_on_one_port_take_a_client_each_and_refuse_a_third);
     tcase_add_test(tc, client_hanging_up_mid_transfer_returns_the_channel_to_listen);
     tcase_add_test(tc, card_closing_the_client_gives_it_eof_and_keeps_the_port);
     tcase_add_test(tc, closing_the_channel_frees_the_port);

@@ -146,19 +146,28 @@ START_TEST(eighth_channel_is_no_channel_available)
 }
 END_TEST
 
-START_TEST(port_taken_elsewhere_or_by_another_channel_is_port_not_available)
+START_TEST(port_taken_elsewhere_or_zero_is_port_not_available)
 {
-    g_autofree char *first = open_channel(3516);
-    g_autofree char *again = open_channel(3516);
     g_autofree char *refused = NULL;
     g_autofree char *zero = NULL;
 
     fake.refuse_port = 4116;
     refused = open_channel(4116);
     zero = open_channel(0);
-    ck_assert_str_eq(again, "81030140018202828183023a10");
     ck_assert_str_eq(refused, "81030140018202828183023a10");
     ck_assert_str_eq(zero, "81030140018202828183023a10");
+}
+END_TEST
+
+START_TEST(a_second_channel_on_the_same_port_is_opened_beside_the_first)
+{
+    g_autofree char *first = open_channel(3516);
+    g_autofree char *second = open_channel(3516);
+
+    ck_assert_str_eq(first, TR_OPEN("1"));
+    ck_assert_str_eq(second, TR_OPEN("2"));
+    ck_assert_str_eq(fake.log->str, "listen 1 3516;listen 2 3516;");
+    ck_assert_uint_eq(cat_bip_channel_port(bip, 2), 3516);
 }
 END_TEST
 
@@ -405,7 +414,8 @@ static Suite *bip_suite(void)
     tcase_add_test(tc, buffer_size_above_the_maximum_is_granted_with_modification);
     tcase_add_test(tc, zero_buffer_size_is_buffer_size_not_available);
     tcase_add_test(tc, eighth_channel_is_no_channel_available);
-    tcase_add_test(tc, port_taken_elsewhere_or_by_another_channel_is_port_not_available);
+    tcase_add_test(tc, port_taken_elsewhere_or_zero_is_port_not_available);
+    tcase_add_test(tc, a_second_channel_on_the_same_port_is_opened_beside_the_first);
     tcase_add_test(tc, client_modes_are_beyond_capabilities);
     tcase_add_test(tc, commands_on_a_channel_that_is_not_open_are_channel_id_not_valid);
     tcase_add_test(tc, client_connect_sends_established_channel_status_once_registered);

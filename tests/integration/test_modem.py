@@ -218,8 +218,10 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         # several QMI Send Data packets.
         self.write("script", "ADD ./Vendor/FromCard chr hello\nADD ./Vendor/Big chr "
                              + "x" * 2500 + "\n")
+        # Two channels on the port, as a card serving two clients at once opens them.
         profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
                                         f"scws-mode={self.MODE}\n[scws]\nport={self.port}\n"
+                                        f"channels=2\n"
                                         f"[server]\npath=/dm\nserver-id=card.dm\n"
                                         f"script=script\nrecord=record\n")
         self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
@@ -243,6 +245,50 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         self.assertIn("dmsc-sim SCWS", r.stdout)
         # The channel went back to listen: a second request is served too.
         r = self.curl(f"http://127.0.0.1:{self.port}/again")
+        self.assertIn("dmsc-sim SCWS", r.stdout)
+
+    def http_exchange(self, client, path):
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: card\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = client.recv(65536)
+            if not chunk:
+                return data.decode(errors="replace")
+            data += chunk
+
+    def test_two_clients_are_served_at_once_on_the_cards_two_channels(self):
+        self.start_daemon()
+        self.wait_scws()
+        ports = self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                "ScwsPorts").stdout.strip()
+        self.assertEqual(ports, f"aq 1 {self.port}")
+        first = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        second = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        third = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        try:
+            # Both channels hold a client: a third finds no room and is closed unanswered.
+            self.assertEqual(third.recv(100), b"")
+            # The second is served while the first still holds the other channel.
+            answer = self.http_exchange(second, "/second")
+            self.assertIn("200 OK", answer)
+            self.assertIn("dmsc-sim SCWS", answer)
+            answer = self.http_exchange(first, "/first")
+            self.assertIn("dmsc-sim SCWS", answer)
+        finally:
+            for s in (first, second, third):
+                s.close()
+
+    def test_the_card_taken_out_closes_its_port_and_put_back_opens_it(self):
+        self.start_daemon()
+        self.wait_scws()
+        self.assertEqual(self.control("remove-card"), "removed")
+        wait_until(lambda: self.cards() == [], what="card object gone")
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT).close()
+        self.assertEqual(self.control("insert-card"), "inserted")
+        wait_until(lambda: len(self.cards()) == 1, what="card object back")
+        self.wait_scws()
+        r = self.curl(f"http://127.0.0.1:{self.port}/")
         self.assertIn("dmsc-sim SCWS", r.stdout)
 
     def test_the_cards_dm_server_answers_through_the_gateway(self):

@@ -5,7 +5,8 @@
  * port; on Data Available it reads the request with RECEIVE DATA, serves it (its DM server at
  * [server] path, a small page elsewhere) and writes the response with SEND DATA, then ends
  * the connection with CLOSE CHANNEL (back to listen).
- * Profile: [modem] scws-mode=raw-bip|qmi, [scws] port=3516,
+ * With [scws] channels=N it opens N channels on its port and serves N clients at once.
+ * Profile: [modem] scws-mode=raw-bip|qmi, [scws] port=3516, channels=1,
  *          [server] path= server-id= … script= record= (the scripted DM server).
  */
 #include "sim.h"
@@ -17,7 +18,7 @@
 
 #define CHUNK        200
 #define SCWS_PIECE   1000
-#define SCWS_CHANNEL 1
+#define MAX_CHANNELS 7
 
 struct SimCard {
     Sim *sim;
@@ -30,10 +31,12 @@ struct SimCard {
     gboolean raw_bip;
     gboolean qmi_scws;
     guint16 port;
+    guint channels; /* SCWS channels opened on the port, 1 … MAX_CHANNELS */
     gboolean opened;
     GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
     gboolean busy;
-    GByteArray *request;
+    guint8 sent_channel;                       /* the channel of the command in flight */
+    GByteArray *requests[MAX_CHANNELS + 1];    /* 1-based: each channel's client's request */
     ScriptServer *dm;
     char *dm_path;
     char *record;
@@ -55,6 +58,19 @@ static gboolean card_next_idle(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
+/* The channel a command is for: its destination device 0x21 … 0x27, else 0. */
+static guint8 channel_of(GBytes *command)
+{
+    g_autoptr(CatMessage) message =
+        cat_message_parse(g_bytes_get_data(command, NULL), g_bytes_get_size(command), NULL);
+    const CatTlv *devices = message ? cat_message_find(message, CAT_TAG_DEVICE_IDENTITIES) : NULL;
+
+    if (devices == NULL || devices->length != 2 || devices->value[1] < 0x21 ||
+        devices->value[1] > 0x20 + MAX_CHANNELS)
+        return 0;
+    return (guint8)(devices->value[1] - 0x20);
+}
+
 static void card_next(SimCard *card)
 {
     g_autoptr(GBytes) command = NULL;
@@ -64,6 +80,7 @@ static void card_next(SimCard *card)
         return;
     command = g_queue_pop_head(&card->commands);
     card->busy = TRUE;
+    card->sent_channel = channel_of(command);
     if (!sim_send_proactive_full(card->sim, g_bytes_get_data(command, NULL),
                                  g_bytes_get_size(command), on_tr, card, &error)) {
         g_warning("dmsc-sim card: %s", error->message);
@@ -96,15 +113,17 @@ static void open_channel(SimCard *card)
 
     card_send(card, command_new(CAT_CMD_SET_UP_EVENT_LIST, 0, CAT_DEVICE_TERMINAL, events,
                                 sizeof(events)));
-    card_send(card,
-              command_new(CAT_CMD_OPEN_CHANNEL, 1, CAT_DEVICE_TERMINAL, objects, sizeof(objects)));
+    for (guint i = 0; i < card->channels; i++)
+        card_send(card, command_new(CAT_CMD_OPEN_CHANNEL, 1, CAT_DEVICE_TERMINAL, objects,
+                                    sizeof(objects)));
 }
 
-static void receive(SimCard *card, gsize wanted)
+static void receive(SimCard *card, guint8 channel, gsize wanted)
 {
     guint8 length[] = { 0xb7, 0x01, (guint8)MIN(wanted, CHUNK) };
 
-    card_send(card, command_new(CAT_CMD_RECEIVE_DATA, 0, 0x21, length, sizeof(length)));
+    card_send(card,
+              command_new(CAT_CMD_RECEIVE_DATA, 0, 0x20 + channel, length, sizeof(length)));
 }
 
 /* --- The card's web server --------------------------------------------------------------- */
@@ -121,10 +140,10 @@ static char *header_value(const char *headers, const char *name)
     return NULL;
 }
 
-static void deliver(SimCard *card, const guint8 *data, gsize length);
+static void deliver(SimCard *card, guint8 channel, const guint8 *data, gsize length);
 
-static void send_response(SimCard *card, const char *status, const char *type, const char *extra,
-                          const guint8 *body, gsize length)
+static void send_response(SimCard *card, guint8 channel, const char *status, const char *type,
+                          const char *extra, const guint8 *body, gsize length)
 {
     g_autoptr(GString) head = g_string_new(NULL);
     g_autoptr(GByteArray) all = g_byte_array_new();
@@ -135,12 +154,12 @@ static void send_response(SimCard *card, const char *status, const char *type, c
                     status, type, length, extra ? extra : "");
     g_byte_array_append(all, (const guint8 *)head->str, (guint)head->len);
     g_byte_array_append(all, body, (guint)length);
-    deliver(card, all->data, all->len);
+    deliver(card, channel, all->data, all->len);
 }
 
 /* Raw BIP: SEND DATA pieces, buffered (qualifier 0) and sent (qualifier 1) before the
  * terminal's buffer would overflow and with the last piece, then CLOSE CHANNEL to listen. */
-static void deliver_bip(SimCard *card, const guint8 *data, gsize length)
+static void deliver_bip(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
     gsize buffered = 0;
 
@@ -149,11 +168,11 @@ static void deliver_bip(SimCard *card, const guint8 *data, gsize length)
         g_autoptr(GByteArray) object = g_byte_array_new();
         gboolean now = offset + n >= length || buffered + n + CHUNK > SCWS_PIECE;
         cat_builder_add(object, 0x80 | CAT_TAG_CHANNEL_DATA, data + offset, n);
-        card_send(card,
-                  command_new(CAT_CMD_SEND_DATA, now ? 1 : 0, 0x21, object->data, object->len));
+        card_send(card, command_new(CAT_CMD_SEND_DATA, now ? 1 : 0, 0x20 + channel, object->data,
+                                    object->len));
         buffered = now ? 0 : buffered + n;
     }
-    card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x21, NULL, 0));
+    card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x20 + channel, NULL, 0));
 }
 
 static void put_u32(guint8 *p, guint32 v)
@@ -166,7 +185,7 @@ static void put_u32(guint8 *p, guint32 v)
 
 /* QMI SCWS: Send Data indications of at most 1000 bytes (total, current), then Close
  * Channel with state listen. */
-static void deliver_qmi(SimCard *card, const guint8 *data, gsize length)
+static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
     SimCid *cid = sim_find_cid(card->sim, SIM_SERVICE_CAT2);
     guint total = (guint)((length + SCWS_PIECE - 1) / SCWS_PIECE);
@@ -178,7 +197,7 @@ static void deliver_qmi(SimCard *card, const guint8 *data, gsize length)
         gsize offset = (gsize)i * SCWS_PIECE, n = MIN((gsize)SCWS_PIECE, length - offset);
         g_autoptr(GByteArray) value = g_byte_array_new();
         guint8 head[8];
-        put_u32(head, SCWS_CHANNEL);
+        put_u32(head, channel);
         head[4] = (guint8)total;
         head[5] = (guint8)(i + 1);
         head[6] = (guint8)n;
@@ -188,18 +207,18 @@ static void deliver_qmi(SimCard *card, const guint8 *data, gsize length)
         sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0029, 0x10, value->data,
                             value->len);
     }
-    put_u32(close_value, SCWS_CHANNEL);
+    put_u32(close_value, channel);
     close_value[4] = 1; /* listen */
     sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0028, 0x10, close_value,
                         sizeof(close_value));
 }
 
-static void deliver(SimCard *card, const guint8 *data, gsize length)
+static void deliver(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
     if (card->raw_bip)
-        deliver_bip(card, data, length);
+        deliver_bip(card, channel, data, length);
     else
-        deliver_qmi(card, data, length);
+        deliver_qmi(card, channel, data, length);
 }
 
 static void write_record(SimCard *card)
@@ -216,10 +235,11 @@ static void write_record(SimCard *card)
 }
 
 /* TRUE when the whole request (headers and Content-Length bytes) is in. */
-static gboolean serve_if_complete(SimCard *card)
+static gboolean serve_if_complete(SimCard *card, guint8 channel)
 {
-    const char *data = (const char *)card->request->data;
-    const char *end = g_strstr_len(data, card->request->len, "\r\n\r\n");
+    GByteArray *request = card->requests[channel];
+    const char *data = (const char *)request->data;
+    const char *end = g_strstr_len(data, request->len, "\r\n\r\n");
     g_autofree char *headers = NULL, *length_text = NULL, *hmac = NULL;
     g_auto(GStrv) request_line = NULL;
     gsize body_offset, body_length = 0;
@@ -231,7 +251,7 @@ static gboolean serve_if_complete(SimCard *card)
     length_text = header_value(headers, "Content-Length");
     if (length_text != NULL)
         body_length = (gsize)g_ascii_strtoull(length_text, NULL, 10);
-    if (card->request->len < body_offset + body_length)
+    if (request->len < body_offset + body_length)
         return FALSE;
     request_line = g_strsplit(headers, " ", 3);
     hmac = header_value(headers, "x-syncml-hmac");
@@ -244,9 +264,10 @@ static gboolean serve_if_complete(SimCard *card)
             response_hmac ? g_strdup_printf("x-syncml-hmac: %s\r\n", response_hmac) : NULL;
         write_record(card);
         if (reply == NULL)
-            send_response(card, "400 Bad Request", "text/plain", NULL, (const guint8 *)"", 0);
+            send_response(card, channel, "400 Bad Request", "text/plain", NULL,
+                          (const guint8 *)"", 0);
         else
-            send_response(card, "200 OK",
+            send_response(card, channel, "200 OK",
                           dm_message_detect(g_bytes_get_data(reply, NULL),
                                             g_bytes_get_size(reply)) == DM_ENCODING_WBXML
                               ? DM_MEDIA_TYPE_WBXML
@@ -254,9 +275,10 @@ static gboolean serve_if_complete(SimCard *card)
                           extra, g_bytes_get_data(reply, NULL), g_bytes_get_size(reply));
     } else {
         const char *page = "<html><body>dmsc-sim SCWS</body></html>\n";
-        send_response(card, "200 OK", "text/html", NULL, (const guint8 *)page, strlen(page));
+        send_response(card, channel, "200 OK", "text/html", NULL, (const guint8 *)page,
+                      strlen(page));
     }
-    g_byte_array_set_size(card->request, 0);
+    g_byte_array_set_size(request, 0);
     return TRUE;
 }
 
@@ -271,15 +293,16 @@ static void on_tr(Sim *sim, const guint8 *tr, gsize length, gpointer user_data)
 
     card->busy = FALSE;
     if (response != NULL && cat_message_get_command(response, &details) &&
-        details.type == CAT_CMD_RECEIVE_DATA) {
+        details.type == CAT_CMD_RECEIVE_DATA && card->sent_channel != 0) {
+        guint8 channel = card->sent_channel;
         data = cat_message_find(response, CAT_TAG_CHANNEL_DATA);
         left = cat_message_find(response, CAT_TAG_CHANNEL_DATA_LENGTH);
         if (data != NULL)
-            g_byte_array_append(card->request, data->value, (guint)data->length);
+            g_byte_array_append(card->requests[channel], data->value, (guint)data->length);
         if (left != NULL && left->length == 1 && left->value[0] > 0)
-            receive(card, left->value[0]);
+            receive(card, channel, left->value[0]);
         else
-            serve_if_complete(card);
+            serve_if_complete(card, channel);
     }
     g_idle_add(card_next_idle, card);
 }
@@ -287,15 +310,22 @@ static void on_tr(Sim *sim, const guint8 *tr, gsize length, gpointer user_data)
 void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length)
 {
     g_autoptr(CatMessage) message = cat_message_parse(envelope, length, NULL);
-    const CatTlv *events, *left;
+    const CatTlv *events, *left, *status;
+    guint8 channel;
 
     if (message == NULL || message->ber_tag != CAT_ENVELOPE_EVENT_DOWNLOAD)
         return;
     events = cat_message_find(message, CAT_TAG_EVENT_LIST);
-    if (!card->raw_bip || events->value[0] != CAT_EVENT_DATA_AVAILABLE)
+    status = cat_message_find(message, CAT_TAG_CHANNEL_STATUS);
+    if (!card->raw_bip || events == NULL || events->length < 1 ||
+        events->value[0] != CAT_EVENT_DATA_AVAILABLE || status == NULL || status->length < 1)
+        return;
+    /* Channel Status: the channel identifier in the low three bits of its first byte. */
+    channel = status->value[0] & 0x07;
+    if (channel == 0 || channel > card->channels)
         return;
     left = cat_message_find(message, CAT_TAG_CHANNEL_DATA_LENGTH);
-    receive(card, left != NULL && left->length == 1 ? left->value[0] : CHUNK);
+    receive(card, channel, left != NULL && left->length == 1 ? left->value[0] : CHUNK);
 }
 
 /* SEND SHORT MESSAGE: an SMS-SUBMIT to port 2948 whose user data is a WSP push of package #0
@@ -338,19 +368,21 @@ void sim_card_registered(SimCard *card, guint32 decoded_mask)
         card->opened = TRUE;
         open_channel(card);
     } else if (card->qmi_scws && (decoded_mask & (1u << 23))) {
-        /* QMI SCWS: the modem announces the card's channel; again after each registration,
+        /* QMI SCWS: the modem announces the card's channels; again after each registration,
          * as a modem does after it was reset. */
         SimCid *cid = sim_find_cid(card->sim, SIM_SERVICE_CAT2);
-        guint8 value[8];
-        put_u32(value, SCWS_CHANNEL);
-        value[4] = (guint8)card->port;
-        value[5] = (guint8)(card->port >> 8);
-        value[6] = 0x78;
-        value[7] = 0x05; /* buffer 1400 */
-        g_byte_array_set_size(card->request, 0);
-        if (cid != NULL)
-            sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0027, 0x10, value,
-                                sizeof(value));
+        for (guint8 channel = 1; channel <= card->channels; channel++) {
+            guint8 value[8];
+            put_u32(value, channel);
+            value[4] = (guint8)card->port;
+            value[5] = (guint8)(card->port >> 8);
+            value[6] = 0x78;
+            value[7] = 0x05; /* buffer 1400 */
+            g_byte_array_set_size(card->requests[channel], 0);
+            if (cid != NULL)
+                sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0027, 0x10, value,
+                                    sizeof(value));
+        }
     }
     if (g_strcmp0(card->trigger_when, "start") == 0)
         sim_card_trigger(card);
@@ -380,6 +412,7 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
     g_autofree char *auth = g_key_file_get_string(profile, "server", "auth", NULL);
     g_autofree char *encoding = g_key_file_get_string(profile, "server", "encoding", NULL);
     int port = g_key_file_get_integer(profile, "scws", "port", NULL);
+    int channels = g_key_file_get_integer(profile, "scws", "channels", NULL);
 
     card->sim = sim;
     card->raw_bip = g_strcmp0(mode, "raw-bip") == 0;
@@ -401,7 +434,9 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
         }
     }
     card->port = (guint16)(port > 0 && port < 65536 ? port : 3516);
-    card->request = g_byte_array_new();
+    card->channels = channels >= 1 && channels <= MAX_CHANNELS ? (guint)channels : 1;
+    for (guint i = 1; i <= MAX_CHANNELS; i++)
+        card->requests[i] = g_byte_array_new();
     card->record = profile_path(profile, dir, "server", "record");
     card->dm_path = g_key_file_get_string(profile, "server", "path", NULL);
     if (card->dm_path == NULL)
@@ -442,7 +477,8 @@ void sim_card_free(SimCard *card)
     if (card == NULL)
         return;
     g_queue_clear_full(&card->commands, (GDestroyNotify)g_bytes_unref);
-    g_byte_array_unref(card->request);
+    for (guint i = 1; i <= MAX_CHANNELS; i++)
+        g_clear_pointer(&card->requests[i], g_byte_array_unref);
     g_clear_pointer(&card->dm, script_server_free);
     g_free(card->dm_path);
     g_free(card->record);
@@ -452,18 +488,21 @@ void sim_card_free(SimCard *card)
     g_free(card);
 }
 
-/* QMI SCWS requests from dmscd; Data Available carries the client's bytes. */
+/* QMI SCWS requests from dmscd; Data Available carries a client's bytes {ch_id u32, len, …}. */
 void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, gsize length)
 {
+    guint32 channel;
     gsize n;
 
     if (message != 0x002a || length < 6)
         return;
+    channel = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |
+              (guint32)value[3] << 24;
     n = (gsize)(value[4] | value[5] << 8);
-    if (n > length - 6)
+    if (channel == 0 || channel > card->channels || n > length - 6)
         return;
-    g_byte_array_append(card->request, value + 6, (guint)n);
-    serve_if_complete(card);
+    g_byte_array_append(card->requests[channel], value + 6, (guint)n);
+    serve_if_complete(card, (guint8)channel);
 }
 
 gboolean sim_card_busy(SimCard *card)
@@ -476,5 +515,6 @@ void sim_card_reset(SimCard *card)
     card->opened = FALSE;
     card->busy = FALSE;
     g_queue_clear_full(&card->commands, (GDestroyNotify)g_bytes_unref);
-    g_byte_array_set_size(card->request, 0);
+    for (guint i = 1; i <= MAX_CHANNELS; i++)
+        g_byte_array_set_size(card->requests[i], 0);
 }
