@@ -88,7 +88,7 @@ demo() {
 
     echo "== dmsc-sim: a QMI modem whose card runs a Smartcard Web Server on port $port"
     printf 'ADD ./Vendor/Demo chr hello\n' >"$tmp/script"
-    printf '[modem]\nsocket=dmsc-sim-demo-%s\nscws-mode=raw-bip\n[scws]\nport=%s\n[server]\npath=/dm\nserver-id=card.dm\nscript=script\n' \
+    printf '[modem]\nsocket=dmsc-sim-demo-%s\nscws-mode=raw-bip\nimei=490154203237518\n[card]\niccid=8949000000001234567\n[scws]\nport=%s\nchannels=2\n[server]\npath=/dm\nserver-id=card.dm\nscript=script\n' \
         "$$" "$port" >"$tmp/profile"
     "$BUILD_DIR/tests/sim/dmsc-sim" --profile "$tmp/profile" --control "$tmp/control" >/dev/null &
     sim_pid=$!

@@ -203,8 +203,7 @@ static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
         (mode = qmi_message_get_raw_tlv(response, 0x10, &length)) != NULL && length >= 1 &&
         mode[0] != 2 && mode[0] != 5)
         g_warning("CAT2: the modem's configuration mode is %u, not raw (2 or 5): proactive "
-                  "commands may not reach dmscd; set it with qmicli --uim-… or the modem's "
-                  "own tool",
+                  "commands may not reach dmscd; set it with the modem vendor's own tool",
                   mode[0]);
     g_task_return_boolean(task, TRUE);
 }

@@ -145,5 +145,5 @@ int ctl_notification(int argc, char **argv)
         return notification_decode(argc - 1, argv + 1);
     if (argc >= 2 && g_str_equal(argv[1], "encode"))
         return notification_encode(argc - 1, argv + 1);
-    return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl notification decode|encode …");
+    return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl notification decode|encode ...");
 }

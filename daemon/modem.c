@@ -354,7 +354,7 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     /* The whole ICCID only at debug level: it identifies the subscriber's card. */
     length = strlen(iccid);
-    g_message("card on %s: ICCID …%s", modem->device_path, iccid + (length > 4 ? length - 4 : 0));
+    g_message("card on %s: ICCID ...%s", modem->device_path, iccid + (length > 4 ? length - 4 : 0));
     g_debug("card on %s: ICCID %s", modem->device_path, iccid);
     dbus_api_server_set_card_identifier(modem->bus, modem->card_path, iccid);
     g_free(modem->iccid);

@@ -77,6 +77,11 @@ static void handle_ctl(SimClient *client, QmiMessage *m)
         for (guint i = 0; value != NULL && length == 2 && i < sim->cids->len; i++) {
             SimCid *cid = g_ptr_array_index(sim->cids, i);
             if (cid->service == value[0] && cid->cid == value[1]) {
+                /* The host is gone: what the card was doing with it ends too. */
+                if (cid->service == SIM_SERVICE_CAT2 && sim->card != NULL) {
+                    g_ptr_array_set_size(sim->pending, 0);
+                    sim_card_reset(sim->card);
+                }
                 g_ptr_array_remove_index(sim->cids, i);
                 reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x01, value, 2);
                 return;
