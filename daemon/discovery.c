@@ -130,31 +130,47 @@ static void on_sms_added(MMModemMessaging *messaging, const char *path, gboolean
     mm_modem_messaging_list(messaging, discovery->cancellable, on_sms_list, lookup);
 }
 
+/*
+ * Messaging comes with the modem or later (ModemManager adds it once the modem is enabled):
+ * received SMS may be triggers, and the card's own short messages go out through it.
+ */
+static void watch_messaging(DmscdDiscovery *discovery, DmscdModem *ours, GDBusObject *object)
+{
+    MMModemMessaging *messaging = mm_object_peek_modem_messaging(MM_OBJECT(object));
+
+    if (messaging == NULL || dmscd_modem_peek_messaging(ours) == messaging)
+        return;
+    g_signal_connect(messaging, "added", G_CALLBACK(on_sms_added), discovery);
+    dmscd_modem_set_messaging(ours, messaging);
+}
+
 static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
 {
     const char *path = g_dbus_object_get_object_path(object);
     MMModem *modem = mm_object_peek_modem(MM_OBJECT(object));
     g_autofree char *device = NULL;
+    DmscdModem *ours;
     SimLookup *lookup;
 
-    if (modem == NULL || g_hash_table_contains(discovery->modems, path))
+    if (modem == NULL)
         return;
+    if ((ours = g_hash_table_lookup(discovery->modems, path)) != NULL) {
+        watch_messaging(discovery, ours, object);
+        return;
+    }
     device = qmi_port(modem);
     if (device == NULL) {
         g_message("ModemManager: %s has no QMI port; not ours", path);
         return;
     }
     g_message("ModemManager: %s on %s", path, device);
-    g_hash_table_insert(
-        discovery->modems, g_strdup(path),
-        dmscd_modem_new(device, discovery->proxy_path, discovery->tree, discovery->bus));
+    ours = dmscd_modem_new(device, discovery->proxy_path, discovery->tree, discovery->bus);
+    g_hash_table_insert(discovery->modems, g_strdup(path), ours);
     lookup = g_new0(SimLookup, 1);
     lookup->discovery = discovery;
     lookup->path = g_strdup(path);
     mm_modem_get_sim(modem, discovery->cancellable, on_sim, lookup);
-    if (mm_object_peek_modem_messaging(MM_OBJECT(object)) != NULL)
-        g_signal_connect(mm_object_peek_modem_messaging(MM_OBJECT(object)), "added",
-                         G_CALLBACK(on_sms_added), discovery);
+    watch_messaging(discovery, ours, object);
 }
 
 static void on_object_added(GDBusObjectManager *manager, GDBusObject *object, gpointer data)

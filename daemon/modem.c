@@ -7,6 +7,7 @@
  */
 #include "modem.h"
 
+#include "card-sms.h"
 #include "cat/cat.h"
 
 #include <libqmi-glib.h>
@@ -21,6 +22,8 @@ struct DmscdModem {
     QmiDevice *device;
     gulong removed_id;
     CatQmi *cat;
+    guint cat_generation; /* a new CatQmi each time: late answers for an old one are dropped */
+    MMModemMessaging *messaging; /* ModemManager's, when it manages the modem */
     CatBipServer *bip;
     CatScws *scws;
     CatUimWatch *uim;
@@ -42,6 +45,18 @@ struct DmscdModem {
 const char *dmscd_modem_get_card_path(DmscdModem *modem)
 {
     return modem->card_path;
+}
+
+MMModemMessaging *dmscd_modem_peek_messaging(DmscdModem *modem)
+{
+    return modem->messaging;
+}
+
+void dmscd_modem_set_messaging(DmscdModem *modem, MMModemMessaging *messaging)
+{
+    g_clear_object(&modem->messaging);
+    if (messaging != NULL)
+        modem->messaging = g_object_ref(messaging);
 }
 
 void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier)
@@ -122,6 +137,68 @@ static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
               notification->server_id, notification->session_id);
     dbus_api_server_emit_notification(modem->bus, &signal);
     return CAT_RESULT_OK;
+}
+
+typedef struct {
+    DmscdModem *modem;
+    guint cat_generation;
+    guint32 ref;
+    CatCommandDetails details;
+} ShortMessage;
+
+static void on_short_message_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autofree ShortMessage *message = user_data;
+    DmscdModem *modem = message->modem;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GByteArray) tr = NULL;
+    static const guint8 no_cause = 0x00;
+
+    if (!dmscd_card_sms_send_finish(result, &error)) {
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return;
+        g_warning("CAT: the card's short message was not sent: %s", error->message);
+        tr = cat_terminal_response_new(&message->details, CAT_RESULT_NETWORK_UNABLE, &no_cause,
+                                       1);
+    } else {
+        g_message("CAT: the card's short message was sent through ModemManager");
+        tr = cat_terminal_response_new(&message->details, CAT_RESULT_OK, NULL, 0);
+    }
+    /* The CAT2 client that took the command may have gone with the modem since. */
+    if (modem->cat == NULL || modem->cat_generation != message->cat_generation)
+        return;
+    cat_qmi_send_tr_async(modem->cat, message->ref,
+                          g_byte_array_free_to_bytes(g_steal_pointer(&tr)), on_tr_sent, NULL);
+}
+
+/*
+ * A short message of the card's own, not a trigger: sent through ModemManager when it manages
+ * the modem, its TR owed once that is done. FALSE when it cannot be, for a TR at once.
+ */
+static gboolean send_short_message(DmscdModem *modem, guint32 ref, const CatMessage *command,
+                                   const CatCommandDetails *details)
+{
+    const CatTlv *tpdu = cat_message_find(command, CAT_TAG_SMS_TPDU);
+    g_autoptr(MMSmsProperties) properties = NULL;
+    g_autoptr(GError) error = NULL;
+    ShortMessage *message;
+
+    if (modem->messaging == NULL || tpdu == NULL)
+        return FALSE;
+    properties = dmscd_card_sms_properties(tpdu->value, tpdu->length, details->qualifier & 0x01,
+                                           &error);
+    if (properties == NULL) {
+        g_message("CAT: the card's short message is not sent: %s", error->message);
+        return FALSE;
+    }
+    message = g_new0(ShortMessage, 1);
+    message->modem = modem;
+    message->cat_generation = modem->cat_generation;
+    message->ref = ref;
+    message->details = *details;
+    dmscd_card_sms_send_async(modem->messaging, properties, modem->cancellable,
+                              on_short_message_sent, message);
+    return TRUE;
 }
 
 static void on_confirmation_sent(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -217,8 +294,13 @@ static void on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize lengt
         }
         if (cat_bip_handles(details.type))
             tr = cat_bip_server_handle_command(modem->bip, command);
-        else if (details.type == CAT_CMD_SEND_SHORT_MESSAGE)
-            tr = respond(&details, take_trigger(modem, command));
+        else if (details.type == CAT_CMD_SEND_SHORT_MESSAGE) {
+            guint8 general = take_trigger(modem, command);
+            if (general == CAT_RESULT_BEYOND_CAPABILITIES &&
+                send_short_message(modem, ref, command, &details))
+                return;
+            tr = respond(&details, general);
+        }
         else
             tr = cat_default_response(command);
         if (details.type == CAT_CMD_OPEN_CHANNEL || details.type == CAT_CMD_CLOSE_CHANNEL)
@@ -603,6 +685,7 @@ static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
                                          G_CALLBACK(on_device_removed), modem);
     modem->bip = cat_bip_server_new(on_bip_envelope, modem);
     modem->cat = cat_qmi_new(modem->device, on_command, modem);
+    modem->cat_generation++;
     cat_qmi_set_refresh_handler(modem->cat, on_refresh, modem);
     modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
     modem->uim = cat_uim_watch_new(modem->device, on_card_state, on_uim_refresh, modem);
@@ -694,6 +777,7 @@ void dmscd_modem_free(DmscdModem *modem)
     dmscd_tree_release_dev_id(modem->tree, modem->device_path);
     g_object_unref(modem->cancellable);
     g_clear_object(&modem->reads);
+    g_clear_object(&modem->messaging);
     g_free(modem->device_path);
     g_free(modem->proxy_path);
     g_free(modem->sim_identifier);

@@ -5,6 +5,8 @@
 #include "dbus/dbus-api.h"
 #include "dmscd.h"
 
+#include <libmm-glib.h>
+
 typedef struct DmscdModem DmscdModem;
 
 /* Opens the device in the background; the card object appears once CAT2 runs, goes away
@@ -13,6 +15,10 @@ typedef struct DmscdModem DmscdModem;
  * DM bootstrap goes into it unless [card] bootstrap=false. */
 DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *tree,
                             DbusApiServer *bus);
+/* ModemManager's Messaging of the modem: the card's own short messages are sent through it
+ * (without it they are answered "beyond capabilities"). */
+void dmscd_modem_set_messaging(DmscdModem *modem, MMModemMessaging *messaging);
+MMModemMessaging *dmscd_modem_peek_messaging(DmscdModem *modem);
 /* What ModemManager says the SIM is, until the card's own EF ICCID is read. */
 void dmscd_modem_set_sim_identifier(DmscdModem *modem, const char *identifier);
 /* Releases the CAT2 client id (waiting up to two seconds) and closes the device. */

@@ -7,6 +7,10 @@ manager as ModemManager does.
     RemoveModem(path)
     AddSms(modem, number, data ay) -> SMS path: a received SMS with 8-bit data (ModemManager
         has already reassembled it and dropped the UDH port IEs), announced with Added
+    SetSendError(name) : Sms.Send fails with that D-Bus error from now on ("" to succeed)
+
+Messaging.Create(a{sv}) makes an SMS object with the properties given (Number, Text, Data,
+Class) whose Send marks it sent; the calls can be read back with the mock's GetCalls.
 """
 
 import dbus
@@ -25,7 +29,10 @@ SIM_IFACE = 'org.freedesktop.ModemManager1.Sim'
 MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
 SMS_IFACE = 'org.freedesktop.ModemManager1.Sms'
 SMS_PDU_TYPE_DELIVER = 1
+SMS_PDU_TYPE_SUBMIT = 2
+SMS_STATE_UNKNOWN = 0
 SMS_STATE_RECEIVED = 3
+SMS_STATE_SENT = 5
 
 PORT_TYPE_QMI = 6
 MODEM_STATE_REGISTERED = 8
@@ -37,6 +44,39 @@ def load(mock, parameters):
     mock.AddProperties(MAIN_IFACE, {'Version': parameters.get('Version', '1.20.4')})
     mock.next_modem = 0
     mock.next_sms = 0
+    mock.send_error = ""
+
+
+def _send_sms(sms):
+    root = dbusmock.get_object(MAIN_OBJ)
+    if root.send_error:
+        raise dbus.exceptions.DBusException("the network refused it", name=root.send_error)
+    sms.UpdateProperties(SMS_IFACE, {'State': dbus.UInt32(SMS_STATE_SENT)})
+
+
+def _create_sms(messaging, properties):
+    root = dbusmock.get_object(MAIN_OBJ)
+    path = f'/org/freedesktop/ModemManager1/SMS/{root.next_sms}'
+    root.next_sms += 1
+    messaging.AddObject(path, SMS_IFACE, {
+        'State': dbus.UInt32(SMS_STATE_UNKNOWN),
+        'PduType': dbus.UInt32(SMS_PDU_TYPE_SUBMIT),
+        'Number': properties.get('number', ''),
+        'Text': properties.get('text', ''),
+        'Data': dbus.ByteArray(bytes(properties.get('data', b''))),
+        'Class': dbus.Int32(properties.get('class', -1)),
+        'SMSC': '',
+        'Timestamp': '',
+        'Storage': dbus.UInt32(0),
+    }, [])
+    dbusmock.get_object(path).AddMethods(SMS_IFACE, [('Send', '', '', _send_sms),
+                                                      ('Store', 'u', '', '')])
+    return dbus.ObjectPath(path)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='s', out_signature='')
+def SetSendError(self, name):
+    self.send_error = name
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='ssa(su)', out_signature='o')
@@ -77,6 +117,7 @@ def AddModem(self, device, sim_identifier, ports):
     modem.AddMethods(MESSAGING_IFACE, [
         ('List', '', 'ao', f'ret = self.Get("{MESSAGING_IFACE}", "Messages")'),
         ('Delete', 'o', '', ''),
+        ('Create', 'a{sv}', 'o', _create_sms),
     ])
     # AddObject from a template method does not announce the object: do it here.
     self.object_manager_emit_added(path)

@@ -2,6 +2,7 @@
 """ModemManager discovery: a python-dbusmock ModemManager and dmsc-sim behind its QMI port."""
 
 import os
+import socket
 import subprocess
 import sys
 import unittest
@@ -16,6 +17,11 @@ MM = "org.freedesktop.ModemManager1"
 CARD_IFACE = "org.dmscd.Dmsc1.Card"
 ICCID = "8949000000007654321"
 PACKAGE0 = "3b211c3417bf6b16b34aca0048279ab202e800000012340e636f6d2e6578616d706c652e646d"
+SMS_IFACE = "org.freedesktop.ModemManager1.Sms"
+# SEND SHORT MESSAGE: an SMS-SUBMIT to +123456, GSM 7-bit "Hello".
+SEND_HELLO = "d01a8103011300820281838b0f01000691214365000005c8329bfd06"
+# The same with a user data header (port 2948) that ModemManager cannot carry.
+SEND_WITH_UDH = "d01f8103011300820281838b144100069121436500040a0605040b8423f0616263"
 
 
 class Discovery(Fixture, unittest.TestCase):
@@ -97,6 +103,44 @@ class Discovery(Fixture, unittest.TestCase):
         self.assertIn("'origin': <'network'>", seen)
         self.assertIn("'server-id': <'com.example.dm'>", seen)
         self.assertIn("'card': <objectpath '/org/dmscd/Dmsc1/Card/", seen)
+
+    def control(self, line):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(TIMEOUT)
+            s.connect(self.control_path)
+            s.sendall(line.encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data.decode().strip()
+
+    def sms_property(self, n, prop):
+        return self.bus.busctl("get-property", MM, f"/org/freedesktop/ModemManager1/SMS/{n}",
+                               SMS_IFACE, prop, check=False).stdout.strip()
+
+    def test_the_cards_own_short_message_goes_out_through_modemmanager(self):
+        d = self.start_dmscd()
+        self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="card")
+        # Sent, then the card hears 00.
+        self.assertEqual(self.control("command " + SEND_HELLO), "tr 810301130082028281830100")
+        self.assertEqual(self.sms_property(0, "Number"), 's "+123456"')
+        self.assertEqual(self.sms_property(0, "Text"), 's "Hello"')
+        self.assertEqual(self.sms_property(0, "State"), "u 5")
+        # The network refuses the next one: "network currently unable", no specific cause.
+        self.mm_call("SetSendError", "s", "org.freedesktop.ModemManager1.Error.Core.Failed")
+        self.assertEqual(self.control("command " + SEND_HELLO),
+                         "tr 81030113008202828183022100")
+        # One ModemManager cannot carry is beyond dmscd's capabilities; none is created.
+        self.assertEqual(self.control("command " + SEND_WITH_UDH), "tr 810301130082028281830130")
+        self.assertEqual(self.sms_property(2, "Number"), "")
+        _, _, err = d.stop()
+        self.assertIn("the card's short message was sent through ModemManager", err)
+        self.assertIn("the card's short message was not sent", err)
+        self.assertIn("a user data header ModemManager cannot carry", err)
 
     def test_modems_present_at_start_are_found(self):
         self.add_modem(("cdc-wdm-sim", 6))
