@@ -450,8 +450,7 @@ void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboo
     send(qmi, request, NULL, task, on_simple_response);
 }
 
-gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result,
-                                                GError **error)
+gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }

@@ -159,14 +159,13 @@ static void on_refresh_registered(GObject *source, GAsyncResult *result, gpointe
         return;
     }
     /* An older modem without it still works: REFRESH then comes through CAT2 alone. */
-    if (output == NULL ||
-        !qmi_message_uim_refresh_register_all_output_get_result(output, &error)) {
+    if (output == NULL || !qmi_message_uim_refresh_register_all_output_get_result(output, &error)) {
         g_message("UIM: no REFRESH registration (%s); following REFRESH through CAT2",
                   error->message);
     } else {
         watch->refresh_registered = TRUE;
-        watch->refresh_id = g_signal_connect(watch->client, "refresh", G_CALLBACK(on_refresh),
-                                             watch);
+        watch->refresh_id =
+            g_signal_connect(watch->client, "refresh", G_CALLBACK(on_refresh), watch);
     }
     g_task_return_boolean(task, TRUE);
 }
@@ -246,8 +245,8 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
         return;
     }
     /* Connected before registering, so no change between the two is missed. */
-    watch->card_status_id = g_signal_connect(watch->client, "card-status",
-                                             G_CALLBACK(on_card_status), watch);
+    watch->card_status_id =
+        g_signal_connect(watch->client, "card-status", G_CALLBACK(on_card_status), watch);
     input = qmi_message_uim_register_events_input_new();
     qmi_message_uim_register_events_input_set_event_registration_mask(
         input, QMI_UIM_EVENT_REGISTRATION_FLAG_CARD_STATUS, NULL);
@@ -291,8 +290,8 @@ void cat_uim_watch_refresh_complete(CatUimWatch *watch, gboolean success)
         return;
     input = qmi_message_uim_refresh_complete_input_new();
     aid = g_array_new(FALSE, FALSE, 1);
-    qmi_message_uim_refresh_complete_input_set_session(input, QMI_UIM_SESSION_TYPE_CARD_SLOT_1,
-                                                       aid, NULL);
+    qmi_message_uim_refresh_complete_input_set_session(input, QMI_UIM_SESSION_TYPE_CARD_SLOT_1, aid,
+                                                       NULL);
     qmi_message_uim_refresh_complete_input_set_info(input, success, NULL);
     qmi_client_uim_refresh_complete(QMI_CLIENT_UIM(watch->client), input, TIMEOUT_SECONDS, NULL,
                                     on_refresh_completed, NULL);

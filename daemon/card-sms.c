@@ -16,15 +16,15 @@ static int message_class(guint8 dcs)
     return -1;
 }
 
-static gboolean set_user_data(MMSmsProperties *properties, const CatSmsTpdu *sms,
-                              gboolean packing, GError **error)
+static gboolean set_user_data(MMSmsProperties *properties, const CatSmsTpdu *sms, gboolean packing,
+                              GError **error)
 {
     g_autofree char *text = NULL;
 
     switch (cat_dcs_alphabet(sms->dcs)) {
     case CAT_DCS_GSM7:
-        text = cat_gsm_packed_to_utf8(sms->user_data, sms->user_data_length,
-                                      sms->user_data_septets, sms->user_data_fill_bits);
+        text = cat_gsm_packed_to_utf8(sms->user_data, sms->user_data_length, sms->user_data_septets,
+                                      sms->user_data_fill_bits);
         break;
     case CAT_DCS_8BIT:
         if (!packing) {
@@ -142,8 +142,8 @@ static void on_created(GObject *source, GAsyncResult *result, gpointer user_data
     GTask *task = user_data;
     Send *send = g_task_get_task_data(task);
     g_autoptr(GError) error = NULL;
-    g_autoptr(MMSms) sms = mm_modem_messaging_create_finish(MM_MODEM_MESSAGING(source), result,
-                                                           &error);
+    g_autoptr(MMSms) sms =
+        mm_modem_messaging_create_finish(MM_MODEM_MESSAGING(source), result, &error);
 
     if (sms == NULL) {
         g_task_return_error(task, g_steal_pointer(&error));

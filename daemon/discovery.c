@@ -233,8 +233,8 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
                    discovery->cancellable, on_manager, discovery);
 }
 
-DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path,
-                                    DmscdTree *tree, DbusApiServer *bus)
+DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path, DmscdTree *tree,
+                                    DbusApiServer *bus)
 {
     DmscdDiscovery *discovery = g_new0(DmscdDiscovery, 1);
 

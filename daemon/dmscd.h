@@ -24,6 +24,7 @@ typedef struct {
     char *path;
     gboolean card_bootstrap; /* [card] bootstrap: cards' bootstraps are applied to it */
     char *dev_id_modem;      /* the modem whose IMEI is the DevId now, or NULL */
+    GHashTable *cards;       /* "card:<ICCID>" → modems that have that card now (count) */
 } DmscdTree;
 
 /*
@@ -43,6 +44,14 @@ gboolean dmscd_tree_set_dev_id(DmscdTree *tree, const char *modem, const char *d
                                gboolean *changed, GError **error);
 /* @modem is gone: the next modem that gives an IMEI may set the DevId. */
 void dmscd_tree_release_dev_id(DmscdTree *tree, const char *modem);
+/* A modem has the card of @origin ("card:<ICCID>") now, or no longer. */
+void dmscd_tree_claim_card(DmscdTree *tree, const char *origin);
+void dmscd_tree_release_card(DmscdTree *tree, const char *origin);
+/*
+ * Removes the nodes of every card no modem has now (what a card taken out while dmscd did
+ * not run left behind) and saves the tree when that changed it; @removed: how many.
+ */
+gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error);
 /* Removes what a card's bootstrap created and saves the tree; the number of nodes removed. */
 gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed,
                                 GError **error);

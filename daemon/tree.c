@@ -135,3 +135,52 @@ void dmscd_tree_release_dev_id(DmscdTree *tree, const char *modem)
     if (g_strcmp0(tree->dev_id_modem, modem) == 0)
         g_clear_pointer(&tree->dev_id_modem, g_free);
 }
+
+void dmscd_tree_claim_card(DmscdTree *tree, const char *origin)
+{
+    guint count;
+
+    if (tree->cards == NULL)
+        tree->cards = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    count = GPOINTER_TO_UINT(g_hash_table_lookup(tree->cards, origin));
+    g_hash_table_insert(tree->cards, g_strdup(origin), GUINT_TO_POINTER(count + 1));
+}
+
+void dmscd_tree_release_card(DmscdTree *tree, const char *origin)
+{
+    guint count;
+
+    if (tree->cards == NULL || origin == NULL)
+        return;
+    count = GPOINTER_TO_UINT(g_hash_table_lookup(tree->cards, origin));
+    if (count <= 1)
+        g_hash_table_remove(tree->cards, origin);
+    else
+        g_hash_table_insert(tree->cards, g_strdup(origin), GUINT_TO_POINTER(count - 1));
+}
+
+gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error)
+{
+    g_autoptr(GPtrArray) origins = dm_tree_list_origins(tree->tree);
+    g_autoptr(DmTree) copy = NULL;
+    guint n = 0;
+
+    for (guint i = 0; i < origins->len; i++) {
+        const char *origin = g_ptr_array_index(origins, i);
+        if (!g_str_has_prefix(origin, "card:") ||
+            (tree->cards != NULL && g_hash_table_contains(tree->cards, origin)))
+            continue;
+        if (copy == NULL)
+            copy = dm_tree_copy(tree->tree);
+        n += dm_tree_remove_origin(copy, origin);
+    }
+    if (removed != NULL)
+        *removed = n;
+    if (copy == NULL)
+        return TRUE;
+    if (!dm_tree_save(copy, tree->path, error))
+        return FALSE;
+    dm_tree_free(tree->tree);
+    tree->tree = g_steal_pointer(&copy);
+    return TRUE;
+}

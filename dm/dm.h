@@ -293,6 +293,8 @@ void dm_tree_set_access(DmTree *tree, const char *uri, guint access);
 void dm_tree_set_origin(DmTree *tree, const char *uri, const char *origin);
 /* Removes every node whose origin is @origin (a removed card's bootstrap). */
 guint dm_tree_remove_origin(DmTree *tree, const char *origin);
+/* The distinct non-empty origins of the tree's nodes, in tree order. */
+GPtrArray *dm_tree_list_origins(const DmTree *tree);
 
 /* ACL grammar: "Add=a+b&Get=*"; FALSE for anything else. */
 gboolean dm_acl_valid(const char *acl);

@@ -308,6 +308,25 @@ static guint remove_origin(DmNode *node, const char *origin)
     return removed;
 }
 
+static void collect_origins(const DmNode *node, GHashTable *seen, GPtrArray *out)
+{
+    for (guint i = 0; i < node->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(node->children, i);
+        if (child->origin[0] != '\0' && g_hash_table_add(seen, child->origin))
+            g_ptr_array_add(out, g_strdup(child->origin));
+        collect_origins(child, seen, out);
+    }
+}
+
+GPtrArray *dm_tree_list_origins(const DmTree *tree)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+    collect_origins(dm_tree_peek_root(tree), seen, out);
+    return out;
+}
+
 guint dm_tree_remove_origin(DmTree *tree, const char *origin)
 {
     g_return_val_if_fail(origin != NULL && origin[0] != '\0', 0);

@@ -5,7 +5,9 @@
 #include "tests/test-util.h"
 
 /* SMS-SUBMIT, MR 0, DA 6 digits international "123456", PID 0, then DCS, UDL and UD. */
-#define SUBMIT_TO_123456 "01000691214365" "00"
+#define SUBMIT_TO_123456 \
+    "01000691214365"     \
+    "00"
 
 static MMSmsProperties *properties(const char *tpdu_hex, gboolean packing, GError **error)
 {
@@ -27,7 +29,10 @@ END_TEST
 
 START_TEST(a_national_number_has_no_plus)
 {
-    g_autoptr(MMSmsProperties) sms = properties("01000681214365" "00" "0005c8329bfd06", FALSE, NULL);
+    g_autoptr(MMSmsProperties) sms = properties("01000681214365"
+                                                "00"
+                                                "0005c8329bfd06",
+                                                FALSE, NULL);
 
     ck_assert_str_eq(mm_sms_properties_get_number(sms), "123456");
 }
@@ -64,11 +69,17 @@ START_TEST(what_modemmanager_cannot_carry_is_not_supported)
 {
     g_autoptr(GError) udh = NULL, compressed = NULL, nowhere = NULL;
 
-    ck_assert_ptr_null(properties("41000691214365" "00" "040a0605040b8423f0616263", FALSE, &udh));
+    ck_assert_ptr_null(properties("41000691214365"
+                                  "00"
+                                  "040a0605040b8423f0616263",
+                                  FALSE, &udh));
     ck_assert(g_error_matches(udh, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
     ck_assert_ptr_null(properties(SUBMIT_TO_123456 "200161", FALSE, &compressed));
     ck_assert(g_error_matches(compressed, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
-    ck_assert_ptr_null(properties("01000081" "00" "0005c8329bfd06", FALSE, &nowhere));
+    ck_assert_ptr_null(properties("01000081"
+                                  "00"
+                                  "0005c8329bfd06",
+                                  FALSE, &nowhere));
     ck_assert(g_error_matches(nowhere, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
 }
 END_TEST
@@ -80,7 +91,9 @@ START_TEST(a_tpdu_that_does_not_decode_is_invalid)
     ck_assert_ptr_null(properties("010006912143", FALSE, &truncated));
     ck_assert(g_error_matches(truncated, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
     /* MTI 2 from the terminal: an SMS-COMMAND. */
-    ck_assert_ptr_null(properties("02000000000691214365" "00", FALSE, &command));
+    ck_assert_ptr_null(properties("02000000000691214365"
+                                  "00",
+                                  FALSE, &command));
     ck_assert(g_error_matches(command, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
 }
 END_TEST

@@ -36,6 +36,7 @@ static void teardown(void)
     g_clear_pointer(&tree.tree, dm_tree_free);
     g_clear_pointer(&tree.path, g_free);
     g_clear_pointer(&tree.dev_id_modem, g_free);
+    g_clear_pointer(&tree.cards, g_hash_table_unref);
     g_clear_pointer(&directory, g_free);
 }
 
@@ -120,6 +121,30 @@ START_TEST(a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk)
 }
 END_TEST
 
+START_TEST(the_sweep_removes_the_nodes_of_cards_no_modem_claims)
+{
+    g_autoptr(GBytes) data = g_bytes_new_static(bootstrap, strlen(bootstrap));
+    g_autoptr(GError) error = NULL;
+    guint removed = 9;
+
+    ck_assert(dmscd_tree_apply_bootstrap(&tree, NULL, CARD_A, data, NULL, &error));
+    /* Two modems have card A: one letting go keeps its nodes. */
+    dmscd_tree_claim_card(&tree, CARD_A);
+    dmscd_tree_claim_card(&tree, CARD_A);
+    dmscd_tree_release_card(&tree, CARD_A);
+    ck_assert(dmscd_tree_sweep_cards(&tree, &removed, &error));
+    ck_assert_uint_eq(removed, 0);
+    ck_assert(saved_has("./DMAcc/Card", CARD_A));
+    /* The last one too: the sweep takes them, on disk as well; the device's own stay. */
+    dmscd_tree_release_card(&tree, CARD_A);
+    dmscd_tree_claim_card(&tree, CARD_B);
+    ck_assert(dmscd_tree_sweep_cards(&tree, &removed, &error));
+    ck_assert_uint_eq(removed, 1);
+    ck_assert(!saved_has("./DMAcc/Card", CARD_A));
+    ck_assert(dm_tree_exists(tree.tree, "./DevInfo/DevId"));
+}
+END_TEST
+
 static char *saved_dev_id(void)
 {
     g_autoptr(DmTree) loaded = dm_tree_load(tree.path, NULL, NULL);
@@ -133,24 +158,24 @@ START_TEST(the_first_modems_imei_is_the_devid_until_that_modem_goes)
     g_autofree char *first = NULL, *kept = NULL, *second = NULL;
     gboolean changed;
 
-    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm0", "IMEI:490154203237518", &changed,
-                                    NULL));
+    ck_assert(
+        dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm0", "IMEI:490154203237518", &changed, NULL));
     ck_assert(changed);
     first = saved_dev_id();
     ck_assert_str_eq(first, "IMEI:490154203237518");
     /* Said again: nothing to save. */
-    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm0", "IMEI:490154203237518", &changed,
-                                    NULL));
+    ck_assert(
+        dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm0", "IMEI:490154203237518", &changed, NULL));
     ck_assert(!changed);
     /* A second modem does not take the DevId from the first while it is there. */
-    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm1", "IMEI:356938035643809", &changed,
-                                    NULL));
+    ck_assert(
+        dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm1", "IMEI:356938035643809", &changed, NULL));
     ck_assert(!changed);
     kept = saved_dev_id();
     ck_assert_str_eq(kept, "IMEI:490154203237518");
     dmscd_tree_release_dev_id(&tree, "/dev/cdc-wdm0");
-    ck_assert(dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm1", "IMEI:356938035643809", &changed,
-                                    NULL));
+    ck_assert(
+        dmscd_tree_set_dev_id(&tree, "/dev/cdc-wdm1", "IMEI:356938035643809", &changed, NULL));
     ck_assert(changed);
     second = saved_dev_id();
     ck_assert_str_eq(second, "IMEI:356938035643809");
@@ -167,6 +192,7 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, another_card_replaces_the_previous_ones_account_in_one_step);
     tcase_add_test(tc, a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk);
     tcase_add_test(tc, the_first_modems_imei_is_the_devid_until_that_modem_goes);
+    tcase_add_test(tc, the_sweep_removes_the_nodes_of_cards_no_modem_claims);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -460,6 +460,22 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         # Two REFRESHes ended well; the one that failed read nothing.
         self.assertEqual(err.count("reading the card again"), 2)
 
+    def test_a_card_changed_while_dmscd_was_stopped_leaves_nothing_behind(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(BOOTSTRAP)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        d.stop()
+        self.assertEqual(self.card_origins(), {"card:8949000000000000001"})
+        # Another card, without a bootstrap, is in the modem when dmscd starts again.
+        self.restart_sim("iccid=8949000000000000002\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "none"', what="card read")
+        _, _, err = d.stop()
+        self.assertEqual(self.card_origins(), set())
+        self.assertIn("nodes of cards no modem has removed", err)
+
     def test_a_card_taken_out_takes_its_object_and_nodes_and_comes_back_when_put_in(self):
         with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
             f.write(BOOTSTRAP)

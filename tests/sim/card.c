@@ -35,8 +35,8 @@ struct SimCard {
     gboolean opened;
     GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
     gboolean busy;
-    guint8 sent_channel;                       /* the channel of the command in flight */
-    GByteArray *requests[MAX_CHANNELS + 1];    /* 1-based: each channel's client's request */
+    guint8 sent_channel;                    /* the channel of the command in flight */
+    GByteArray *requests[MAX_CHANNELS + 1]; /* 1-based: each channel's client's request */
     ScriptServer *dm;
     char *dm_path;
     char *record;
@@ -122,8 +122,7 @@ static void receive(SimCard *card, guint8 channel, gsize wanted)
 {
     guint8 length[] = { 0xb7, 0x01, (guint8)MIN(wanted, CHUNK) };
 
-    card_send(card,
-              command_new(CAT_CMD_RECEIVE_DATA, 0, 0x20 + channel, length, sizeof(length)));
+    card_send(card, command_new(CAT_CMD_RECEIVE_DATA, 0, 0x20 + channel, length, sizeof(length)));
 }
 
 /* --- The card's web server --------------------------------------------------------------- */
@@ -264,8 +263,8 @@ static gboolean serve_if_complete(SimCard *card, guint8 channel)
             response_hmac ? g_strdup_printf("x-syncml-hmac: %s\r\n", response_hmac) : NULL;
         write_record(card);
         if (reply == NULL)
-            send_response(card, channel, "400 Bad Request", "text/plain", NULL,
-                          (const guint8 *)"", 0);
+            send_response(card, channel, "400 Bad Request", "text/plain", NULL, (const guint8 *)"",
+                          0);
         else
             send_response(card, channel, "200 OK",
                           dm_message_detect(g_bytes_get_data(reply, NULL),

@@ -40,10 +40,10 @@ SimCid *sim_find_cid(Sim *sim, guint8 service)
 static void handle_ctl(SimClient *client, QmiMessage *m)
 {
     Sim *sim = client->sim;
-    static const guint8 versions[] = { 4,    0x00, 1, 0,  5,  0, /* CTL 1.5 */
-                                       0x02, 1,    0, 14, 0,     /* DMS 1.14 */
-                                       0x0a, 2,    0, 31, 0,     /* CAT2 2.31 */
-                                       0x0b, 1,    0, 50, 0 };   /* UIM 1.50 */
+    static const guint8 versions[] = { 4,    0x00, 1, 0,  5, 0, /* CTL 1.5 */
+                                       0x02, 1,    0, 14, 0,    /* DMS 1.14 */
+                                       0x0a, 2,    0, 31, 0,    /* CAT2 2.31 */
+                                       0x0b, 1,    0, 50, 0 };  /* UIM 1.50 */
     const guint8 *value;
     guint16 length = 0;
 
@@ -168,8 +168,17 @@ static void handle_confirmation(SimClient *client, QmiMessage *m)
             continue;
         reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0, NULL, 0);
         if (pending->func != NULL) {
-            const guint8 tr[] = { 0x81, 0x03, pending->details[0], pending->details[1],
-                                  pending->details[2], 0x82, 0x02, 0x82, 0x81, 0x83, 0x01,
+            const guint8 tr[] = { 0x81,
+                                  0x03,
+                                  pending->details[0],
+                                  pending->details[1],
+                                  pending->details[2],
+                                  0x82,
+                                  0x02,
+                                  0x82,
+                                  0x81,
+                                  0x83,
+                                  0x01,
                                   confirm != NULL && confirm[0] == 0 ? 0x22 : 0x00 };
             pending->func(sim, tr, sizeof(tr), pending->data);
         } else {
@@ -207,8 +216,7 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
         if ((value = qmi_message_get_raw_tlv(m, 0x13, &length)) != NULL && length == 4) {
             /* Send SMS (bit 0) is the only full function simulated. */
             guint32 asked = read_u32(value) & 1u;
-            guint8 refused[4] = { client->sim->refuse_full_function ? (guint8)asked : 0, 0, 0,
-                                  0 };
+            guint8 refused[4] = { client->sim->refuse_full_function ? (guint8)asked : 0, 0, 0, 0 };
             cid->full_function = client->sim->refuse_full_function ? 0 : asked;
             reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x12, refused, 4);
         } else {

@@ -131,12 +131,10 @@ int main(int argc, char **argv)
     sim.imei = g_key_file_get_string(profile, "modem", "imei", NULL);
     sim.card_absent = g_key_file_has_key(profile, "card", "inserted", NULL) &&
                       !g_key_file_get_boolean(profile, "card", "inserted", NULL);
-    sim.refuse_full_function =
-        g_key_file_has_key(profile, "modem", "full-function", NULL) &&
-        !g_key_file_get_boolean(profile, "modem", "full-function", NULL);
-    sim.refuse_uim_refresh =
-        g_key_file_has_key(profile, "modem", "uim-refresh", NULL) &&
-        !g_key_file_get_boolean(profile, "modem", "uim-refresh", NULL);
+    sim.refuse_full_function = g_key_file_has_key(profile, "modem", "full-function", NULL) &&
+                               !g_key_file_get_boolean(profile, "modem", "full-function", NULL);
+    sim.refuse_uim_refresh = g_key_file_has_key(profile, "modem", "uim-refresh", NULL) &&
+                             !g_key_file_get_boolean(profile, "modem", "uim-refresh", NULL);
     sim.files =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
     if (!load_card_files(&sim, profile, profile_path, &error)) {

@@ -28,9 +28,9 @@ typedef struct {
     guint32 raw_mask; /* CAT2 Set Event Report */
     guint32 decoded_mask;
     guint32 full_function; /* as granted */
-    guint32 uim_events;   /* UIM Register Events: card status */
-    gboolean uim_refresh; /* UIM Refresh Register (All) */
-    int uim_complete;     /* the running REFRESH: -1 awaited, 0 failed, 1 done */
+    guint32 uim_events;    /* UIM Register Events: card status */
+    gboolean uim_refresh;  /* UIM Refresh Register (All) */
+    int uim_complete;      /* the running REFRESH: -1 awaited, 0 failed, 1 done */
 } SimCid;
 
 /* What waits for the terminal response of a proactive command sent to dmscd. */
@@ -41,8 +41,8 @@ typedef struct {
     GOutputStream *reply_to; /* a control connection, or */
     SimTrFunc func;          /* the virtual card */
     gpointer data;
-    guint8 details[3];       /* number, type, qualifier */
-    gboolean modem_runs;     /* a network command: the modem runs it, the host confirms it */
+    guint8 details[3];   /* number, type, qualifier */
+    gboolean modem_runs; /* a network command: the modem runs it, the host confirms it */
 } SimPending;
 
 typedef struct SimCard SimCard;
@@ -60,12 +60,12 @@ struct Sim {
     GPtrArray *envelopes; /* char * hex, as received */
     GMainLoop *loop;
     SimCard *card;
-    GHashTable *files; /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
-    char *imei;                  /* [modem] imei= */
-    gboolean card_absent;        /* remove-card */
-    gboolean refuse_uim_refresh; /* [modem] uim-refresh=false */
+    GHashTable *files;    /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
+    char *imei;           /* [modem] imei= */
+    gboolean card_absent; /* remove-card */
+    gboolean refuse_uim_refresh;   /* [modem] uim-refresh=false */
     gboolean refuse_full_function; /* [modem] full-function=false */
-    SimRefresh *refresh;         /* the REFRESH waiting for Refresh Complete */
+    SimRefresh *refresh;           /* the REFRESH waiting for Refresh Complete */
 };
 
 /* qmux.c */

@@ -102,8 +102,9 @@ static GByteArray *card_status(Sim *sim)
     static const guint8 usim_aid[] = { 0xa0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02 };
     GByteArray *out = g_byte_array_new();
     gboolean present = !sim->card_absent;
-    const guint8 indexes[] = { present ? 0x00 : 0xff, present ? 0x00 : 0xff, 0xff, 0xff, 0xff,
-                               0xff, 0xff, 0xff };
+    const guint8 indexes[] = {
+        present ? 0x00 : 0xff, present ? 0x00 : 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+    };
     /* state, UPIN state, retries, error code, number of applications */
     const guint8 card[] = { present ? 1 : 0, 0, 0, 0, 0, present ? 1 : 0 };
     /* type USIM, state ready, personalization ready, feature, retries ×2 */
@@ -236,7 +237,9 @@ static void refresh_end(Sim *sim, gboolean timed_out)
     }
     indicate_refresh(sim, ok ? 2 : 3, refresh->mode, NULL);
     sim_control_reply(refresh->reply_to, "%s\n",
-                      timed_out ? "refresh timed out" : ok ? "refreshed" : "refresh failed");
+                      timed_out ? "refresh timed out"
+                      : ok      ? "refreshed"
+                                : "refresh failed");
     if (timed_out)
         refresh->timeout_id = 0;
     sim->refresh = NULL;
