@@ -518,9 +518,10 @@ void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
 gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
 
 /*
- * Network commands the modem runs itself (design §2.4): SET UP CALL, SEND SS, SEND USSD, SEND
- * DTMF, and SEND SHORT MESSAGE unless the modem granted dmscd its full function. For these
- * the modem expects Event Confirmation (user confirmed, icon shown), never a TR.
+ * Commands the modem runs itself (design §2.4): SET UP CALL, SEND SS, SEND USSD, SEND DTMF,
+ * SEND SHORT MESSAGE unless the modem granted dmscd its full function, and the BIP commands
+ * unless the modem is in custom raw mode (5, the host's terminal profile) or did not say its
+ * mode. For these the modem expects Event Confirmation (user confirmed, icon shown), not a TR.
  */
 gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type);
 void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboolean icon_shown,

@@ -37,6 +37,7 @@ struct CatQmi {
     CatQmiRefreshFunc refresh;
     gpointer refresh_data;
     guint32 full_function; /* as granted: requested bits less the response's error mask */
+    int config_mode;       /* Get Configuration's mode, or -1 when the modem did not say */
 };
 
 void cat_qmi_set_refresh_handler(CatQmi *qmi, CatQmiRefreshFunc func, gpointer user_data)
@@ -126,6 +127,7 @@ CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_da
     qmi->command = command;
     qmi->user_data = user_data;
     qmi->next_txn = 0x100;
+    qmi->config_mode = -1;
     return qmi;
 }
 
@@ -192,6 +194,7 @@ static gboolean response_ok(QmiMessage *response, const char *what, GError **err
 static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
+    CatQmi *qmi = g_task_get_task_data(task);
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
@@ -200,11 +203,12 @@ static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
 
     /* An old modem may not know the request: that is worth a warning, not a failure. */
     if (response != NULL && response_ok(response, "CAT2 Get Configuration", NULL) &&
-        (mode = qmi_message_get_raw_tlv(response, 0x10, &length)) != NULL && length >= 1 &&
-        mode[0] != 2 && mode[0] != 5)
+        (mode = qmi_message_get_raw_tlv(response, 0x10, &length)) != NULL && length >= 1)
+        qmi->config_mode = mode[0];
+    if (qmi->config_mode >= 0 && qmi->config_mode != 2 && qmi->config_mode != 5)
         g_warning("CAT2: the modem's configuration mode is %u, not raw (2 or 5): proactive "
                   "commands may not reach dmscd; set it with the modem vendor's own tool",
-                  mode[0]);
+                  qmi->config_mode);
     g_task_return_boolean(task, TRUE);
 }
 
@@ -430,6 +434,17 @@ gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type)
     case 0x12: /* SEND USSD */
     case 0x14: /* SEND DTMF */
         return TRUE;
+    case 0x40: /* OPEN CHANNEL */
+    case 0x41: /* CLOSE CHANNEL */
+    case 0x42: /* RECEIVE DATA */
+    case 0x43: /* SEND DATA */
+    case 0x44: /* GET CHANNEL STATUS */
+        /*
+         * Custom raw mode runs on the host's terminal profile, so the host is the terminal
+         * BIP speaks to; in the modem's own modes the modem runs BIP (and hands the SCWS
+         * over in the SCWS messages). A modem that did not say is taken as custom raw.
+         */
+        return qmi->config_mode != 5 && qmi->config_mode != -1;
     default:
         return FALSE;
     }

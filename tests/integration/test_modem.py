@@ -19,15 +19,15 @@ VECTORS = dict(re.findall(r'\{ "(\w+)", "([0-9a-f]+)" \}', open(VECTORS_H).read(
 CARD_IFACE = "org.dmscd.Dmsc1.Card"
 
 # Every command that travels in a raw Event Report TLV, with the answer dmscd owes it: the
-# general result of its TR, or the Event Confirmation (user confirmed, icon shown) of a network
-# command the modem runs itself.
+# general result of its TR, or the Event Confirmation (user confirmed, icon shown) of a
+# command the modem runs itself: the simulated modem is in android mode (2), so BIP is its own.
 RAW_COMMANDS = {
     "display_text_8bit": "30", "get_inkey": "30", "get_input": "30", "select_item": "30",
     "set_up_menu": "30", "set_up_idle_mode_text": "30", "language_notification": "00",
     "play_tone": "30", "set_up_call": "confirmed 0 0", "launch_browser": "30",
     "send_ussd": "confirmed 1 0", "provide_local_information": "30", "set_up_event_list": "00",
-    "close_channel": "3a03", "receive_data": "3a03", "send_data_immediate": "3a03",
-    "open_channel_client": "30",
+    "close_channel": "confirmed 1 0", "receive_data": "confirmed 1 0",
+    "send_data_immediate": "confirmed 1 0", "open_channel_client": "confirmed 1 0",
 }
 
 
@@ -121,6 +121,14 @@ class Modem(ModemFixture, unittest.TestCase):
         self.assertEqual(status, 0, err)
         self.assertEqual(self.control("cids"), "cids")
 
+    def test_bip_in_custom_raw_mode_gets_terminal_responses(self):
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nconfig-mode=5\n")
+        self.start_daemon()
+        for name in ("close_channel", "receive_data", "send_data_immediate"):
+            with self.subTest(name):
+                self.assertIn("83023a03", self.command(VECTORS[name]))
+        self.assertIn("830130", self.command(VECTORS["open_channel_client"]))
+
     def test_every_raw_command_is_answered(self):
         self.start_daemon()
         for name, result in RAW_COMMANDS.items():
@@ -150,6 +158,8 @@ class Modem(ModemFixture, unittest.TestCase):
         self.assertIn("'ui-mode': <'informative'>", seen)
 
     def test_raw_bip_channel_carries_http_both_ways(self):
+        # Custom raw mode: the host's terminal profile, so dmscd is the terminal BIP talks to.
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nconfig-mode=5\n")
         self.start_daemon()
         path = self.cards()[0]
         port = free_port()

@@ -239,11 +239,9 @@ static void handle_cat2(SimClient *client, QmiMessage *m)
         if (client->sim->card != NULL)
             sim_card_envelope(client->sim->card, value + 4, length - 4);
         return;
-    case CAT2_GET_CONFIG: {
-        static const guint8 mode = 2; /* android: raw */
-        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x10, &mode, 1);
+    case CAT2_GET_CONFIG:
+        reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x10, &client->sim->config_mode, 1);
         return;
-    }
     case CAT2_EVENT_CONFIRM:
         handle_confirmation(client, m);
         return;
@@ -369,9 +367,11 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
     pending = g_new0(SimPending, 1);
     pending->ref = ++sim->next_ref;
     memcpy(pending->details, details, 3);
-    /* SET UP CALL, SEND SS, USSD, DTMF; SEND SHORT MESSAGE unless the host has its full function */
+    /* SET UP CALL, SEND SS, USSD, DTMF; SEND SHORT MESSAGE unless the host has its full
+     * function; BIP unless the host's terminal profile is used (custom raw). */
     pending->modem_runs = type == 0x10 || type == 0x11 || type == 0x12 || type == 0x14 ||
-                          (type == 0x13 && !(cid->full_function & 1u));
+                          (type == 0x13 && !(cid->full_function & 1u)) ||
+                          (type >= 0x40 && type <= 0x44 && sim->config_mode != 5);
     if (func != NULL) {
         pending->func = func;
         pending->data = data;

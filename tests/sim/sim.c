@@ -4,7 +4,9 @@
  * to through the qmi-proxy handshake by a real libqmi QmiDevice.
  * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), imei= (DMS Get IDs),
  * uim-refresh=false (the modem refuses UIM REFRESH registration), full-function=false (it
- * keeps SEND SHORT MESSAGE to itself and expects Event Confirmation); [card] iccid=,
+ * keeps SEND SHORT MESSAGE to itself and expects Event Confirmation), config-mode=N (the CAT2
+ * configuration mode it reports: 5 custom raw, where the host runs BIP, by default with
+ * scws-mode=raw-bip, else 2, where the modem runs BIP and expects Event Confirmation); [card] iccid=,
  * bootstrap=FILE, inserted=false (the modem starts without its card); the card's own keys
  * are in card.c.
  */
@@ -131,6 +133,15 @@ int main(int argc, char **argv)
     sim.imei = g_key_file_get_string(profile, "modem", "imei", NULL);
     sim.card_absent = g_key_file_has_key(profile, "card", "inserted", NULL) &&
                       !g_key_file_get_boolean(profile, "card", "inserted", NULL);
+    {
+        g_autofree char *scws_mode = g_key_file_get_string(profile, "modem", "scws-mode", NULL);
+        int mode = g_key_file_get_integer(profile, "modem", "config-mode", NULL);
+        /* Raw BIP to the host needs the host's terminal profile: custom raw. */
+        if (g_key_file_has_key(profile, "modem", "config-mode", NULL) && mode >= 0 && mode <= 6)
+            sim.config_mode = (guint8)mode;
+        else
+            sim.config_mode = g_strcmp0(scws_mode, "raw-bip") == 0 ? 5 : 2;
+    }
     sim.refuse_full_function = g_key_file_has_key(profile, "modem", "full-function", NULL) &&
                                !g_key_file_get_boolean(profile, "modem", "full-function", NULL);
     sim.refuse_uim_refresh = g_key_file_has_key(profile, "modem", "uim-refresh", NULL) &&

@@ -65,6 +65,7 @@ struct Sim {
     gboolean card_absent; /* remove-card */
     gboolean refuse_uim_refresh;   /* [modem] uim-refresh=false */
     gboolean refuse_full_function; /* [modem] full-function=false */
+    guint8 config_mode;            /* [modem] config-mode: 5 with scws-mode=raw-bip, else 2 */
     SimRefresh *refresh;           /* the REFRESH waiting for Refresh Complete */
 };
 
