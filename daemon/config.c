@@ -47,6 +47,20 @@ static const KeySpec key_specs[] = {
     { "dbus", "admin-group", KEY_STRING, FIELD(dbus_admin_group), 0, 32, NULL },
 };
 
+char **dmscd_config_list_keys(void)
+{
+    GStrvBuilder *builder = g_strv_builder_new();
+    char **keys;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(key_specs); i++) {
+        g_autofree char *name = g_strconcat(key_specs[i].group, "/", key_specs[i].key, NULL);
+        g_strv_builder_add(builder, name);
+    }
+    keys = g_strv_builder_end(builder);
+    g_strv_builder_unref(builder);
+    return keys;
+}
+
 DmscdConfig *dmscd_config_new(void)
 {
     DmscdConfig *config = g_new0(DmscdConfig, 1);

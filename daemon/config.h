@@ -39,6 +39,9 @@ typedef struct {
     GPtrArray *warnings;
 } DmscdConfig;
 
+/* "group/key" of every key dmscd knows, in the order of its table. */
+char **dmscd_config_list_keys(void);
+
 /* A configuration holding the documented defaults. */
 DmscdConfig *dmscd_config_new(void);
 void dmscd_config_free(DmscdConfig *config);

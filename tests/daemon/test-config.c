@@ -3,6 +3,7 @@
 #include "tests/check-run.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 static char *tmpdir;
 
@@ -297,6 +298,39 @@ START_TEST(effective_configuration_reads_back_the_same)
 }
 END_TEST
 
+/* The part of the manual page from ".SS [group]" to the next heading. */
+static char *man_section(const char *page, const char *group)
+{
+    g_autofree char *heading = g_strdup_printf(".SS [%s]\n", group);
+    const char *start = strstr(page, heading), *end;
+
+    if (start == NULL)
+        return NULL;
+    start += strlen(heading);
+    end = strstr(start, "\n.S");
+    return g_strndup(start, end ? (gsize)(end - start) : strlen(start));
+}
+
+START_TEST(every_key_is_documented_in_dmscd_conf_5)
+{
+    g_autofree char *page = NULL;
+    g_auto(GStrv) keys = dmscd_config_list_keys();
+
+    ck_assert(g_file_get_contents(DMSCD_CONF_MAN, &page, NULL, NULL));
+    for (char **k = keys; *k != NULL; k++) {
+        g_auto(GStrv) parts = g_strsplit(*k, "/", 2);
+        g_autofree char *section = man_section(page, parts[0]);
+        g_auto(GStrv) words = g_strsplit(parts[1], "-", -1);
+        g_autofree char *escaped = g_strjoinv("\\-", words);
+        g_autofree char *entry = g_strconcat(escaped, "=", NULL);
+
+        ck_assert_msg(section != NULL, "dmscd.conf(5) has no [%s]", parts[0]);
+        ck_assert_msg(strstr(section, entry) != NULL, "dmscd.conf(5) [%s] lacks %s", parts[0],
+                      entry);
+    }
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *suite = suite_create("config");
@@ -321,6 +355,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, bad_drop_in_is_named_in_the_error);
     tcase_add_test(tc, bad_value_leaves_configuration_unchanged);
     tcase_add_test(tc, effective_configuration_reads_back_the_same);
+    tcase_add_test(tc, every_key_is_documented_in_dmscd_conf_5);
     suite_add_tcase(suite, tc);
     return suite;
 }

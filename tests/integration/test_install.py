@@ -61,10 +61,12 @@ class Install(unittest.TestCase):
                 capture_output=True, text=True).stdout)
             targets = {os.path.basename(k): v for k, v in installed.items()}
             for name in ("dmscd", "dmscctl", "dmscd.service", "org.dmscd.Dmsc1.conf",
-                         "dmscd.catalog"):
+                         "dmscd.catalog", "dmscd.8", "dmscd.conf.5", "dmscctl.1"):
                 self.assertIn(name, targets)
                 self.assertTrue(os.path.isfile(destdir + targets[name]), targets[name])
             self.assertTrue(targets["dmscd"].endswith("/sbin/dmscd"))
+            self.assertTrue(targets["dmscd.conf.5"].endswith("/man/man5/dmscd.conf.5"))
+            self.assertTrue(targets["dmscd.8"].endswith("/man/man8/dmscd.8"))
             self.assertTrue(targets["dmscd.service"].endswith("/lib/systemd/system/dmscd.service"))
             self.assertTrue(targets["org.dmscd.Dmsc1.conf"].endswith(
                 "/share/dbus-1/system.d/org.dmscd.Dmsc1.conf"))
