@@ -80,12 +80,16 @@ static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *
         return;
     notification = dm_notification_parse(push.body, push.body_length, NULL);
     if (notification == NULL) {
-        g_warning("ModemManager: SMS %s carries a DM notification that does not decode",
-                  mm_sms_get_path(sms));
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
+                         DMSCD_MESSAGE_NOTIFICATION_REJECTED, "DMSCD_ORIGIN", "network", "MESSAGE",
+                         "ModemManager: SMS %s carries a DM notification that does not decode",
+                         mm_sms_get_path(sms));
         return;
     }
-    g_message("DM notification from the network for server \"%s\", session %u",
-              notification->server_id, notification->session_id);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
+                     DMSCD_MESSAGE_NOTIFICATION_ACCEPTED, "DMSCD_ORIGIN", "network", "MESSAGE",
+                     "DM notification from the network for server \"%s\", session %u",
+                     notification->server_id, notification->session_id);
     DbusApiNotification signal = {
         .origin = "network",
         .server_id = notification->server_id,

@@ -7,7 +7,11 @@
 #include "dmscd-build.h"
 
 /* MESSAGE_IDs of the journal catalog (systemd/dmscd.catalog). */
-#define DMSCD_MESSAGE_TREE_CORRUPT "6d3b1f0e9a8c4c6b9f1e2d4a5b7c8e01"
+#define DMSCD_MESSAGE_TREE_CORRUPT          "6d3b1f0e9a8c4c6b9f1e2d4a5b7c8e01"
+#define DMSCD_MESSAGE_CARD_ADDED            "b6fc3cb796a74e8ca8ad73f81fcfd4f4"
+#define DMSCD_MESSAGE_CARD_REMOVED          "4fa78e8428ac4fa6a2e1e99a5c74a4fe"
+#define DMSCD_MESSAGE_NOTIFICATION_ACCEPTED "31bee83f72c14eda8ecd1e2406ad33b6"
+#define DMSCD_MESSAGE_NOTIFICATION_REJECTED "60a56e81e15e4390b3517a8d68cd16ad"
 
 /* The tree file in the state directory. */
 char *dmscd_tree_path(const DmscdConfig *config);

@@ -57,7 +57,9 @@ static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
         return CAT_RESULT_BEYOND_CAPABILITIES;
     notification = dm_notification_parse(push.body, push.body_length, NULL);
     if (notification == NULL) {
-        g_warning("CAT: a DM notification from the card does not decode");
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
+                         DMSCD_MESSAGE_NOTIFICATION_REJECTED, "DMSCD_ORIGIN", "card", "MESSAGE",
+                         "CAT: a DM notification from the card does not decode");
         return CAT_RESULT_DATA_NOT_UNDERSTOOD;
     }
     DbusApiNotification signal = {
@@ -70,8 +72,10 @@ static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
         .package0 = push.body,
         .package0_length = push.body_length,
     };
-    g_message("DM notification from the card for server \"%s\", session %u",
-              notification->server_id, notification->session_id);
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
+                     DMSCD_MESSAGE_NOTIFICATION_ACCEPTED, "DMSCD_ORIGIN", "card", "MESSAGE",
+                     "DM notification from the card for server \"%s\", session %u",
+                     notification->server_id, notification->session_id);
     dbus_api_server_emit_notification(modem->bus, &signal);
     return CAT_RESULT_OK;
 }

@@ -50,7 +50,9 @@ static void remove_card_object(DmscdModem *modem)
     modem->refresh_due = FALSE;
     modem->refresh_read = FALSE;
     if (modem->card_path != NULL) {
-        g_message("card on %s removed", modem->device_path);
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
+                         DMSCD_MESSAGE_CARD_REMOVED, "DMSCD_MODEM", modem->device_path, "MESSAGE",
+                         "card on %s removed", modem->device_path);
         dbus_api_server_remove_card(modem->bus, modem->card_path);
         g_clear_pointer(&modem->card_path, g_free);
     }
@@ -109,7 +111,10 @@ static void add_card_object(DmscdModem *modem)
     modem_publish_ports(modem);
     if (modem->sim_identifier != NULL && modem->sim_identifier[0] != '\0')
         dbus_api_server_set_card_identifier(modem->bus, modem->card_path, modem->sim_identifier);
-    g_message("card on %s ready (CAT2 client %u)", modem->device_path, cat_qmi_get_cid(modem->cat));
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID", DMSCD_MESSAGE_CARD_ADDED,
+                     "DMSCD_MODEM", modem->device_path, "DMSCD_CARD", modem->card_path, "MESSAGE",
+                     "card on %s ready (CAT2 client %u)", modem->device_path,
+                     cat_qmi_get_cid(modem->cat));
     modem_read_card(modem);
 }
 

@@ -78,6 +78,28 @@ class Install(unittest.TestCase):
             ET.parse(destdir + targets["org.dmscd.Dmsc1.conf"])
 
 
+class Catalog(unittest.TestCase):
+    def test_every_message_id_of_the_daemon_is_in_the_catalog_journalctl_reads(self):
+        import re
+        with open(os.path.join(SOURCE_ROOT, "daemon", "dmscd.h")) as f:
+            ids = set(re.findall(r'#define DMSCD_MESSAGE_\w+\s+"([0-9a-f]{32})"', f.read()))
+        self.assertGreaterEqual(len(ids), 5)
+        with tempfile.TemporaryDirectory() as root:
+            catalog = os.path.join(root, "usr", "lib", "systemd", "catalog")
+            os.makedirs(catalog)
+            with open(os.path.join(SOURCE_ROOT, "systemd", "dmscd.catalog")) as f:
+                text = f.read()
+            with open(os.path.join(catalog, "dmscd.catalog"), "w") as f:
+                f.write(text)
+            subprocess.run(["journalctl", f"--root={root}", "--update-catalog"], check=True,
+                           capture_output=True, timeout=TIMEOUT)
+            listed = subprocess.run(["journalctl", f"--root={root}", "--list-catalog"],
+                                    check=True, capture_output=True, text=True,
+                                    timeout=TIMEOUT).stdout
+        found = set(re.findall(r"^([0-9a-f]{32}) dmscd: ", listed, re.M))
+        self.assertEqual(found, ids)
+
+
 @unittest.skipIf(os.geteuid() != 0, "needs root to run clients as another user")
 class Policy(unittest.TestCase):
     def setUp(self):
@@ -151,4 +173,4 @@ class Policy(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    tap.main(Install, Policy)
+    tap.main(Install, Catalog, Policy)
