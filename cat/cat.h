@@ -526,8 +526,7 @@ gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError 
 gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type);
 void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboolean icon_shown,
                                            GAsyncReadyCallback callback, gpointer user_data);
-gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result,
-                                                GError **error);
+gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
 
 /* --- What dmscd answers (design §3.2) ------------------------------------------------------ */
 
@@ -546,11 +545,12 @@ GBytes *cat_error_response(const guint8 *data, gsize length, const GError *error
 /* --- UIM through libqmi's UIM client --------------------------------------------------------- */
 
 /*
- * Reads a card file on @device (a QmiDevice *) through a UIM client of its own: the whole of
- * a transparent file, or record @record (1-based) of a record file. @path runs from the MF
- * (3F00) to the file, two bytes a level.
+ * Reads a card file: the whole of a transparent file, or record @record (1-based) of a record
+ * file. @path runs from the MF (3F00) to the file, two bytes a level. @source is a QmiDevice *
+ * (a UIM client is allocated for the read and released after it) or a QmiClientUim * to read
+ * through (see cat_uim_watch_peek_client()). The same holds for the reads below.
  */
-void cat_uim_read_async(gpointer device, const guint8 *path, gsize path_length, guint record,
+void cat_uim_read_async(gpointer source, const guint8 *path, gsize path_length, guint record,
                         GCancellable *cancellable, GAsyncReadyCallback callback,
                         gpointer user_data);
 GBytes *cat_uim_read_finish(GAsyncResult *result, GError **error);
@@ -559,11 +559,11 @@ GBytes *cat_uim_read_finish(GAsyncResult *result, GError **error);
  * DODF → the file of OID 2.23.43.7.1. Returns its content, or NULL with CAT_ERROR_MISSING
  * when the card has none.
  */
-void cat_uim_read_bootstrap_async(gpointer device, GCancellable *cancellable,
+void cat_uim_read_bootstrap_async(gpointer source, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
 GBytes *cat_uim_read_bootstrap_finish(GAsyncResult *result, GError **error);
-/* Reads EF ICCID (3F00/2FE2) on @device (a QmiDevice *) and gives its digits. */
-void cat_uim_read_iccid_async(gpointer device, GCancellable *cancellable,
+/* Reads EF ICCID (3F00/2FE2) and gives its digits. */
+void cat_uim_read_iccid_async(gpointer source, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error);
 /*
@@ -602,12 +602,13 @@ void cat_uim_watch_start_async(CatUimWatch *watch, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data);
 gboolean cat_uim_watch_start_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
 CatUimCardState cat_uim_watch_get_card_state(CatUimWatch *watch);
+/* The watch's UIM client (a QmiClientUim *) once started, for reads; NULL before. */
+gpointer cat_uim_watch_peek_client(CatUimWatch *watch);
 gboolean cat_uim_watch_has_refresh(CatUimWatch *watch);
 /* Tells the modem this client has done with a REFRESH's files (reported, not awaited). */
 void cat_uim_watch_refresh_complete(CatUimWatch *watch, gboolean success);
 /* Releases the client id. */
-void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback,
-                              gpointer user_data);
+void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback, gpointer user_data);
 gboolean cat_uim_watch_stop_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
 
 /* Reads the modem's IMEI on @device (a QmiDevice *) through a DMS client of its own. */

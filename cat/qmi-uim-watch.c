@@ -21,6 +21,7 @@ struct CatUimWatch {
     gpointer user_data;
     CatUimCardState state;
     gboolean refresh_registered;
+    gboolean started;
 };
 
 CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefreshFunc refresh,
@@ -61,6 +62,11 @@ void cat_uim_watch_free(CatUimWatch *watch)
 CatUimCardState cat_uim_watch_get_card_state(CatUimWatch *watch)
 {
     return watch->state;
+}
+
+gpointer cat_uim_watch_peek_client(CatUimWatch *watch)
+{
+    return watch->started ? watch->client : NULL;
 }
 
 gboolean cat_uim_watch_has_refresh(CatUimWatch *watch)
@@ -167,6 +173,7 @@ static void on_refresh_registered(GObject *source, GAsyncResult *result, gpointe
         watch->refresh_id =
             g_signal_connect(watch->client, "refresh", G_CALLBACK(on_refresh), watch);
     }
+    watch->started = TRUE;
     g_task_return_boolean(task, TRUE);
 }
 

@@ -22,7 +22,7 @@ char *cat_iccid_from_bcd(const guint8 *data, gsize length)
 /* --- One file ----------------------------------------------------------------------------- */
 
 typedef struct {
-    QmiDevice *device;
+    QmiDevice *device; /* set when the client is ours, allocated for this read */
     QmiClient *client;
     guint8 path[CAT_PKCS15_MAX_PATH];
     gsize path_length;
@@ -41,16 +41,22 @@ static void read_free(Read *read)
 }
 
 /* The client id goes back whatever happened; then the task returns what the read gave. */
-static void on_released(GObject *source, GAsyncResult *result, gpointer user_data)
+static void return_read(GTask *task)
 {
-    g_autoptr(GTask) task = user_data;
     Read *read = g_task_get_task_data(task);
 
-    (void)qmi_device_release_client_finish(QMI_DEVICE(source), result, NULL);
     if (read->error != NULL)
         g_task_return_error(task, g_steal_pointer(&read->error));
     else
         g_task_return_pointer(task, g_steal_pointer(&read->data), (GDestroyNotify)g_bytes_unref);
+}
+
+static void on_released(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+
+    (void)qmi_device_release_client_finish(QMI_DEVICE(source), result, NULL);
+    return_read(task);
 }
 
 static void finish_read(GTask *task, guint8 sw1, guint8 sw2, GArray *data)
@@ -64,6 +70,12 @@ static void finish_read(GTask *task, guint8 sw1, guint8 sw2, GArray *data)
         read->data = g_bytes_new(data->data, data->len);
     else if (read->error == NULL)
         g_set_error(&read->error, CAT_ERROR, CAT_ERROR_TRUNCATED, "no data in the answer");
+    if (read->device == NULL) {
+        /* A client the caller lent us stays theirs. */
+        return_read(task);
+        g_object_unref(task);
+        return;
+    }
     qmi_device_release_client(read->device, read->client,
                               QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID, TIMEOUT_SECONDS, NULL,
                               on_released, task);
@@ -116,21 +128,13 @@ static GArray *dir_path(const Read *read, guint16 *file_id)
     return path;
 }
 
-static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
+static void start_read(GTask *task)
 {
-    GTask *task = user_data;
     Read *read = g_task_get_task_data(task);
-    g_autoptr(GError) error = NULL;
     g_autoptr(GArray) aid = g_array_new(FALSE, FALSE, sizeof(guint8));
     g_autoptr(GArray) path = NULL;
     guint16 file_id;
 
-    read->client = qmi_device_allocate_client_finish(QMI_DEVICE(source), result, &error);
-    if (read->client == NULL) {
-        g_task_return_error(task, g_steal_pointer(&error));
-        g_object_unref(task);
-        return;
-    }
     path = dir_path(read, &file_id);
     if (read->record == 0) {
         g_autoptr(QmiMessageUimReadTransparentInput) input =
@@ -152,7 +156,22 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     }
 }
 
-void cat_uim_read_async(gpointer device, const guint8 *path, gsize path_length, guint record,
+static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    Read *read = g_task_get_task_data(task);
+    g_autoptr(GError) error = NULL;
+
+    read->client = qmi_device_allocate_client_finish(QMI_DEVICE(source), result, &error);
+    if (read->client == NULL) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        g_object_unref(task);
+        return;
+    }
+    start_read(task);
+}
+
+void cat_uim_read_async(gpointer source, const guint8 *path, gsize path_length, guint record,
                         GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
@@ -168,7 +187,12 @@ void cat_uim_read_async(gpointer device, const guint8 *path, gsize path_length, 
     memcpy(read->path, path, path_length);
     read->path_length = path_length;
     read->record = record;
-    read->device = g_object_ref(QMI_DEVICE(device));
+    if (QMI_IS_CLIENT_UIM(source)) {
+        read->client = g_object_ref(source);
+        start_read(task);
+        return;
+    }
+    read->device = g_object_ref(QMI_DEVICE(source));
     qmi_device_allocate_client(read->device, QMI_SERVICE_UIM, QMI_CID_NONE, TIMEOUT_SECONDS,
                                cancellable, on_allocated, task);
 }
@@ -195,13 +219,13 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
             task, cat_iccid_from_bcd(g_bytes_get_data(data, NULL), g_bytes_get_size(data)), g_free);
 }
 
-void cat_uim_read_iccid_async(gpointer device, GCancellable *cancellable,
+void cat_uim_read_iccid_async(gpointer source, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
     static const guint8 ef_iccid[] = { 0x3f, 0x00, 0x2f, 0xe2 };
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
 
-    cat_uim_read_async(device, ef_iccid, sizeof(ef_iccid), 0, cancellable, on_iccid, task);
+    cat_uim_read_async(source, ef_iccid, sizeof(ef_iccid), 0, cancellable, on_iccid, task);
 }
 
 char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error)
@@ -212,14 +236,14 @@ char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error)
 /* --- The DM bootstrap file --------------------------------------------------------------- */
 
 typedef struct {
-    QmiDevice *device;
-    guint record; /* of EF.DIR being read */
-    CatPath app;  /* the PKCS#15 application DF */
+    GObject *source; /* a QmiDevice or a QmiClientUim */
+    guint record;    /* of EF.DIR being read */
+    CatPath app;     /* the PKCS#15 application DF */
 } Bootstrap;
 
 static void bootstrap_free(Bootstrap *b)
 {
-    g_object_unref(b->device);
+    g_object_unref(b->source);
     g_free(b);
 }
 
@@ -228,7 +252,7 @@ static void bootstrap_step(GTask *task, GAsyncReadyCallback next, const guint8 *
 {
     Bootstrap *b = g_task_get_task_data(task);
 
-    cat_uim_read_async(b->device, path, length, record, g_task_get_cancellable(task), next, task);
+    cat_uim_read_async(b->source, path, length, record, g_task_get_cancellable(task), next, task);
 }
 
 /* A path in a PKCS#15 structure: absolute when it starts at the MF, else under the app. */
@@ -349,14 +373,14 @@ static void on_dir_record(GObject *source, GAsyncResult *result, gpointer user_d
     bootstrap_step(task, on_odf, odf.bytes, odf.length, 0);
 }
 
-void cat_uim_read_bootstrap_async(gpointer device, GCancellable *cancellable,
+void cat_uim_read_bootstrap_async(gpointer source, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
     static const guint8 ef_dir[] = { 0x3f, 0x00, 0x2f, 0x00 };
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     Bootstrap *b = g_new0(Bootstrap, 1);
 
-    b->device = g_object_ref(QMI_DEVICE(device));
+    b->source = g_object_ref(G_OBJECT(source));
     b->record = 1;
     g_task_set_task_data(task, b, (GDestroyNotify)bootstrap_free);
     bootstrap_step(task, on_dir_record, ef_dir, sizeof(ef_dir), 1);

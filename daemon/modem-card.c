@@ -9,6 +9,14 @@
 
 static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* The UIM client that follows the card reads its files too, when there is one. */
+static gpointer uim_source(DmscdModem *modem)
+{
+    gpointer client = modem->uim != NULL ? cat_uim_watch_peek_client(modem->uim) : NULL;
+
+    return client != NULL ? client : (gpointer)modem->device;
+}
+
 /* The bootstrap is read after the ICCID: the nodes it creates are marked with it. */
 void modem_read_card(DmscdModem *modem)
 {
@@ -18,7 +26,7 @@ void modem_read_card(DmscdModem *modem)
     }
     modem->reads = g_cancellable_new();
     g_clear_pointer(&modem->iccid, g_free);
-    cat_uim_read_iccid_async(modem->device, modem->reads, on_iccid, modem);
+    cat_uim_read_iccid_async(uim_source(modem), modem->reads, on_iccid, modem);
 }
 
 static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_data);
@@ -41,7 +49,7 @@ static void read_bootstrap(DmscdModem *modem)
         return;
     }
     dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "reading");
-    cat_uim_read_bootstrap_async(modem->device, modem->reads, on_bootstrap, modem);
+    cat_uim_read_bootstrap_async(uim_source(modem), modem->reads, on_bootstrap, modem);
 }
 
 static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)

@@ -406,6 +406,9 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         server_id = self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
                                     "ServerId").stdout.strip()
         self.assertEqual(server_id, 's "card.example"')
+        # The ICCID and the bootstrap walk went through the UIM client that follows the card:
+        # UIM gave out one client id, DMS one (the IMEI), CAT2 one.
+        self.assertEqual(self.control("allocations"), "allocations 2:1 10:1 11:1")
         _, _, err = d.stop()
         self.assertIn("DM bootstrap of", err)
         nodes = self.tree_nodes()
@@ -519,6 +522,17 @@ class Bootstrap(ModemFixture, unittest.TestCase):
             "get-property", NAME, self.cards()[0], CARD_IFACE, "Identifier").stdout, what="ICCID")
         _, _, err = d.stop()
         self.assertIn("card on /dev/cdc-wdm-sim: absent", err)
+
+    def test_a_modem_whose_uim_cannot_report_the_card_still_has_it_read(self):
+        self.restart_sim("iccid=8949000000000000001\n", modem="uim-events=false\n")
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "none"', what="card read")
+        self.assertIn("8949000000000000001", self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "Identifier").stdout)
+        # Every read had a UIM client of its own, given back: only CAT2 holds one now.
+        self.assertEqual(self.client_services(), [10])
+        _, _, err = d.stop()
+        self.assertIn("the card is taken as present", err)
 
     def test_without_uim_refresh_registration_the_cat2_report_is_followed(self):
         with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:

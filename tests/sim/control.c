@@ -6,6 +6,7 @@
  *                 confirmed, icon shown) and "tr-refused HEX" for a TR to such a command
  *   busy          "busy" while the card waits for an answer to its own command, else "idle"
  *   cids          the client ids allocated now: "cids SERVICE:CID …"
+ *   allocations   how many client ids each service gave out since start: "allocations S:N …"
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   drop          the modem vanishes: every QMUX connection is closed
  *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
@@ -135,6 +136,13 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "error not hex\n");
         else if (!sim_send_proactive(c->sim, bytes->data, bytes->len, out, &error))
             sim_control_reply(out, "error %s\n", error->message);
+    } else if (g_str_equal(line, "allocations")) {
+        g_autoptr(GString) text = g_string_new("allocations");
+        for (guint service = 0; service < G_N_ELEMENTS(c->sim->allocations); service++) {
+            if (c->sim->allocations[service] > 0)
+                g_string_append_printf(text, " %u:%u", service, c->sim->allocations[service]);
+        }
+        sim_control_reply(out, "%s\n", text->str);
     } else if (g_str_equal(line, "busy")) {
         sim_control_reply(out, "%s\n", sim_card_busy(c->sim->card) ? "busy" : "idle");
     } else if (g_str_equal(line, "cids")) {

@@ -69,6 +69,7 @@ static void handle_ctl(SimClient *client, QmiMessage *m)
             cid->cid = answer[1];
             cid->client = client;
             g_ptr_array_add(sim->cids, cid);
+            sim->allocations[value[0]]++;
             reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x01, answer, 2);
         }
         return;

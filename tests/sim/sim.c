@@ -3,11 +3,12 @@
  * dmsc-sim --profile FILE [--control PATH]: a QMI modem on an abstract Unix socket, spoken
  * to through the qmi-proxy handshake by a real libqmi QmiDevice.
  * Profile (GKeyFile): [modem] socket=NAME (the abstract socket), imei= (DMS Get IDs),
- * uim-refresh=false (the modem refuses UIM REFRESH registration), full-function=false (it
+ * uim-events=false (it refuses UIM Register Events: no card status), uim-refresh=false (the
+ * modem refuses UIM REFRESH registration), full-function=false (it
  * keeps SEND SHORT MESSAGE to itself and expects Event Confirmation), config-mode=N (the CAT2
  * configuration mode it reports: 5 custom raw, where the host runs BIP, by default with
- * scws-mode=raw-bip, else 2, where the modem runs BIP and expects Event Confirmation); [card] iccid=,
- * bootstrap=FILE, inserted=false (the modem starts without its card); the card's own keys
+ * scws-mode=raw-bip, else 2, where the modem runs BIP and expects Event Confirmation); [card]
+ * iccid=, bootstrap=FILE, inserted=false (the modem starts without its card); the card's own keys
  * are in card.c.
  */
 #include "sim.h"
@@ -144,6 +145,8 @@ int main(int argc, char **argv)
     }
     sim.refuse_full_function = g_key_file_has_key(profile, "modem", "full-function", NULL) &&
                                !g_key_file_get_boolean(profile, "modem", "full-function", NULL);
+    sim.refuse_uim_events = g_key_file_has_key(profile, "modem", "uim-events", NULL) &&
+                            !g_key_file_get_boolean(profile, "modem", "uim-events", NULL);
     sim.refuse_uim_refresh = g_key_file_has_key(profile, "modem", "uim-refresh", NULL) &&
                              !g_key_file_get_boolean(profile, "modem", "uim-refresh", NULL);
     sim.files =

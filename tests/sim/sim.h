@@ -55,6 +55,7 @@ struct Sim {
     GPtrArray *clients; /* SimClient * */
     GPtrArray *cids;    /* SimCid * */
     guint8 next_cid;
+    guint allocations[256]; /* client ids allocated since start, by service */
     guint32 next_ref;
     GPtrArray *pending;   /* SimPending * */
     GPtrArray *envelopes; /* char * hex, as received */
@@ -64,6 +65,7 @@ struct Sim {
     char *imei;           /* [modem] imei= */
     gboolean card_absent; /* remove-card */
     gboolean refuse_uim_refresh;   /* [modem] uim-refresh=false */
+    gboolean refuse_uim_events;    /* [modem] uim-events=false */
     gboolean refuse_full_function; /* [modem] full-function=false */
     guint8 config_mode;            /* [modem] config-mode: 5 with scws-mode=raw-bip, else 2 */
     SimRefresh *refresh;           /* the REFRESH waiting for Refresh Complete */

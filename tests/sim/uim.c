@@ -3,7 +3,8 @@
  * The simulator's UIM service (wire layout as libqmi's qmi-service-uim.json): Read Transparent
  * and Read Record of the card's files, Register Events and the Card Status indication, Get
  * Card Status, Refresh Register (All), the Refresh indication and Refresh Complete.
- * Profile: [modem] uim-refresh=false refuses the REFRESH registration (an older modem).
+ * Profile: [modem] uim-refresh=false refuses the REFRESH registration (an older modem),
+ * uim-events=false refuses Register Events (no card status).
  */
 #include "sim.h"
 
@@ -143,6 +144,10 @@ static void handle_register_events(SimClient *client, QmiMessage *m, SimCid *cid
 
     if (mask == NULL || length != 4) {
         reply(client, m, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+        return;
+    }
+    if (client->sim->refuse_uim_events) {
+        reply(client, m, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND);
         return;
     }
     /* Card status only: the other events are not simulated. */
