@@ -33,6 +33,27 @@ static char *first_missing(const DmTree *tree, const char *uri)
     return missing;
 }
 
+/*
+ * Who a node belongs to: the origin of the node or, when it has none, of its nearest
+ * ancestor that has one ("" when none does: the device's, or a server's).
+ */
+static char *owner_of(const DmTree *tree, const char *uri)
+{
+    g_autofree char *path = g_strdup(uri);
+    DmNodeInfo info;
+
+    for (;;) {
+        char *slash;
+
+        if (dm_tree_get(tree, path, &info) && info.origin != NULL && info.origin[0] != '\0')
+            return g_strdup(info.origin);
+        slash = strrchr(path, '/');
+        if (slash == NULL || slash == path)
+            return g_strdup("");
+        *slash = '\0';
+    }
+}
+
 static gboolean apply_item(Apply *a, const DmCommand *c, const DmItem *item, GError **error)
 {
     const char *format = item->meta.format ? item->meta.format : c->meta.format;
@@ -55,6 +76,18 @@ static gboolean apply_item(Apply *a, const DmCommand *c, const DmItem *item, GEr
         return FALSE;
     }
     created = first_missing(a->tree, uri);
+    /* What is there already may be changed only when it is this card's own (an interior node
+     * it Adds again, such as ./DMAcc, is left as it is). */
+    if (created == NULL && !(c->type == DM_COMMAND_ADD && g_strcmp0(format, "node") == 0)) {
+        g_autofree char *owner = owner_of(a->tree, uri);
+        if (g_strcmp0(owner, a->origin) != 0) {
+            g_set_error(error, DM_ERROR, DM_ERROR_DENIED,
+                        "command %u (%s %s): the node is not the card's (%s)", c->cmd_id,
+                        dm_command_type_name(c->type), uri,
+                        owner[0] != '\0' ? owner : "the device's or a server's");
+            return FALSE;
+        }
+    }
     status = c->type == DM_COMMAND_ADD
                  ? dm_tree_add(a->tree, NULL, uri, format, type, (const guint8 *)item->data, length)
                  : DM_STATUS_NOT_FOUND;

@@ -19,6 +19,7 @@ typedef enum {
     DM_ERROR_CORRUPT,   /* a saved tree that cannot be read back */
     DM_ERROR_IO,        /* a file that cannot be written */
     DM_ERROR_TRANSPORT, /* HTTP failed: no connection, a timeout, a status other than 200 */
+    DM_ERROR_DENIED,    /* a change its sender may not make: nodes that are another's */
 } DmError;
 
 /* --- Package #0: the DM notification (OMA-TS-DM_Notification-V1_2) ----------------------- */

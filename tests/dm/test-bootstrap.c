@@ -176,6 +176,41 @@ START_TEST(empty_padding_only_and_malformed_files_are_refused)
 }
 END_TEST
 
+START_TEST(nodes_that_are_not_the_cards_are_not_changed)
+{
+    static const char operator[] = HEADER LEAF("1", "./DMAcc/Operator/ServerID", "evil") FOOTER;
+    static const char devid[] =
+        HEADER "<Replace><CmdID>1</CmdID><Item><Target><LocURI>./DevInfo/DevId</LocURI></Target>"
+               "<Data>IMEI:0</Data></Item></Replace>" FOOTER;
+    g_autoptr(GError) added = NULL, replaced = NULL, other = NULL;
+    g_autoptr(DmTree) mine = NULL, theirs = NULL;
+    g_autofree char *kept = NULL;
+
+    /* An account the device (or a server) set up. */
+    ck_assert_int_eq(dm_tree_add(tree, NULL, "./DMAcc/Operator", "node", NULL, NULL, 0), 200);
+    ck_assert_int_eq(dm_tree_add(tree, NULL, "./DMAcc/Operator/ServerID", "chr", NULL,
+                                 (const guint8 *)"operator", 8),
+                     200);
+    ck_assert(apply(operator, NULL, &added) == NULL);
+    ck_assert(g_error_matches(added, DM_ERROR, DM_ERROR_DENIED));
+    ck_assert_msg(strstr(added->message, "./DMAcc/Operator/ServerID") != NULL, "%s",
+                  added->message);
+    kept = value_of(tree, "./DMAcc/Operator/ServerID");
+    ck_assert_str_eq(kept, "operator");
+    ck_assert(apply(devid, NULL, &replaced) == NULL);
+    ck_assert(g_error_matches(replaced, DM_ERROR, DM_ERROR_DENIED));
+    /* Another card's account is not this card's either. */
+    theirs = dm_bootstrap_apply(tree, (const guint8 *)bootstrap, strlen(bootstrap),
+                                "card:8949000000000000009", NULL, NULL);
+    ck_assert_ptr_nonnull(theirs);
+    mine = dm_bootstrap_apply(theirs, (const guint8 *)bootstrap, strlen(bootstrap), ORIGIN, NULL,
+                              &other);
+    ck_assert_ptr_null(mine);
+    ck_assert_msg(strstr(other->message, "card:8949000000000000009") != NULL, "%s",
+                  other->message);
+}
+END_TEST
+
 static Suite *bootstrap_suite(void)
 {
     Suite *suite = suite_create("bootstrap");
@@ -188,6 +223,7 @@ static Suite *bootstrap_suite(void)
     tcase_add_test(tc, commands_other_than_add_and_replace_are_refused_and_nothing_changes);
     tcase_add_test(tc, a_failing_command_names_itself_and_changes_nothing);
     tcase_add_test(tc, empty_padding_only_and_malformed_files_are_refused);
+    tcase_add_test(tc, nodes_that_are_not_the_cards_are_not_changed);
     suite_add_tcase(suite, tc);
     return suite;
 }
