@@ -86,10 +86,6 @@ static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *
                          mm_sms_get_path(sms));
         return;
     }
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
-                     DMSCD_MESSAGE_NOTIFICATION_ACCEPTED, "DMSCD_ORIGIN", "network", "MESSAGE",
-                     "DM notification from the network for server \"%s\", session %u",
-                     notification->server_id, notification->session_id);
     DbusApiNotification signal = {
         .origin = "network",
         .server_id = notification->server_id,
@@ -99,6 +95,7 @@ static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *
         .card = modem ? dmscd_modem_get_card_path(modem) : NULL,
         .package0 = push.body,
         .package0_length = push.body_length,
+        .verified = dmscd_notification_check(discovery->tree, "network", notification),
     };
     dbus_api_server_emit_notification(discovery->bus, &signal);
 }

@@ -29,6 +29,7 @@ typedef struct {
     gboolean card_bootstrap; /* [card] bootstrap: cards' bootstraps are applied to it */
     char *dev_id_modem;      /* the modem whose IMEI is the DevId now, or NULL */
     GHashTable *cards;       /* "card:<ICCID>" → modems that have that card now (count) */
+    int resync_nonce;        /* DmscdResyncNonce: the second nonce notifications are tried with */
 } DmscdTree;
 
 /*
@@ -48,6 +49,19 @@ gboolean dmscd_tree_set_dev_id(DmscdTree *tree, const char *modem, const char *d
                                gboolean *changed, GError **error);
 /* @modem is gone: the next modem that gives an IMEI may set the DevId. */
 void dmscd_tree_release_dev_id(DmscdTree *tree, const char *modem);
+/*
+ * Checks a DM notification's digest with the SRVCRED credentials (secret, nonce) of the
+ * account whose ServerID it names, then with the resynchronisation nonce. DM_ERROR_AUTH,
+ * saying why, when there is no such account or neither nonce fits.
+ */
+gboolean dmscd_notification_verify(const DmscdTree *tree, const DmNotification *notification,
+                                   GError **error);
+
+/* Verifies and logs (MESSAGE_ID accepted or rejected) a notification from @origin ("card",
+ * "network"); TRUE when it verified. */
+gboolean dmscd_notification_check(const DmscdTree *tree, const char *origin,
+                                  const DmNotification *notification);
+
 /* A modem has the card of @origin ("card:<ICCID>") now, or no longer. */
 void dmscd_tree_claim_card(DmscdTree *tree, const char *origin);
 void dmscd_tree_release_card(DmscdTree *tree, const char *origin);

@@ -144,6 +144,7 @@ static int run(const Options *options, const DmscdConfig *config)
               options->session_bus ? "session" : "system");
 
     dmscd.tree.card_bootstrap = config->card_bootstrap;
+    dmscd.tree.resync_nonce = config->resync_nonce;
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
         dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, &dmscd.tree,

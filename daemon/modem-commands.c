@@ -71,11 +71,9 @@ static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
         .card = modem->card_path,
         .package0 = push.body,
         .package0_length = push.body_length,
+        .verified = dmscd_notification_check(modem->tree, "card", notification),
     };
-    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
-                     DMSCD_MESSAGE_NOTIFICATION_ACCEPTED, "DMSCD_ORIGIN", "card", "MESSAGE",
-                     "DM notification from the card for server \"%s\", session %u",
-                     notification->server_id, notification->session_id);
+    /* Consumed even when it does not verify: a trigger never goes to the network. */
     dbus_api_server_emit_notification(modem->bus, &signal);
     return CAT_RESULT_OK;
 }

@@ -173,9 +173,12 @@ static int append_entry(sd_bus_message *m, const char *key, char type, const voi
         r = sd_bus_message_append(m, "s", key);
     if (r >= 0)
         r = sd_bus_message_open_container(m, 'v', signature);
-    if (r >= 0)
-        r = type == 'q' ? sd_bus_message_append(m, "q", *(const guint16 *)value)
-                        : sd_bus_message_append(m, "s", (const char *)value);
+    if (r >= 0 && type == 'q')
+        r = sd_bus_message_append(m, "q", *(const guint16 *)value);
+    else if (r >= 0 && type == 'b')
+        r = sd_bus_message_append(m, "b", *(const int *)value);
+    else if (r >= 0)
+        r = sd_bus_message_append(m, "s", (const char *)value);
     if (r >= 0)
         r = sd_bus_message_close_container(m);
     if (r >= 0)
@@ -201,6 +204,10 @@ void dbus_api_server_emit_notification(DbusApiServer *server, const DbusApiNotif
         r = append_entry(m, "ui-mode", 's', n->ui_mode);
     if (r >= 0)
         r = append_entry(m, "initiator", 's', n->initiator);
+    if (r >= 0) {
+        int verified = n->verified ? 1 : 0;
+        r = append_entry(m, "verified", 'b', &verified);
+    }
     if (r >= 0 && n->card != NULL) {
         r = sd_bus_message_open_container(m, 'e', "sv");
         if (r >= 0)

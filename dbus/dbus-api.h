@@ -85,6 +85,7 @@ typedef struct {
     const char *card; /* object path, or NULL */
     const guint8 *package0;
     gsize package0_length;
+    gboolean verified; /* the digest holds with the named server's account */
 } DbusApiNotification;
 
 void dbus_api_server_emit_notification(DbusApiServer *server,

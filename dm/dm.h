@@ -369,6 +369,32 @@ gboolean dm_auth_hmac_verify(const char *header, const char *user, const char *p
                              const guint8 *nonce, gsize nonce_length, const guint8 *body,
                              gsize body_length);
 
+/* --- DM accounts (./DMAcc/<x>, DM 1.2) -------------------------------------------------------- */
+
+/* One AppAuth entry: CLCRED (dmscd to the server) or SRVCRED (the server to dmscd). */
+typedef struct {
+    gboolean present;
+    gboolean type_known; /* AAuthType is BASIC, DIGEST or HMAC */
+    DmAuthType type;
+    char *name;    /* AAuthName */
+    char *secret;  /* AAuthSecret */
+    GBytes *nonce; /* AAuthData (b64 values decoded), or NULL */
+} DmAccountCredential;
+
+typedef struct {
+    char *node;       /* "./DMAcc/<x>" */
+    char *server_id;  /* ServerID */
+    char *name;       /* Name, or NULL */
+    char *server_uri; /* the first AppAddr's Addr, or NULL */
+    DmAccountCredential client;
+    DmAccountCredential server;
+} DmAccount;
+
+/* The account whose ServerID is @server_id (the first, in tree order), or NULL. */
+DmAccount *dm_account_find(const DmTree *tree, const char *server_id);
+void dm_account_free(DmAccount *account);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmAccount, dm_account_free)
+
 /* --- The session engine: server messages in, client messages and tree changes out --------- */
 
 typedef struct DmSession DmSession;

@@ -103,6 +103,7 @@ class Discovery(Fixture, unittest.TestCase):
         self.assertIn("'origin': <'network'>", seen)
         self.assertIn("'server-id': <'com.example.dm'>", seen)
         self.assertIn("'card': <objectpath '/org/dmscd/Dmsc1/Card/", seen)
+        self.assertIn("'verified': <false>", seen)
 
     def control(self, line):
         with socket.socket(socket.AF_UNIX) as s:

@@ -574,13 +574,36 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         wait_until(lambda: self.bootstrap_state() == 's "disabled"', what="disabled")
 
 
+def _leaf(cmd, uri, value, fmt="chr"):
+    return (f"<Add><CmdID>{cmd}</CmdID><Meta><Format xmlns='syncml:metinf'>{fmt}</Format></Meta>"
+            f"<Item><Target><LocURI>{uri}</LocURI></Target><Data>{value}</Data></Item></Add>")
+
+
+def _node(cmd, uri):
+    return (f"<Add><CmdID>{cmd}</CmdID><Meta><Format xmlns='syncml:metinf'>node</Format></Meta>"
+            f"<Item><Target><LocURI>{uri}</LocURI></Target></Item></Add>")
+
+
+ACCOUNT_BOOTSTRAP = (
+    "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
+    "<SessionID>0</SessionID><MsgID>1</MsgID><Target><LocURI>dev</LocURI></Target>"
+    "<Source><LocURI>card</LocURI></Source></SyncHdr><SyncBody>"
+    + _node(1, "./DMAcc/CardDM") + _leaf(2, "./DMAcc/CardDM/ServerID", "card.dm")
+    + _node(3, "./DMAcc/CardDM/AppAuth") + _node(4, "./DMAcc/CardDM/AppAuth/Srv")
+    + _leaf(5, "./DMAcc/CardDM/AppAuth/Srv/AAuthLevel", "SRVCRED")
+    + _leaf(6, "./DMAcc/CardDM/AppAuth/Srv/AAuthSecret", "pw")
+    + _leaf(7, "./DMAcc/CardDM/AppAuth/Srv/AAuthData", "AAAAAA==", "b64")
+    + "<Final/></SyncBody></SyncML>")
+
+
 class Trigger(ModemFixture, unittest.TestCase):
     """The card's own DM notification, sent by SEND SHORT MESSAGE."""
 
-    def restart_sim(self, trigger, modem=""):
+    def restart_sim(self, trigger, modem="", card=""):
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\n{modem}"
                               f"[server]\nserver-id=card.dm\nserver-password=pw\n"
-                              f"[trigger]\nwhen={trigger}\nsession-id=77\nui-mode=background\n")
+                              f"[trigger]\nwhen={trigger}\nsession-id=77\nui-mode=background\n"
+                              f"[card]\n{card}")
 
     def test_trigger_at_start_reaches_dmscd(self):
         self.restart_sim("start")
@@ -609,6 +632,25 @@ class Trigger(ModemFixture, unittest.TestCase):
         self.assertIn("'session-id': <uint16 77>", seen)
         self.assertIn("'ui-mode': <'background'>", seen)
         self.assertIn("'origin': <'card'>", seen)
+        # No account for card.dm in the tree: the digest cannot be checked.
+        self.assertIn("'verified': <false>", seen)
+
+    def test_a_trigger_signed_with_the_cards_account_verifies(self):
+        # The card's bootstrap gives card.dm an account with the server secret (pw) and
+        # nonce (four zero bytes) its notification is signed with.
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(ACCOUNT_BOOTSTRAP)
+        self.restart_sim("never", card="bootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: "applied" in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "BootstrapState").stdout,
+            what="bootstrap applied")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("trigger"), "triggered")
+            seen = watcher.wait_for("NotificationReceived")
+        self.assertIn("'verified': <true>", seen)
+        _, _, err = d.stop()
+        self.assertNotIn("not verified", err)
 
 
 if __name__ == "__main__":
