@@ -49,7 +49,7 @@ static int get_string_property(sd_bus *bus, const Options *options, const char *
     return r;
 }
 
-/* One line a card: its object, modem, identifier and SCWS ports. */
+/* One line a card: its object, modem, identifier, SCWS ports, bootstrap and its server. */
 static void print_cards(sd_bus *bus)
 {
     sd_bus_message *reply = NULL;
@@ -63,7 +63,7 @@ static void print_cards(sd_bus *bus)
     }
     sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
     while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
-        g_autofree char *modem = NULL, *identifier = NULL;
+        g_autofree char *modem = NULL, *identifier = NULL, *bootstrap = NULL, *server = NULL;
         g_autoptr(GString) ports = g_string_new(NULL);
         const char *interface;
 
@@ -75,9 +75,15 @@ static void print_cards(sd_bus *bus)
             while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
                 const char *name, *text;
                 sd_bus_message_read(reply, "s", &name);
-                if (g_str_equal(name, "Modem") || g_str_equal(name, "Identifier")) {
+                char **field = g_str_equal(name, "Modem")            ? &modem
+                               : g_str_equal(name, "Identifier")     ? &identifier
+                               : g_str_equal(name, "BootstrapState") ? &bootstrap
+                               : g_str_equal(name, "ServerId")       ? &server
+                                                                     : NULL;
+                if (field != NULL) {
                     sd_bus_message_read(reply, "v", "s", &text);
-                    *(g_str_equal(name, "Modem") ? &modem : &identifier) = g_strdup(text);
+                    g_free(*field);
+                    *field = g_strdup(text);
                 } else if (g_str_equal(name, "ScwsPorts")) {
                     const guint16 *values;
                     size_t size = 0;
@@ -97,8 +103,10 @@ static void print_cards(sd_bus *bus)
         sd_bus_message_exit_container(reply);
         sd_bus_message_exit_container(reply);
         if (modem != NULL)
-            printf("Card: %s modem %s identifier %s SCWS ports %s\n", path, modem,
-                   identifier && identifier[0] ? identifier : "-", ports->len ? ports->str : "-");
+            printf("Card: %s modem %s identifier %s SCWS ports %s bootstrap %s server %s\n", path,
+                   modem, identifier && identifier[0] ? identifier : "-",
+                   ports->len ? ports->str : "-", bootstrap ? bootstrap : "-",
+                   server && server[0] ? server : "-");
     }
     sd_bus_message_unref(reply);
 }

@@ -111,12 +111,13 @@ class Modem(ModemFixture, unittest.TestCase):
         self.assertEqual(modem.strip(), 's "/dev/cdc-wdm-sim"')
         wait_until(lambda: "8949000000001234567" in self.bus.busctl(
             "get-property", NAME, path, CARD_IFACE, "Identifier").stdout, what="ICCID")
-        # The UIM clients that read the card are released; the CAT2 one and the UIM one that
-        # follows the card's status are kept.
+        # The CAT2 client and the UIM one that follows the card (and reads it) are kept.
         wait_until(lambda: self.client_services() == [10, 11], what="cids")
+        wait_until(lambda: "none" in self.bus.busctl(
+            "get-property", NAME, path, CARD_IFACE, "BootstrapState").stdout, what="card read")
         r = self.ctl("--session", "status")
         self.assertIn(f"Card: {path} modem /dev/cdc-wdm-sim identifier 8949000000001234567 "
-                      "SCWS ports -", r.stdout)
+                      "SCWS ports - bootstrap none server -\n", r.stdout)
         status, _, err = d.stop()
         self.assertEqual(status, 0, err)
         self.assertEqual(self.control("cids"), "cids")
@@ -406,6 +407,8 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         server_id = self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
                                     "ServerId").stdout.strip()
         self.assertEqual(server_id, 's "card.example"')
+        self.assertIn("bootstrap applied server card.example\n",
+                      self.ctl("--session", "status").stdout)
         # The ICCID and the bootstrap walk went through the UIM client that follows the card:
         # UIM gave out one client id, DMS one (the IMEI), CAT2 one.
         self.assertEqual(self.control("allocations"), "allocations 2:1 10:1 11:1")
