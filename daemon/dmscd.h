@@ -30,6 +30,7 @@ typedef struct {
     char *dev_id_modem;      /* the modem whose IMEI is the DevId now, or NULL */
     GHashTable *cards;       /* "card:<ICCID>" → modems that have that card now (count) */
     int resync_nonce;        /* DmscdResyncNonce: the second nonce notifications are tried with */
+    guint unsettled;         /* modems that have not said which card they have yet */
 } DmscdTree;
 
 /*
@@ -66,8 +67,15 @@ gboolean dmscd_notification_check(const DmscdTree *tree, const char *origin,
 void dmscd_tree_claim_card(DmscdTree *tree, const char *origin);
 void dmscd_tree_release_card(DmscdTree *tree, const char *origin);
 /*
+ * A modem holds the sweep until it knows its card (read it, or found none): another modem's
+ * sweep must not take the nodes of a card that is there but not read yet.
+ */
+void dmscd_tree_hold_sweep(DmscdTree *tree);
+void dmscd_tree_release_sweep(DmscdTree *tree);
+/*
  * Removes the nodes of every card no modem has now (what a card taken out while dmscd did
- * not run left behind) and saves the tree when that changed it; @removed: how many.
+ * not run left behind) and saves the tree when that changed it; @removed: how many. Does
+ * nothing while a modem holds the sweep.
  */
 gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error);
 /* Removes what a card's bootstrap created and saves the tree; the number of nodes removed. */

@@ -128,6 +128,16 @@ static void sweep_cards(DmscdModem *modem)
                   removed);
 }
 
+void modem_settle(DmscdModem *modem)
+{
+    if (!modem->settled) {
+        modem->settled = TRUE;
+        dmscd_tree_release_sweep(modem->tree);
+    }
+    if (modem->tree->card_bootstrap)
+        sweep_cards(modem);
+}
+
 static const char *apply_bootstrap(DmscdModem *modem, GBytes *data)
 {
     g_autofree char *origin = card_origin(modem);
@@ -176,7 +186,7 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
     /* The card is known now: what other cards left behind can go. */
     if (read) {
         modem_claim_card(modem, card_origin(modem));
-        sweep_cards(modem);
+        modem_settle(modem);
     }
     /* A bootstrap that was read but refused is still a REFRESH done. */
     reads_done(modem, read);

@@ -34,10 +34,11 @@ struct DmscdModem {
     GCancellable *cancellable;
     GCancellable *reads; /* the card's ICCID and bootstrap, started again by a REFRESH */
     char *sim_identifier;
-    char *iccid;     /* as read from EF ICCID */
-    char *origin;    /* "card:<ICCID>" of the bootstrap last applied from this modem */
-    char *claim;     /* "card:<ICCID>" of the card this modem has (its nodes are kept) */
-    DmscdTree *tree; /* not owned: DevId from the IMEI, and the card's bootstrap */
+    char *iccid;      /* as read from EF ICCID */
+    char *origin;     /* "card:<ICCID>" of the bootstrap last applied from this modem */
+    char *claim;      /* "card:<ICCID>" of the card this modem has (its nodes are kept) */
+    gboolean settled; /* it knows its card (read, or none): the sweep is not held */
+    DmscdTree *tree;  /* not owned: DevId from the IMEI, and the card's bootstrap */
 };
 
 /* modem-commands.c */
@@ -54,5 +55,7 @@ void modem_read_card(DmscdModem *modem);
 void modem_forget_card(DmscdModem *modem);
 /* This modem has the card of @origin now (taken; NULL: none). */
 void modem_claim_card(DmscdModem *modem, char *origin);
+/* The modem knows its card (read, or none): it no longer holds the sweep, which runs. */
+void modem_settle(DmscdModem *modem);
 void modem_on_cat_refresh(CatQmi *cat, guint16 mode, guint8 stage, gpointer user_data);
 void modem_on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer user_data);

@@ -147,6 +147,8 @@ static void on_card_state(CatUimWatch *watch, CatUimCardState state, gpointer us
             modem_forget_card(modem);
         modem_claim_card(modem, NULL);
     }
+    if (!modem->card_present)
+        modem_settle(modem);
     update_card(modem);
 }
 
@@ -168,8 +170,10 @@ static void on_uim_started(GObject *source, GAsyncResult *result, gpointer user_
     } else {
         state = cat_uim_watch_get_card_state(modem->uim);
         modem->card_present = state == CAT_UIM_CARD_PRESENT;
-        if (!modem->card_present)
+        if (!modem->card_present) {
             g_message("card on %s: %s", modem->device_path, cat_uim_card_state_name(state));
+            modem_settle(modem);
+        }
     }
     modem->uim_settled = TRUE;
     update_card(modem);
@@ -280,6 +284,7 @@ DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTre
     modem->proxy_path = g_strdup(proxy_path);
     modem->bus = bus;
     modem->cancellable = g_cancellable_new();
+    dmscd_tree_hold_sweep(tree);
     modem_open(modem);
     return modem;
 }
@@ -323,6 +328,8 @@ void dmscd_modem_free(DmscdModem *modem)
     drop_device(modem);
     dmscd_tree_release_dev_id(modem->tree, modem->device_path);
     modem_claim_card(modem, NULL);
+    if (!modem->settled)
+        dmscd_tree_release_sweep(modem->tree);
     g_object_unref(modem->cancellable);
     g_clear_object(&modem->reads);
     g_clear_object(&modem->messaging);

@@ -159,11 +159,28 @@ void dmscd_tree_release_card(DmscdTree *tree, const char *origin)
         g_hash_table_insert(tree->cards, g_strdup(origin), GUINT_TO_POINTER(count - 1));
 }
 
+void dmscd_tree_hold_sweep(DmscdTree *tree)
+{
+    tree->unsettled++;
+}
+
+void dmscd_tree_release_sweep(DmscdTree *tree)
+{
+    g_return_if_fail(tree->unsettled > 0);
+    tree->unsettled--;
+}
+
 gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error)
 {
-    g_autoptr(GPtrArray) origins = dm_tree_list_origins(tree->tree);
+    g_autoptr(GPtrArray) origins = NULL;
     g_autoptr(DmTree) copy = NULL;
     guint n = 0;
+
+    if (removed != NULL)
+        *removed = 0;
+    if (tree->unsettled > 0)
+        return TRUE;
+    origins = dm_tree_list_origins(tree->tree);
 
     for (guint i = 0; i < origins->len; i++) {
         const char *origin = g_ptr_array_index(origins, i);

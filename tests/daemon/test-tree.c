@@ -135,9 +135,15 @@ START_TEST(the_sweep_removes_the_nodes_of_cards_no_modem_claims)
     ck_assert(dmscd_tree_sweep_cards(&tree, &removed, &error));
     ck_assert_uint_eq(removed, 0);
     ck_assert(saved_has("./DMAcc/Card", CARD_A));
-    /* The last one too: the sweep takes them, on disk as well; the device's own stay. */
+    /* The last one too, while another modem has not read its card: nothing goes yet. */
     dmscd_tree_release_card(&tree, CARD_A);
     dmscd_tree_claim_card(&tree, CARD_B);
+    dmscd_tree_hold_sweep(&tree);
+    ck_assert(dmscd_tree_sweep_cards(&tree, &removed, &error));
+    ck_assert_uint_eq(removed, 0);
+    ck_assert(saved_has("./DMAcc/Card", CARD_A));
+    /* That modem knows its card: the sweep takes them, on disk as well; the device's stay. */
+    dmscd_tree_release_sweep(&tree);
     ck_assert(dmscd_tree_sweep_cards(&tree, &removed, &error));
     ck_assert_uint_eq(removed, 1);
     ck_assert(!saved_has("./DMAcc/Card", CARD_A));
