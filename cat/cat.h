@@ -509,6 +509,42 @@ void cat_scws_free(CatScws *scws);
 /* The ports of the open channels; returns how many were written to @ports. */
 gsize cat_scws_get_ports(CatScws *scws, guint16 *ports, gsize max);
 
+/*
+ * The values the modem's CAT2 indications carry, checked (pure functions, fuzzed): an Event
+ * Report raw command TLV {uim_ref_id u32, length u16, command}, SCWS Open Channel TLV 0x10
+ * {ch_id u32, port u16, buffer size u16}, Close Channel {ch_id u32, state u8} and Send Data
+ * {ch_id u32, total u8, current u8, length u16, data ≤ 1000}. CAT_ERROR_TRUNCATED or
+ * CAT_ERROR_MALFORMED say what is wrong; pointers in the results point into @value.
+ */
+typedef struct {
+    guint32 ref;
+    const guint8 *command;
+    gsize length;
+} CatQmiRawCommand;
+gboolean cat_qmi_parse_raw_command(const guint8 *value, gsize length, CatQmiRawCommand *out,
+                                   GError **error);
+
+#define CAT_SCWS_MAX_PIECE 1000
+typedef struct {
+    guint32 ch_id;
+    guint16 port;
+    guint16 buffer_size;
+} CatScwsOpen;
+typedef struct {
+    guint32 ch_id;
+    guint8 state; /* 0 closed, 1 listen, 2 established */
+} CatScwsState;
+typedef struct {
+    guint32 ch_id;
+    guint8 total;   /* packets of the message, 1 … 255 */
+    guint8 current; /* this one, 1 … total */
+    const guint8 *data;
+    gsize length; /* ≤ CAT_SCWS_MAX_PIECE */
+} CatScwsData;
+gboolean cat_scws_parse_open(const guint8 *value, gsize length, CatScwsOpen *out, GError **error);
+gboolean cat_scws_parse_state(const guint8 *value, gsize length, CatScwsState *out, GError **error);
+gboolean cat_scws_parse_data(const guint8 *value, gsize length, CatScwsData *out, GError **error);
+
 void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
                            gpointer user_data);
 gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error);

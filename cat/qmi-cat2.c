@@ -95,27 +95,19 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
         return;
     report_refresh(qmi, message);
     for (guint type = 0x10; type <= 0x54; type++) {
+        g_autoptr(GError) error = NULL;
         guint16 length = 0;
         const guint8 *value;
-        guint32 ref;
-        gsize command_length;
+        CatQmiRawCommand parsed;
 
         if (!is_raw_command_tlv((guint8)type) ||
             (value = qmi_message_get_raw_tlv(message, (guint8)type, &length)) == NULL)
             continue;
-        if (length < 6) {
-            g_warning("CAT2 event report TLV 0x%02x: %u bytes, at least 6 needed", type, length);
+        if (!cat_qmi_parse_raw_command(value, length, &parsed, &error)) {
+            g_warning("CAT2 event report TLV 0x%02x: %s", type, error->message);
             continue;
         }
-        ref = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |
-              (guint32)value[3] << 24;
-        command_length = (gsize)(value[4] | value[5] << 8);
-        if (command_length > (gsize)length - 6) {
-            g_warning("CAT2 event report TLV 0x%02x: command length %zu past the TLV", type,
-                      command_length);
-            continue;
-        }
-        qmi->command(qmi, ref, value + 6, command_length, qmi->user_data);
+        qmi->command(qmi, parsed.ref, parsed.command, parsed.length, qmi->user_data);
     }
 }
 

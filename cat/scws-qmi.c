@@ -9,7 +9,7 @@
 #define MSG_SEND_DATA      0x0029
 #define MSG_DATA_AVAILABLE 0x002a
 #define MSG_CHANNEL_STATUS 0x002b
-#define PIECE              1000
+#define PIECE              CAT_SCWS_MAX_PIECE
 #define STATE_CLOSED       0
 #define STATE_LISTEN       1
 #define STATE_ESTABLISHED  2
@@ -19,6 +19,7 @@ typedef struct {
     guint32 ch_id;
     guint16 port;
     GByteArray *assembling; /* Send Data packets of the message being received */
+    guint8 next;            /* the packet expected next; 0: none, a message starts at 1 */
 } Channel;
 
 struct CatScws {
@@ -125,16 +126,20 @@ static const CatSocketCallbacks callbacks = {
 static void open_channel(CatScws *scws, const guint8 *v, gsize length)
 {
     g_autoptr(GError) error = NULL;
+    CatScwsOpen open;
     guint32 ch_id;
     guint16 port;
     guint id;
 
-    if (length < 8) {
-        g_warning("SCWS Open Channel: %zu bytes, 8 needed", length);
+    if (!cat_scws_parse_open(v, length, &open, &error)) {
+        g_warning("%s", error->message);
+        /* A channel it names is refused; one it cannot name is not answered. */
+        if (length >= 4)
+            send_state(scws, MSG_OPEN_CHANNEL, read_u32(v), STATE_CLOSED);
         return;
     }
-    ch_id = read_u32(v);
-    port = (guint16)(v[4] | v[5] << 8);
+    ch_id = open.ch_id;
+    port = open.port;
     for (id = 1; id <= CAT_SOCKETS_MAX && scws->channels[id].open; id++)
         ;
     if (id > CAT_SOCKETS_MAX || slot_of(scws, ch_id) != 0 ||
@@ -155,13 +160,20 @@ static void open_channel(CatScws *scws, const guint8 *v, gsize length)
 
 static void close_channel(CatScws *scws, const guint8 *v, gsize length)
 {
+    g_autoptr(GError) error = NULL;
+    CatScwsState close;
     guint id;
 
-    if (length < 5 || (id = slot_of(scws, read_u32(v))) == 0)
+    if (!cat_scws_parse_state(v, length, &close, &error)) {
+        g_warning("%s", error->message);
         return;
-    if (v[4] == STATE_LISTEN) {
+    }
+    if ((id = slot_of(scws, close.ch_id)) == 0)
+        return;
+    if (close.state == STATE_LISTEN) {
         cat_sockets_drop_client(scws->sockets, id);
         g_byte_array_set_size(scws->channels[id].assembling, 0);
+        scws->channels[id].next = 0;
     } else {
         cat_sockets_close(scws->sockets, id);
         g_byte_array_unref(scws->channels[id].assembling);
@@ -169,29 +181,53 @@ static void close_channel(CatScws *scws, const guint8 *v, gsize length)
         if (scws->changed != NULL)
             scws->changed(scws->user_data);
     }
-    send_state(scws, MSG_CLOSE_CHANNEL, read_u32(v), v[4]);
+    send_state(scws, MSG_CLOSE_CHANNEL, close.ch_id, close.state);
+}
+
+/*
+ * Packets 1 … total of a message are assembled in order (at most 255 × 1000 bytes), then
+ * written; a packet out of order drops what was assembled and is refused.
+ */
+static gboolean assemble(CatScws *scws, guint id, const CatScwsData *data)
+{
+    Channel *c = &scws->channels[id];
+    gboolean ok;
+
+    if (data->current == 1) {
+        g_byte_array_set_size(c->assembling, 0);
+    } else if (data->current != c->next) {
+        g_warning("SCWS channel %u: packet %u of %u out of order", c->ch_id, data->current,
+                  data->total);
+        g_byte_array_set_size(c->assembling, 0);
+        c->next = 0;
+        return FALSE;
+    }
+    g_byte_array_append(c->assembling, data->data, (guint)data->length);
+    c->next = (guint8)(data->current + 1);
+    if (data->current < data->total)
+        return TRUE;
+    ok = cat_sockets_send(scws->sockets, id, c->assembling->data, c->assembling->len);
+    g_byte_array_set_size(c->assembling, 0);
+    c->next = 0;
+    return ok;
 }
 
 /* {ch_id u32, total u8, current u8, length u16, data}: assembled, then written. */
 static void send_data(CatScws *scws, const guint8 *v, gsize length)
 {
+    g_autoptr(GError) error = NULL;
+    CatScwsData data;
     guint8 ack[5];
-    gsize data_length;
     guint id;
     gboolean ok;
 
-    if (length < 8 || (id = slot_of(scws, read_u32(v))) == 0)
+    if (length < 4 || (id = slot_of(scws, read_u32(v))) == 0)
         return;
-    data_length = (gsize)(v[6] | v[7] << 8);
-    ok = data_length <= length - 8 && data_length <= PIECE;
-    if (ok) {
-        g_byte_array_append(scws->channels[id].assembling, v + 8, (guint)data_length);
-        if (v[5] >= v[4]) {
-            Channel *c = &scws->channels[id];
-            ok = cat_sockets_send(scws->sockets, id, c->assembling->data, c->assembling->len);
-            g_byte_array_set_size(c->assembling, 0);
-        }
-    }
+    ok = cat_scws_parse_data(v, length, &data, &error);
+    if (!ok)
+        g_warning("%s", error->message);
+    else
+        ok = assemble(scws, id, &data);
     put_u32(ack, read_u32(v));
     ack[4] = ok ? 1 : 0;
     cat_qmi_request_async(scws->qmi, MSG_SEND_DATA, ack, sizeof(ack), NULL, 0, on_sent, NULL);

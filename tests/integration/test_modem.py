@@ -343,6 +343,28 @@ class ScwsQmi(ScwsRawBip):
 
     MODE = "qmi"
 
+    def acks(self):
+        return [line[4:] for line in self.control("scws-acks").splitlines()
+                if line.startswith("ack ")]
+
+    def test_send_data_packets_out_of_order_are_refused_and_nothing_reaches_the_client(self):
+        self.start_daemon()
+        self.wait_scws()
+        client = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        try:
+            wait_until(lambda: self.control("busy") == "idle", what="card idle")
+            # Packet 2 of 2 before packet 1: refused, nothing written.
+            self.assertEqual(self.control("scws-send 1 2 2 6c617465"), "sent")
+            wait_until(lambda: self.acks()[-1:] == ["1 0"], what="refusal")
+            # A whole message: acknowledged and written to the client.
+            self.assertEqual(self.control("scws-send 1 2 1 6869"), "sent")
+            self.assertEqual(self.control("scws-send 1 2 2 2100"), "sent")
+            wait_until(lambda: self.acks()[-2:] == ["1 1", "1 1"], what="acknowledgements")
+            client.settimeout(TIMEOUT)
+            self.assertEqual(client.recv(100), b"hi!\x00")
+        finally:
+            client.close()
+
 
 BOOTSTRAP = (
     "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"

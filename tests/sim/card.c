@@ -493,6 +493,12 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
     guint32 channel;
     gsize n;
 
+    if (message == 0x0029 && length >= 5) {
+        guint32 acked = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |
+                        (guint32)value[3] << 24;
+        g_ptr_array_add(card->sim->scws_acks, g_strdup_printf("%u %u", acked, value[4]));
+        return;
+    }
     if (message != 0x002a || length < 6)
         return;
     channel = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |

@@ -7,6 +7,8 @@
  *   busy          "busy" while the card waits for an answer to its own command, else "idle"
  *   cids          the client ids allocated now: "cids SERVICE:CID …"
  *   allocations   how many client ids each service gave out since start: "allocations S:N …"
+ *   scws-send CH TOTAL CURRENT HEX   one SCWS Send Data packet, as the modem sends it
+ *   scws-acks     dmscd's Send Data acknowledgements: "ack CH RESULT" a line, then "end"
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   drop          the modem vanishes: every QMUX connection is closed
  *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
@@ -136,6 +138,36 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "error not hex\n");
         else if (!sim_send_proactive(c->sim, bytes->data, bytes->len, out, &error))
             sim_control_reply(out, "error %s\n", error->message);
+    } else if (g_str_has_prefix(line, "scws-send ")) {
+        /* "scws-send CH TOTAL CURRENT HEX": one SCWS Send Data packet, as the modem sends it. */
+        g_auto(GStrv) words = g_strsplit(line + 10, " ", 4);
+        g_autoptr(GByteArray) data = NULL;
+        SimCid *cid = sim_find_cid(c->sim, SIM_SERVICE_CAT2);
+        guint64 ch, total, current;
+        if (g_strv_length(words) != 4 ||
+            !g_ascii_string_to_unsigned(words[0], 10, 1, G_MAXUINT32, &ch, NULL) ||
+            !g_ascii_string_to_unsigned(words[1], 10, 0, 255, &total, NULL) ||
+            !g_ascii_string_to_unsigned(words[2], 10, 0, 255, &current, NULL) ||
+            (data = parse_hex(words[3])) == NULL || data->len > 0xffff) {
+            sim_control_reply(out, "error scws-send CH TOTAL CURRENT HEX\n");
+        } else if (cid == NULL) {
+            sim_control_reply(out, "error no CAT2 client\n");
+        } else {
+            g_autoptr(GByteArray) value = g_byte_array_new();
+            guint8 head[8] = { (guint8)ch,         (guint8)(ch >> 8),       (guint8)(ch >> 16),
+                               (guint8)(ch >> 24), (guint8)total,           (guint8)current,
+                               (guint8)data->len,  (guint8)(data->len >> 8) };
+            g_byte_array_append(value, head, sizeof(head));
+            g_byte_array_append(value, data->data, data->len);
+            sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0029, 0x10, value->data,
+                                value->len);
+            sim_control_reply(out, "sent\n");
+        }
+    } else if (g_str_equal(line, "scws-acks")) {
+        for (guint i = 0; i < c->sim->scws_acks->len; i++)
+            sim_control_reply(out, "ack %s\n",
+                              (const char *)g_ptr_array_index(c->sim->scws_acks, i));
+        sim_control_reply(out, "end\n");
     } else if (g_str_equal(line, "allocations")) {
         g_autoptr(GString) text = g_string_new("allocations");
         for (guint service = 0; service < G_N_ELEMENTS(c->sim->allocations); service++) {

@@ -59,6 +59,7 @@ struct Sim {
     guint32 next_ref;
     GPtrArray *pending;   /* SimPending * */
     GPtrArray *envelopes; /* char * hex, as received */
+    GPtrArray *scws_acks; /* "CH RESULT" of each SCWS Send Data acknowledgement, as received */
     GMainLoop *loop;
     SimCard *card;
     GHashTable *files;    /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The values of the modem's CAT2 indications, checked before anything uses them. */
+#include "cat-private.h"
+
+static guint32 read_u32(const guint8 *p)
+{
+    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+}
+
+static guint16 read_u16(const guint8 *p)
+{
+    return (guint16)(p[0] | p[1] << 8);
+}
+
+static gboolean need(gsize length, gsize wanted, const char *what, GError **error)
+{
+    if (length >= wanted)
+        return TRUE;
+    g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED, "%s: %zu bytes, at least %zu needed", what,
+                length, wanted);
+    return FALSE;
+}
+
+gboolean cat_qmi_parse_raw_command(const guint8 *value, gsize length, CatQmiRawCommand *out,
+                                   GError **error)
+{
+    gsize command_length;
+
+    if (!need(length, 6, "raw command", error))
+        return FALSE;
+    command_length = read_u16(value + 4);
+    if (command_length > length - 6) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,
+                    "raw command: %zu bytes announced, %zu there", command_length, length - 6);
+        return FALSE;
+    }
+    out->ref = read_u32(value);
+    out->command = value + 6;
+    out->length = command_length;
+    return TRUE;
+}
+
+gboolean cat_scws_parse_open(const guint8 *value, gsize length, CatScwsOpen *out, GError **error)
+{
+    if (!need(length, 8, "SCWS Open Channel", error))
+        return FALSE;
+    out->ch_id = read_u32(value);
+    out->port = read_u16(value + 4);
+    out->buffer_size = read_u16(value + 6);
+    if (out->port == 0) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "SCWS Open Channel %u: port 0",
+                    out->ch_id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean cat_scws_parse_state(const guint8 *value, gsize length, CatScwsState *out, GError **error)
+{
+    if (!need(length, 5, "SCWS channel state", error))
+        return FALSE;
+    out->ch_id = read_u32(value);
+    out->state = value[4];
+    if (out->state > 2) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "SCWS channel %u: state %u", out->ch_id,
+                    out->state);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean cat_scws_parse_data(const guint8 *value, gsize length, CatScwsData *out, GError **error)
+{
+    if (!need(length, 8, "SCWS Send Data", error))
+        return FALSE;
+    out->ch_id = read_u32(value);
+    out->total = value[4];
+    out->current = value[5];
+    out->length = read_u16(value + 6);
+    out->data = value + 8;
+    if (out->length > length - 8) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,
+                    "SCWS Send Data: %zu bytes announced, %zu there", out->length, length - 8);
+        return FALSE;
+    }
+    if (out->length > CAT_SCWS_MAX_PIECE || out->total == 0 || out->current == 0 ||
+        out->current > out->total) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
+                    "SCWS Send Data: packet %u of %u with %zu bytes", out->current, out->total,
+                    out->length);
+        return FALSE;
+    }
+    return TRUE;
+}
