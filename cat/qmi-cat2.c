@@ -36,6 +36,9 @@ struct CatQmi {
     gpointer scws_data;
     CatQmiRefreshFunc refresh;
     gpointer refresh_data;
+    GCancellable *cancellable; /* cancelled when freed: a start in flight stops touching us */
+    GCancellable *caller;      /* the start's own cancellable, chained to ours */
+    gulong caller_id;
     guint32 full_function; /* as granted: requested bits less the response's error mask */
     int config_mode;       /* Get Configuration's mode, or -1 when the modem did not say */
 };
@@ -120,6 +123,7 @@ CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_da
     qmi->user_data = user_data;
     qmi->next_txn = 0x100;
     qmi->config_mode = -1;
+    qmi->cancellable = g_cancellable_new();
     return qmi;
 }
 
@@ -129,6 +133,12 @@ void cat_qmi_free(CatQmi *qmi)
         return;
     if (qmi->indication_id != 0)
         g_signal_handler_disconnect(qmi->device, qmi->indication_id);
+    if (qmi->caller != NULL) {
+        g_cancellable_disconnect(qmi->caller, qmi->caller_id);
+        g_object_unref(qmi->caller);
+    }
+    g_cancellable_cancel(qmi->cancellable);
+    g_object_unref(qmi->cancellable);
     g_object_unref(qmi->device);
     g_free(qmi);
 }
@@ -186,13 +196,16 @@ static gboolean response_ok(QmiMessage *response, const char *what, GError **err
 static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatQmi *qmi = g_task_get_task_data(task);
+    CatQmi *qmi = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
     guint16 length = 0;
     const guint8 *mode;
 
+    if (g_task_return_error_if_cancelled(task))
+        return;
+    qmi = g_task_get_task_data(task);
     /* An old modem may not know the request: that is worth a warning, not a failure. */
     if (response != NULL && response_ok(response, "CAT2 Get Configuration", NULL) &&
         (mode = qmi_message_get_raw_tlv(response, 0x10, &length)) != NULL && length >= 1)
@@ -207,7 +220,7 @@ static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
 static void on_event_report(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatQmi *qmi = g_task_get_task_data(task);
+    CatQmi *qmi = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
@@ -217,6 +230,9 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     guint16 length = 0;
     const guint8 *refused;
 
+    if (g_task_return_error_if_cancelled(task))
+        return;
+    qmi = g_task_get_task_data(task);
     if (response == NULL || !response_ok(response, "CAT2 Set Event Report", &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
@@ -237,7 +253,7 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
 static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatQmi *qmi = g_task_get_task_data(task);
+    CatQmi *qmi = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
@@ -248,6 +264,10 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     guint16 length = 0;
     GCancellable *cancellable;
 
+    /* Freed meanwhile: a client id the modem gave stays with the device, which goes too. */
+    if (g_task_return_error_if_cancelled(task))
+        return;
+    qmi = g_task_get_task_data(task);
     if (response == NULL || !response_ok(response, "CTL Allocate CID (CAT2)", &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
@@ -269,18 +289,28 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     send(qmi, request, cancellable, g_steal_pointer(&task), on_event_report);
 }
 
+static void on_caller_cancelled(GCancellable *caller, gpointer own)
+{
+    g_cancellable_cancel(own);
+}
+
 void cat_qmi_start_async(CatQmi *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
                          gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
-
-    g_task_set_task_data(task, qmi, NULL);
+    /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
+    GTask *task = g_task_new(NULL, qmi->cancellable, callback, user_data);
     g_autoptr(QmiMessage) request = NULL;
     guint8 service = CAT_QMI_SERVICE_CAT2;
 
+    g_task_set_task_data(task, qmi, NULL);
+    if (cancellable != NULL && qmi->caller == NULL) {
+        qmi->caller = g_object_ref(cancellable);
+        qmi->caller_id = g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
+                                               qmi->cancellable, NULL);
+    }
     request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_ALLOCATE_CID);
     qmi_message_add_raw_tlv(request, 0x01, &service, 1, NULL);
-    send(qmi, request, cancellable, task, on_allocated);
+    send(qmi, request, qmi->cancellable, task, on_allocated);
 }
 
 gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error)

@@ -22,6 +22,9 @@ struct CatUimWatch {
     CatUimCardState state;
     gboolean refresh_registered;
     gboolean started;
+    GCancellable *cancellable; /* cancelled when freed: a start in flight stops touching us */
+    GCancellable *caller;      /* the start's own cancellable, chained to ours */
+    gulong caller_id;
 };
 
 CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefreshFunc refresh,
@@ -34,6 +37,7 @@ CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefre
     watch->refresh = refresh;
     watch->user_data = user_data;
     watch->state = CAT_UIM_CARD_UNKNOWN;
+    watch->cancellable = g_cancellable_new();
     return watch;
 }
 
@@ -54,6 +58,12 @@ void cat_uim_watch_free(CatUimWatch *watch)
     if (watch == NULL)
         return;
     disconnect(watch);
+    if (watch->caller != NULL) {
+        g_cancellable_disconnect(watch->caller, watch->caller_id);
+        g_object_unref(watch->caller);
+    }
+    g_cancellable_cancel(watch->cancellable);
+    g_object_unref(watch->cancellable);
     g_clear_object(&watch->client);
     g_object_unref(watch->device);
     g_free(watch);
@@ -155,15 +165,14 @@ static void on_refresh(QmiClientUim *client, QmiIndicationUimRefreshOutput *outp
 static void on_refresh_registered(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatUimWatch *watch = g_task_get_task_data(task);
+    CatUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimRefreshRegisterAllOutput) output =
         qmi_client_uim_refresh_register_all_finish(QMI_CLIENT_UIM(source), result, &error);
 
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        g_task_return_error(task, g_steal_pointer(&error));
+    if (g_task_return_error_if_cancelled(task))
         return;
-    }
+    watch = g_task_get_task_data(task);
     /* An older modem without it still works: REFRESH then comes through CAT2 alone. */
     if (output == NULL || !qmi_message_uim_refresh_register_all_output_get_result(output, &error)) {
         g_message("UIM: no REFRESH registration (%s); following REFRESH through CAT2",
@@ -194,13 +203,18 @@ static void register_refresh(GTask *task)
 static void on_card_status_read(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
-    CatUimWatch *watch = g_task_get_task_data(task);
+    CatUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimGetCardStatusOutput) output =
         qmi_client_uim_get_card_status_finish(QMI_CLIENT_UIM(source), result, &error);
     GArray *cards = NULL;
     QmiMessageUimGetCardStatusOutputCardStatusCardsElement *slot1;
 
+    if (g_task_return_error_if_cancelled(task)) {
+        g_object_unref(task);
+        return;
+    }
+    watch = g_task_get_task_data(task);
     if (output == NULL || !qmi_message_uim_get_card_status_output_get_result(output, &error) ||
         !qmi_message_uim_get_card_status_output_get_card_status(output, NULL, NULL, NULL, NULL,
                                                                 &cards, &error)) {
@@ -222,11 +236,16 @@ static void on_card_status_read(GObject *source, GAsyncResult *result, gpointer 
 static void on_events_registered(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
-    CatUimWatch *watch = g_task_get_task_data(task);
+    CatUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimRegisterEventsOutput) output =
         qmi_client_uim_register_events_finish(QMI_CLIENT_UIM(source), result, &error);
 
+    if (g_task_return_error_if_cancelled(task)) {
+        g_object_unref(task);
+        return;
+    }
+    watch = g_task_get_task_data(task);
     if (output == NULL || !qmi_message_uim_register_events_output_get_result(output, &error)) {
         g_prefix_error(&error, "UIM Register Events: ");
         g_task_return_error(task, g_steal_pointer(&error));
@@ -240,11 +259,19 @@ static void on_events_registered(GObject *source, GAsyncResult *result, gpointer
 static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
-    CatUimWatch *watch = g_task_get_task_data(task);
+    CatUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimRegisterEventsInput) input = NULL;
+    QmiClient *client = qmi_device_allocate_client_finish(QMI_DEVICE(source), result, &error);
 
-    watch->client = qmi_device_allocate_client_finish(QMI_DEVICE(source), result, &error);
+    /* Freed meanwhile: the client id goes with its object (and the device, which goes too). */
+    if (g_task_return_error_if_cancelled(task)) {
+        g_clear_object(&client);
+        g_object_unref(task);
+        return;
+    }
+    watch = g_task_get_task_data(task);
+    watch->client = client;
     if (watch->client == NULL) {
         g_prefix_error(&error, "UIM client: ");
         g_task_return_error(task, g_steal_pointer(&error));
@@ -261,14 +288,25 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
                                    g_task_get_cancellable(task), on_events_registered, task);
 }
 
+static void on_caller_cancelled(GCancellable *caller, gpointer own)
+{
+    g_cancellable_cancel(own);
+}
+
 void cat_uim_watch_start_async(CatUimWatch *watch, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
+    GTask *task = g_task_new(NULL, watch->cancellable, callback, user_data);
 
     g_task_set_task_data(task, watch, NULL);
+    if (cancellable != NULL && watch->caller == NULL) {
+        watch->caller = g_object_ref(cancellable);
+        watch->caller_id = g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
+                                                 watch->cancellable, NULL);
+    }
     qmi_device_allocate_client(watch->device, QMI_SERVICE_UIM, QMI_CID_NONE, TIMEOUT_SECONDS,
-                               cancellable, on_allocated, task);
+                               watch->cancellable, on_allocated, task);
 }
 
 gboolean cat_uim_watch_start_finish(CatUimWatch *watch, GAsyncResult *result, GError **error)

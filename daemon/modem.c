@@ -156,11 +156,13 @@ static void on_uim_started(GObject *source, GAsyncResult *result, gpointer user_
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
+    gboolean started = cat_uim_watch_start_finish(NULL, result, &error);
     CatUimCardState state;
 
-    if (g_cancellable_is_cancelled(modem->cancellable) || modem->uim == NULL)
+    /* The modem, or only its watch, went away meanwhile: nothing here to touch. */
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-    if (!cat_uim_watch_start_finish(modem->uim, result, &error)) {
+    if (!started) {
         /* Without UIM the card is whatever CAT2 shows: present while the modem is. */
         g_warning("UIM on %s: %s; the card is taken as present", modem->device_path,
                   error->message);
@@ -183,10 +185,12 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
+    gboolean started = cat_qmi_start_finish(NULL, result, &error);
 
-    if (g_cancellable_is_cancelled(modem->cancellable))
+    /* The modem, or only its client, went away meanwhile: nothing here to touch. */
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-    if (!cat_qmi_start_finish(modem->cat, result, &error)) {
+    if (!started) {
         g_warning("CAT on %s: %s", modem->device_path, error->message);
         drop_device(modem);
         schedule_reopen(modem);

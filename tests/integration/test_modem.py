@@ -201,6 +201,20 @@ class Modem(ModemFixture, unittest.TestCase):
         _, _, err = d.stop()
         self.assertIn("the modem sends the card's short messages itself", err)
 
+    def test_the_modem_vanishing_while_the_clients_start_ends_cleanly(self):
+        self.assertEqual(self.control("hold-allocations"), "holding")
+        d = self.start(config=self.config)
+        self.notify.wait_for("READY=1")
+        # CAT2, UIM and DMS asked for client ids; none is answered yet.
+        wait_until(lambda: self.control("held") == "held 3", what="allocations held")
+        self.assertEqual(self.control("drop"), "dropped")
+        # The held requests went with the connection; the next ones are answered.
+        self.assertEqual(self.control("release-allocations"), "released")
+        wait_until(lambda: len(self.cards()) == 1, timeout=15, what="card after reopen")
+        status, _, err = d.stop()
+        self.assertEqual(status, 0, err)
+        self.assertIn("vanished", err)
+
     def test_the_card_goes_with_the_modem_and_comes_back(self):
         self.start_daemon()
         self.assertEqual(self.control("drop"), "dropped")

@@ -9,6 +9,8 @@
  *   allocations   how many client ids each service gave out since start: "allocations S:N …"
  *   scws-send CH TOTAL CURRENT HEX   one SCWS Send Data packet, as the modem sends it
  *   scws-acks     dmscd's Send Data acknowledgements: "ack CH RESULT" a line, then "end"
+ *   hold-allocations, held, release-allocations   CTL Allocate CID requests go unanswered
+ *                 (a modem slow to start), how many wait, then they are all answered
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   drop          the modem vanishes: every QMUX connection is closed
  *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
@@ -168,6 +170,14 @@ static void run_line(Control *c, char *line)
             sim_control_reply(out, "ack %s\n",
                               (const char *)g_ptr_array_index(c->sim->scws_acks, i));
         sim_control_reply(out, "end\n");
+    } else if (g_str_equal(line, "hold-allocations")) {
+        c->sim->hold_allocations = TRUE;
+        sim_control_reply(out, "holding\n");
+    } else if (g_str_equal(line, "held")) {
+        sim_control_reply(out, "held %u\n", c->sim->held->len);
+    } else if (g_str_equal(line, "release-allocations")) {
+        sim_release_allocations(c->sim);
+        sim_control_reply(out, "released\n");
     } else if (g_str_equal(line, "allocations")) {
         g_autoptr(GString) text = g_string_new("allocations");
         for (guint service = 0; service < G_N_ELEMENTS(c->sim->allocations); service++) {

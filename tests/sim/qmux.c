@@ -6,6 +6,13 @@ static void read_more(SimClient *client);
 
 void sim_client_free(SimClient *client)
 {
+    GPtrArray *held = client->sim->held;
+
+    /* What it asked and was held goes unanswered with it. */
+    for (guint i = held->len; i > 0; i--) {
+        if (((SimHeld *)g_ptr_array_index(held, i - 1))->client == client)
+            g_ptr_array_remove_index(held, i - 1);
+    }
     g_cancellable_cancel(client->cancellable);
     g_clear_object(&client->cancellable);
     g_io_stream_close(G_IO_STREAM(client->connection), NULL, NULL);

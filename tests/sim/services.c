@@ -56,6 +56,13 @@ static void handle_ctl(SimClient *client, QmiMessage *m)
         reply(client, m, QMI_PROTOCOL_ERROR_NONE, 0x01, versions, sizeof(versions));
         return;
     case CTL_ALLOCATE_CID:
+        if (sim->hold_allocations) {
+            SimHeld *held = g_new0(SimHeld, 1);
+            held->client = client;
+            held->message = qmi_message_ref(m);
+            g_ptr_array_add(sim->held, held);
+            return;
+        }
         value = qmi_message_get_raw_tlv(m, 0x01, &length);
         if (value == NULL || length != 1 ||
             (value[0] != SIM_SERVICE_CAT2 && value[0] != SIM_SERVICE_UIM &&
@@ -277,6 +284,24 @@ static void handle_dms(SimClient *client, QmiMessage *m)
         qmi_message_add_raw_tlv(response, 0x11, (const guint8 *)client->sim->imei,
                                 strlen(client->sim->imei), NULL);
     sim_client_send(client, response);
+}
+
+void sim_held_free(SimHeld *held)
+{
+    qmi_message_unref(held->message);
+    g_free(held);
+}
+
+void sim_release_allocations(Sim *sim)
+{
+    g_autoptr(GPtrArray) held = g_steal_pointer(&sim->held);
+
+    sim->held = g_ptr_array_new_with_free_func((GDestroyNotify)sim_held_free);
+    sim->hold_allocations = FALSE;
+    for (guint i = 0; i < held->len; i++) {
+        SimHeld *h = g_ptr_array_index(held, i);
+        handle_ctl(h->client, h->message);
+    }
 }
 
 void sim_handle_message(SimClient *client, QmiMessage *message)

@@ -160,6 +160,7 @@ int main(int argc, char **argv)
     sim.pending = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
     sim.envelopes = g_ptr_array_new_with_free_func(g_free);
     sim.scws_acks = g_ptr_array_new_with_free_func(g_free);
+    sim.held = g_ptr_array_new_with_free_func((GDestroyNotify)sim_held_free);
     {
         g_autofree char *dir = g_path_get_dirname(profile_path);
         sim.card = sim_card_new(&sim, profile, dir, &error);
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
     g_ptr_array_unref(sim.clients);
     g_ptr_array_unref(sim.envelopes);
     g_ptr_array_unref(sim.scws_acks);
+    g_ptr_array_unref(sim.held);
     sim_card_free(sim.card);
     g_hash_table_unref(sim.files);
     g_clear_object(&sim.qmux);

@@ -46,6 +46,12 @@ typedef struct {
 } SimPending;
 
 typedef struct SimCard SimCard;
+
+/* A request held unanswered, and the connection it came on. */
+typedef struct {
+    SimClient *client;
+    QmiMessage *message;
+} SimHeld;
 typedef struct SimRefresh SimRefresh;
 
 struct Sim {
@@ -57,9 +63,11 @@ struct Sim {
     guint8 next_cid;
     guint allocations[256]; /* client ids allocated since start, by service */
     guint32 next_ref;
-    GPtrArray *pending;   /* SimPending * */
-    GPtrArray *envelopes; /* char * hex, as received */
-    GPtrArray *scws_acks; /* "CH RESULT" of each SCWS Send Data acknowledgement, as received */
+    GPtrArray *pending;        /* SimPending * */
+    GPtrArray *envelopes;      /* char * hex, as received */
+    GPtrArray *scws_acks;      /* "CH RESULT" of each SCWS Send Data acknowledgement, as received */
+    gboolean hold_allocations; /* hold-allocations: CTL Allocate CID goes unanswered */
+    GPtrArray *held;           /* SimHeld *: the requests held, unanswered */
     GMainLoop *loop;
     SimCard *card;
     GHashTable *files;    /* "3f002fe2" or "3f002f00#1" (a record) → GBytes: the card's files */
@@ -82,6 +90,9 @@ void sim_client_indicate(SimClient *client, guint8 service, guint8 cid, guint16 
 
 /* services.c */
 void sim_handle_message(SimClient *client, QmiMessage *message);
+/* Answers the held Allocate CID requests of the connections still there (release). */
+void sim_release_allocations(Sim *sim);
+void sim_held_free(SimHeld *held);
 /* Sends a raw proactive command to the registered CAT2 client; FALSE when none can take it. */
 gboolean sim_send_proactive(Sim *sim, const guint8 *command, gsize length, GOutputStream *reply_to,
                             GError **error);
