@@ -8,6 +8,8 @@ manager as ModemManager does.
     AddSms(modem, number, data ay) -> SMS path: a received SMS with 8-bit data (ModemManager
         has already reassembled it and dropped the UDH port IEs), announced with Added
     SetSendError(name) : Sms.Send fails with that D-Bus error from now on ("" to succeed)
+    AddDisabledModem(device, sim_identifier, ports a(su)) -> modem path, without Messaging
+    EnableModem(path): its Messaging interface appears, announced with InterfacesAdded
 
 Messaging.Create(a{sv}) makes an SMS object with the properties given (Number, Text, Data,
 Class) whose Send marks it sent; the calls can be read back with the mock's GetCalls.
@@ -35,6 +37,7 @@ SMS_STATE_RECEIVED = 3
 SMS_STATE_SENT = 5
 
 PORT_TYPE_QMI = 6
+MODEM_STATE_DISABLED = 3
 MODEM_STATE_REGISTERED = 8
 
 
@@ -79,22 +82,37 @@ def SetSendError(self, name):
     self.send_error = name
 
 
-@dbus.service.method(MOCK_IFACE, in_signature='ssa(su)', out_signature='o')
-def AddModem(self, device, sim_identifier, ports):
-    n = self.next_modem
-    self.next_modem += 1
+MESSAGING_PROPS = {
+    'Messages': dbus.Array([], signature='o'),
+    'SupportedStorages': dbus.Array([dbus.UInt32(2)], signature='u'),
+    'DefaultStorage': dbus.UInt32(2),
+}
+
+
+def _add_messaging(modem):
+    modem.AddProperties(MESSAGING_IFACE, dict(MESSAGING_PROPS))
+    modem.AddMethods(MESSAGING_IFACE, [
+        ('List', '', 'ao', f'ret = self.Get("{MESSAGING_IFACE}", "Messages")'),
+        ('Delete', 'o', '', ''),
+        ('Create', 'a{sv}', 'o', _create_sms),
+    ])
+
+
+def _add_modem(mock, device, sim_identifier, ports, messaging):
+    n = mock.next_modem
+    mock.next_modem += 1
     sim_path = f'/org/freedesktop/ModemManager1/SIM/{n}'
     path = f'/org/freedesktop/ModemManager1/Modem/{n}'
-    self.AddObject(sim_path, SIM_IFACE, {
+    mock.AddObject(sim_path, SIM_IFACE, {
         'Active': True,
         'SimIdentifier': sim_identifier,
         'Imsi': '',
         'OperatorIdentifier': '',
         'OperatorName': '',
     }, [])
-    self.object_manager_emit_added(sim_path)
+    mock.object_manager_emit_added(sim_path)
     primary = next((name for name, kind in ports if kind == PORT_TYPE_QMI), '')
-    self.AddObject(path, MODEM_IFACE, {
+    mock.AddObject(path, MODEM_IFACE, {
         'Sim': dbus.ObjectPath(sim_path),
         'SimSlots': dbus.Array([dbus.ObjectPath(sim_path)], signature='o'),
         'Device': device,
@@ -106,22 +124,34 @@ def AddModem(self, device, sim_identifier, ports):
         'Manufacturer': 'dmsc-sim',
         'Model': 'virtual',
         'EquipmentIdentifier': '356938035643809',
-        'State': dbus.Int32(MODEM_STATE_REGISTERED),
+        'State': dbus.Int32(MODEM_STATE_REGISTERED if messaging else MODEM_STATE_DISABLED),
     }, [])
-    modem = dbusmock.get_object(path)
-    modem.AddProperties(MESSAGING_IFACE, {
-        'Messages': dbus.Array([], signature='o'),
-        'SupportedStorages': dbus.Array([dbus.UInt32(2)], signature='u'),
-        'DefaultStorage': dbus.UInt32(2),
-    })
-    modem.AddMethods(MESSAGING_IFACE, [
-        ('List', '', 'ao', f'ret = self.Get("{MESSAGING_IFACE}", "Messages")'),
-        ('Delete', 'o', '', ''),
-        ('Create', 'a{sv}', 'o', _create_sms),
-    ])
+    if messaging:
+        _add_messaging(dbusmock.get_object(path))
     # AddObject from a template method does not announce the object: do it here.
-    self.object_manager_emit_added(path)
+    mock.object_manager_emit_added(path)
     return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ssa(su)', out_signature='o')
+def AddModem(self, device, sim_identifier, ports):
+    return _add_modem(self, device, sim_identifier, ports, True)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='ssa(su)', out_signature='o')
+def AddDisabledModem(self, device, sim_identifier, ports):
+    """A modem not enabled yet: ModemManager exports no Messaging for it."""
+    return _add_modem(self, device, sim_identifier, ports, False)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='o', out_signature='')
+def EnableModem(self, path):
+    """The modem is enabled: its Messaging interface appears (InterfacesAdded)."""
+    modem = dbusmock.get_object(path)
+    _add_messaging(modem)
+    modem.UpdateProperties(MODEM_IFACE, {'State': dbus.Int32(MODEM_STATE_REGISTERED)})
+    self.EmitSignal('org.freedesktop.DBus.ObjectManager', 'InterfacesAdded', 'oa{sa{sv}}',
+                    [dbus.ObjectPath(path), {MESSAGING_IFACE: modem.GetAll(MESSAGING_IFACE)}])
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='osay', out_signature='o')

@@ -143,6 +143,19 @@ class Discovery(Fixture, unittest.TestCase):
         self.assertIn("the card's short message was not sent", err)
         self.assertIn("a user data header ModemManager cannot carry", err)
 
+    def test_messaging_that_appears_later_carries_the_cards_short_messages(self):
+        self.start_dmscd()
+        flat = ["1", "cdc-wdm-sim", "6"]
+        modem = self.mm_call("AddDisabledModem", "ssa(su)", "/sys/devices/virtual/dmsc", ICCID,
+                             *flat)
+        wait_until(lambda: len(self.cards()) == 1, what="card")
+        # Not enabled: no Messaging to send through.
+        self.assertEqual(self.control("command " + SEND_HELLO), "tr 810301130082028281830130")
+        self.mm_call("EnableModem", "o", modem)
+        wait_until(lambda: self.control("command " + SEND_HELLO) == "tr 810301130082028281830100",
+                   what="sent once Messaging is there")
+        self.assertEqual(self.sms_property(0, "Text"), 's "Hello"')
+
     def test_modems_present_at_start_are_found(self):
         self.add_modem(("cdc-wdm-sim", 6))
         self.start_dmscd()
