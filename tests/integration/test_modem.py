@@ -141,6 +141,12 @@ class Modem(ModemFixture, unittest.TestCase):
                 self.assertTrue(answer.startswith("tr 81"), answer)
                 self.assertIn("830" + str(len(result) // 2) + result, answer)
 
+    def test_a_short_message_of_the_cards_own_without_modemmanager_is_beyond_capabilities(self):
+        self.start_daemon()
+        # SMS-SUBMIT to +123456, "Hello": no ModemManager here to send it.
+        answer = self.command("d01a8103011300820281838b0f01000691214365000005c8329bfd06")
+        self.assertEqual(answer, "tr 810301130082028281830130")
+
     def test_malformed_command_gets_36(self):
         self.start_daemon()
         # DISPLAY TEXT without its text string.
