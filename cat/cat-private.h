@@ -41,3 +41,14 @@ gboolean cat_sockets_send(CatSockets *set, guint id, const guint8 *data, gsize l
 /* Reads again from a client paused for lack of room. */
 void cat_sockets_resume(CatSockets *set, guint id);
 GSocketAddress *cat_sockets_get_address(CatSockets *set, guint id);
+
+/* lifetime.c: what the asynchronous steps of a modem client check before touching it. */
+typedef struct {
+    GCancellable *own; /* cancelled when the client is freed */
+    GCancellable *caller;
+    gulong caller_id;
+} CatLifetime;
+void cat_lifetime_init(CatLifetime *life);
+/* The caller's cancellable cancels ours too (the first one given is kept). */
+void cat_lifetime_follow(CatLifetime *life, GCancellable *caller);
+void cat_lifetime_end(CatLifetime *life);

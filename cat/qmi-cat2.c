@@ -36,9 +36,7 @@ struct CatQmi {
     gpointer scws_data;
     CatQmiRefreshFunc refresh;
     gpointer refresh_data;
-    GCancellable *cancellable; /* cancelled when freed: a start in flight stops touching us */
-    GCancellable *caller;      /* the start's own cancellable, chained to ours */
-    gulong caller_id;
+    CatLifetime life;      /* a start in flight stops touching us once we are freed */
     guint32 full_function; /* as granted: requested bits less the response's error mask */
     int config_mode;       /* Get Configuration's mode, or -1 when the modem did not say */
 };
@@ -123,7 +121,7 @@ CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_da
     qmi->user_data = user_data;
     qmi->next_txn = 0x100;
     qmi->config_mode = -1;
-    qmi->cancellable = g_cancellable_new();
+    cat_lifetime_init(&qmi->life);
     return qmi;
 }
 
@@ -133,12 +131,7 @@ void cat_qmi_free(CatQmi *qmi)
         return;
     if (qmi->indication_id != 0)
         g_signal_handler_disconnect(qmi->device, qmi->indication_id);
-    if (qmi->caller != NULL) {
-        g_cancellable_disconnect(qmi->caller, qmi->caller_id);
-        g_object_unref(qmi->caller);
-    }
-    g_cancellable_cancel(qmi->cancellable);
-    g_object_unref(qmi->cancellable);
+    cat_lifetime_end(&qmi->life);
     g_object_unref(qmi->device);
     g_free(qmi);
 }
@@ -217,26 +210,37 @@ static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_boolean(task, TRUE);
 }
 
-static void on_event_report(GObject *source, GAsyncResult *result, gpointer user_data)
+/*
+ * A start step's answer with its result checked; NULL when the start is over (we were freed
+ * meanwhile, or the modem refused @what): the task has then returned its error.
+ */
+static QmiMessage *step_response(GTask *task, GObject *source, GAsyncResult *result,
+                                 const char *what)
 {
-    g_autoptr(GTask) task = user_data;
-    CatQmi *qmi = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
-    g_autoptr(QmiMessage) request = NULL;
-    GCancellable *cancellable;
 
+    if (g_task_return_error_if_cancelled(task))
+        return NULL;
+    if (response == NULL || !response_ok(response, what, &error)) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return NULL;
+    }
+    return g_steal_pointer(&response);
+}
+
+static void on_event_report(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(QmiMessage) response = step_response(task, source, result, "CAT2 Set Event Report");
+    g_autoptr(QmiMessage) request = NULL;
+    CatQmi *qmi = g_task_get_task_data(task);
     guint16 length = 0;
     const guint8 *refused;
 
-    if (g_task_return_error_if_cancelled(task))
+    if (response == NULL)
         return;
-    qmi = g_task_get_task_data(task);
-    if (response == NULL || !response_ok(response, "CAT2 Set Event Report", &error)) {
-        g_task_return_error(task, g_steal_pointer(&error));
-        return;
-    }
     /* A set bit in the error mask: another control point (or the modem) keeps the command. */
     qmi->full_function = FULL_FUNCTION_MASK;
     refused = qmi_message_get_raw_tlv(response, 0x12, &length);
@@ -246,32 +250,23 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     if (!(qmi->full_function & 1u))
         g_message("CAT2: the modem sends the card's short messages itself; dmscd confirms them");
     request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);
-    cancellable = g_task_get_cancellable(task);
-    send(qmi, request, cancellable, g_steal_pointer(&task), on_config);
+    send(qmi, request, qmi->life.own, g_steal_pointer(&task), on_config);
 }
 
 static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatQmi *qmi = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(QmiMessage) response =
-        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+    /* Freed meanwhile: a client id the modem gave stays with the device, which goes too. */
+    g_autoptr(QmiMessage) response = step_response(task, source, result, "CTL Allocate CID (CAT2)");
     g_autoptr(QmiMessage) request = NULL;
+    CatQmi *qmi = g_task_get_task_data(task);
     guint32 masks[3] = { GUINT32_TO_LE(RAW_MASK), GUINT32_TO_LE(DECODED_MASK),
                          GUINT32_TO_LE(FULL_FUNCTION_MASK) };
     const guint8 *cid;
     guint16 length = 0;
-    GCancellable *cancellable;
 
-    /* Freed meanwhile: a client id the modem gave stays with the device, which goes too. */
-    if (g_task_return_error_if_cancelled(task))
+    if (response == NULL)
         return;
-    qmi = g_task_get_task_data(task);
-    if (response == NULL || !response_ok(response, "CTL Allocate CID (CAT2)", &error)) {
-        g_task_return_error(task, g_steal_pointer(&error));
-        return;
-    }
     cid = qmi_message_get_raw_tlv(response, 0x01, &length);
     if (cid == NULL || length != 2 || cid[0] != CAT_QMI_SERVICE_CAT2) {
         g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_MALFORMED,
@@ -285,32 +280,22 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     qmi_message_add_raw_tlv(request, 0x10, (const guint8 *)&masks[0], 4, NULL);
     qmi_message_add_raw_tlv(request, 0x11, (const guint8 *)&masks[1], 4, NULL);
     qmi_message_add_raw_tlv(request, 0x13, (const guint8 *)&masks[2], 4, NULL);
-    cancellable = g_task_get_cancellable(task);
-    send(qmi, request, cancellable, g_steal_pointer(&task), on_event_report);
-}
-
-static void on_caller_cancelled(GCancellable *caller, gpointer own)
-{
-    g_cancellable_cancel(own);
+    send(qmi, request, qmi->life.own, g_steal_pointer(&task), on_event_report);
 }
 
 void cat_qmi_start_async(CatQmi *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
                          gpointer user_data)
 {
     /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
-    GTask *task = g_task_new(NULL, qmi->cancellable, callback, user_data);
+    GTask *task = g_task_new(NULL, qmi->life.own, callback, user_data);
     g_autoptr(QmiMessage) request = NULL;
     guint8 service = CAT_QMI_SERVICE_CAT2;
 
     g_task_set_task_data(task, qmi, NULL);
-    if (cancellable != NULL && qmi->caller == NULL) {
-        qmi->caller = g_object_ref(cancellable);
-        qmi->caller_id = g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
-                                               qmi->cancellable, NULL);
-    }
+    cat_lifetime_follow(&qmi->life, cancellable);
     request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_ALLOCATE_CID);
     qmi_message_add_raw_tlv(request, 0x01, &service, 1, NULL);
-    send(qmi, request, qmi->cancellable, task, on_allocated);
+    send(qmi, request, qmi->life.own, task, on_allocated);
 }
 
 gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error)

@@ -22,9 +22,7 @@ struct CatUimWatch {
     CatUimCardState state;
     gboolean refresh_registered;
     gboolean started;
-    GCancellable *cancellable; /* cancelled when freed: a start in flight stops touching us */
-    GCancellable *caller;      /* the start's own cancellable, chained to ours */
-    gulong caller_id;
+    CatLifetime life; /* a start in flight stops touching us once we are freed */
 };
 
 CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefreshFunc refresh,
@@ -37,7 +35,7 @@ CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefre
     watch->refresh = refresh;
     watch->user_data = user_data;
     watch->state = CAT_UIM_CARD_UNKNOWN;
-    watch->cancellable = g_cancellable_new();
+    cat_lifetime_init(&watch->life);
     return watch;
 }
 
@@ -58,12 +56,7 @@ void cat_uim_watch_free(CatUimWatch *watch)
     if (watch == NULL)
         return;
     disconnect(watch);
-    if (watch->caller != NULL) {
-        g_cancellable_disconnect(watch->caller, watch->caller_id);
-        g_object_unref(watch->caller);
-    }
-    g_cancellable_cancel(watch->cancellable);
-    g_object_unref(watch->cancellable);
+    cat_lifetime_end(&watch->life);
     g_clear_object(&watch->client);
     g_object_unref(watch->device);
     g_free(watch);
@@ -288,25 +281,16 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
                                    g_task_get_cancellable(task), on_events_registered, task);
 }
 
-static void on_caller_cancelled(GCancellable *caller, gpointer own)
-{
-    g_cancellable_cancel(own);
-}
-
 void cat_uim_watch_start_async(CatUimWatch *watch, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
     /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
-    GTask *task = g_task_new(NULL, watch->cancellable, callback, user_data);
+    GTask *task = g_task_new(NULL, watch->life.own, callback, user_data);
 
     g_task_set_task_data(task, watch, NULL);
-    if (cancellable != NULL && watch->caller == NULL) {
-        watch->caller = g_object_ref(cancellable);
-        watch->caller_id = g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
-                                                 watch->cancellable, NULL);
-    }
+    cat_lifetime_follow(&watch->life, cancellable);
     qmi_device_allocate_client(watch->device, QMI_SERVICE_UIM, QMI_CID_NONE, TIMEOUT_SECONDS,
-                               watch->cancellable, on_allocated, task);
+                               watch->life.own, on_allocated, task);
 }
 
 gboolean cat_uim_watch_start_finish(CatUimWatch *watch, GAsyncResult *result, GError **error)

@@ -11,6 +11,6 @@ typedef struct DmscdDiscovery DmscdDiscovery;
  * DmscdModem for the QMI port of every modem it exports, following modems as they come and
  * go and ModemManager as it restarts.
  */
-DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path,
-                                    DmscdTree *tree, DbusApiServer *bus);
+DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path, DmscdTree *tree,
+                                    DbusApiServer *bus);
 void dmscd_discovery_free(DmscdDiscovery *discovery);

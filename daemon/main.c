@@ -133,8 +133,8 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd.tree.path = dmscd_tree_path(config);
     if (dmscd.tree.tree == NULL) {
         g_free(dmscd.tree.path);
-    g_free(dmscd.tree.dev_id_modem);
-    g_clear_pointer(&dmscd.tree.cards, g_hash_table_unref);
+        g_free(dmscd.tree.dev_id_modem);
+        g_clear_pointer(&dmscd.tree.cards, g_hash_table_unref);
         g_critical("%s", error->message);
         dbus_api_server_release_name(dmscd.server);
         dbus_api_server_free(dmscd.server);

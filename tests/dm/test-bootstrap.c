@@ -206,8 +206,7 @@ START_TEST(nodes_that_are_not_the_cards_are_not_changed)
     mine = dm_bootstrap_apply(theirs, (const guint8 *)bootstrap, strlen(bootstrap), ORIGIN, NULL,
                               &other);
     ck_assert_ptr_null(mine);
-    ck_assert_msg(strstr(other->message, "card:8949000000000000009") != NULL, "%s",
-                  other->message);
+    ck_assert_msg(strstr(other->message, "card:8949000000000000009") != NULL, "%s", other->message);
 }
 END_TEST
 

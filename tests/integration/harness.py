@@ -106,6 +106,26 @@ class Daemon:
             self.process.communicate()
 
 
+# dmsc-sim control commands whose answer is several lines closed by "end".
+SIM_LISTS = ("envelopes", "scws-acks")
+
+
+def sim_control(path, line, timeout=TIMEOUT):
+    """One command on dmsc-sim's control socket; its answer without the final newline."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(line.encode() + b"\n")
+        end = b"end\n" if line in SIM_LISTS else b"\n"
+        data = b""
+        while not data.endswith(end):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data.decode().strip()
+
+
 def wait_until(predicate, timeout=TIMEOUT, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,14 +2,14 @@
 """ModemManager discovery: a python-dbusmock ModemManager and dmsc-sim behind its QMI port."""
 
 import os
-import socket
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from harness import Fixture, NAME, TIMEOUT, SignalWatcher, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    Fixture, NAME, TIMEOUT, SignalWatcher, sim_control, wait_until)
 
 SIM = os.environ["DMSC_SIM"]
 TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "modemmanager.py")
@@ -106,17 +106,7 @@ class Discovery(Fixture, unittest.TestCase):
         self.assertIn("'verified': <false>", seen)
 
     def control(self, line):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(TIMEOUT)
-            s.connect(self.control_path)
-            s.sendall(line.encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            return data.decode().strip()
+        return sim_control(self.control_path, line)
 
     def sms_property(self, n, prop):
         return self.bus.busctl("get-property", MM, f"/org/freedesktop/ModemManager1/SMS/{n}",

@@ -11,7 +11,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from harness import Fixture, NAME, TIMEOUT, SignalWatcher, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    Fixture, NAME, TIMEOUT, SignalWatcher, sim_control, wait_until)
 
 SIM = os.environ["DMSC_SIM"]
 VECTORS_H = os.path.join(os.path.dirname(__file__), "..", "cat", "vectors.h")
@@ -69,20 +70,7 @@ class ModemFixture(Fixture):
         wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
 
     def control(self, line, timeout=TIMEOUT):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(timeout)
-            s.connect(self.control_path)
-            s.sendall(line.encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            if line == "envelopes":
-                while not data.endswith(b"end\n"):
-                    data += s.recv(65536)
-            return data.decode().strip()
+        return sim_control(self.control_path, line, timeout)
 
     def cards(self):
         out = self.bus.busctl("tree", "--list", NAME, check=False).stdout

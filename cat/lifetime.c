@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The life of an object that runs asynchronous steps on the modem: a cancellable of its own,
+ * cancelled when it is freed (a step that answers later sees that before touching it) and
+ * cancelled too when the caller's cancellable is.
+ */
+#include "cat-private.h"
+
+void cat_lifetime_init(CatLifetime *life)
+{
+    life->own = g_cancellable_new();
+    life->caller = NULL;
+    life->caller_id = 0;
+}
+
+static void on_caller_cancelled(GCancellable *caller, gpointer own)
+{
+    g_cancellable_cancel(own);
+}
+
+void cat_lifetime_follow(CatLifetime *life, GCancellable *caller)
+{
+    if (caller == NULL || life->caller != NULL)
+        return;
+    life->caller = g_object_ref(caller);
+    life->caller_id =
+        g_cancellable_connect(caller, G_CALLBACK(on_caller_cancelled), life->own, NULL);
+}
+
+void cat_lifetime_end(CatLifetime *life)
+{
+    if (life->caller != NULL) {
+        g_cancellable_disconnect(life->caller, life->caller_id);
+        g_clear_object(&life->caller);
+    }
+    g_cancellable_cancel(life->own);
+    g_clear_object(&life->own);
+}
