@@ -188,6 +188,29 @@ static char *card_send(guint8 channel, const char *text, gboolean now)
 
 #define EVENTS_BOTH "d00d8103010500820281829902090a"
 
+/* Clients on channels 1 and 2 each send four bytes, which the card reads from its own
+ * channel; the card's replies reach each client on its own. */
+static void exchange_on_channels_1_and_2(GSocket *client_a, GSocket *client_b)
+{
+    g_autoptr(GString) from_a = NULL, from_b = NULL;
+    g_autofree char *sent_a = NULL, *sent_b = NULL, *got_a = NULL, *got_b = NULL;
+    guint before = envelopes->len;
+
+    client_send(client_b, "to-b", 4);
+    client_send(client_a, "to-a", 4);
+    wait_envelopes(before + 2);
+    from_b = card_receive_all(2, 4);
+    from_a = card_receive_all(1, 4);
+    ck_assert_str_eq(from_a->str, "to-a");
+    ck_assert_str_eq(from_b->str, "to-b");
+    sent_a = card_send(1, "reply-a", TRUE);
+    sent_b = card_send(2, "reply-b", TRUE);
+    got_b = client_read(client_b, 7, NULL);
+    got_a = client_read(client_a, 7, NULL);
+    ck_assert_str_eq(got_a, "reply-a");
+    ck_assert_str_eq(got_b, "reply-b");
+}
+
 START_TEST(open_channel_server_mode_binds_loopback)
 {
     guint16 port = free_port();
@@ -242,25 +265,11 @@ START_TEST(two_channels_serve_two_clients_at_once)
     g_autofree char *b = open_channel(port_b, 1400);
     g_autoptr(GSocket) client_a = client_connect(port_a);
     g_autoptr(GSocket) client_b = client_connect(port_b);
-    g_autoptr(GString) from_a = NULL, from_b = NULL;
-    g_autofree char *sent_a = NULL, *sent_b = NULL, *got_a = NULL, *got_b = NULL;
 
     ck_assert(g_str_has_suffix(b, "38024200390205"
                                   "78"));
     wait_envelopes(2);
-    client_send(client_b, "to-b", 4);
-    client_send(client_a, "to-a", 4);
-    wait_envelopes(4);
-    from_b = card_receive_all(2, 4);
-    from_a = card_receive_all(1, 4);
-    ck_assert_str_eq(from_a->str, "to-a");
-    ck_assert_str_eq(from_b->str, "to-b");
-    sent_a = card_send(1, "reply-a", TRUE);
-    sent_b = card_send(2, "reply-b", TRUE);
-    got_b = client_read(client_b, 7, NULL);
-    got_a = client_read(client_a, 7, NULL);
-    ck_assert_str_eq(got_a, "reply-a");
-    ck_assert_str_eq(got_b, "reply-b");
+    exchange_on_channels_1_and_2(client_a, client_b);
 }
 END_TEST
 
@@ -349,8 +358,6 @@ START_TEST(two_channels_on_one_port_take_a_client_each_and_refuse_a_third)
     g_autofree char *a = open_channel(port, 1400);
     g_autofree char *b = open_channel(port, 1400);
     g_autoptr(GSocket) client_a = NULL, client_b = NULL, third = NULL;
-    g_autoptr(GString) from_a = NULL, from_b = NULL;
-    g_autofree char *sent_a = NULL, *sent_b = NULL, *got_a = NULL, *got_b = NULL;
     g_autofree char *rest = NULL;
     gboolean eof = FALSE;
 
@@ -364,19 +371,7 @@ START_TEST(two_channels_on_one_port_take_a_client_each_and_refuse_a_third)
     third = client_connect(port);
     rest = client_read(third, 0, &eof);
     ck_assert(eof);
-    client_send(client_b, "to-b", 4);
-    client_send(client_a, "to-a", 4);
-    wait_envelopes(4);
-    from_a = card_receive_all(1, 4);
-    from_b = card_receive_all(2, 4);
-    ck_assert_str_eq(from_a->str, "to-a");
-    ck_assert_str_eq(from_b->str, "to-b");
-    sent_a = card_send(1, "reply-a", TRUE);
-    sent_b = card_send(2, "reply-b", TRUE);
-    got_b = client_read(client_b, 7, NULL);
-    got_a = client_read(client_a, 7, NULL);
-    ck_assert_str_eq(got_a, "reply-a");
-    ck_assert_str_eq(got_b, "reply-b");
+    exchange_on_channels_1_and_2(client_a, client_b);
 }
 END_TEST
 

@@ -392,6 +392,22 @@ class Bootstrap(ModemFixture, unittest.TestCase):
     def restart_sim(self, extra, modem=""):
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\n{modem}[card]\n{extra}")
 
+    def start_with_bootstrap(self, modem=""):
+        """dmscd with a card (8949000000000000001) whose bootstrap is BOOTSTRAP, applied."""
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(BOOTSTRAP)
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n", modem=modem)
+        d = self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        return d
+
+    def refresh_and_wait(self, command="refresh"):
+        """A REFRESH that ends well: the card is read and its bootstrap applied again."""
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control(command), "refreshed")
+            watcher.wait_for("'reading'")
+            watcher.wait_for("'applied'")
+
     def bootstrap_state(self):
         return self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
                                "BootstrapState").stdout.strip()
@@ -453,11 +469,7 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertIn("./DevInfo/DevId", nodes)
 
     def test_refresh_reads_and_applies_the_bootstrap_again(self):
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(BOOTSTRAP)
-        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        d = self.start_with_bootstrap()
         with SignalWatcher(self.bus) as watcher:
             # The modem ran a REFRESH (NAA initialisation and full file change) and it ended well.
             self.assertEqual(self.control("refresh"), "refreshed")
@@ -474,20 +486,13 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         return {origin for origin, _, _ in self.tree_nodes().values() if origin}
 
     def test_another_card_or_one_without_bootstrap_takes_the_old_cards_nodes_away(self):
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(BOOTSTRAP)
-        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        d = self.start_with_bootstrap()
         self.assertEqual(self.card_origins(), {"card:8949000000000000001"})
         # Another card (EF ICCID in BCD, nibbles swapped) with the same bootstrap.
         iccid = "8949000000000000002F"
         bcd = "".join(iccid[i + 1] + iccid[i] for i in range(0, len(iccid), 2))
         self.assertEqual(self.control(f"file 3f002fe2 {bcd}"), "stored")
-        with SignalWatcher(self.bus) as watcher:
-            self.assertEqual(self.control("refresh 3f002fe2"), "refreshed")
-            watcher.wait_for("'reading'")
-            watcher.wait_for("'applied'")
+        self.refresh_and_wait("refresh 3f002fe2")
         self.assertEqual(self.card_origins(), {"card:8949000000000000002"})
         # Then one without a PKCS#15 application: nothing of a card stays.
         self.assertEqual(self.control("file 3f002f00#1 -"), "removed")
@@ -507,11 +512,7 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertEqual(err.count("reading the card again"), 2)
 
     def test_a_card_changed_while_dmscd_was_stopped_leaves_nothing_behind(self):
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(BOOTSTRAP)
-        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        d = self.start_with_bootstrap()
         d.stop()
         self.assertEqual(self.card_origins(), {"card:8949000000000000001"})
         # Another card, without a bootstrap, is in the modem when dmscd starts again.
@@ -523,11 +524,7 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertIn("nodes of cards no modem has removed", err)
 
     def test_a_card_taken_out_takes_its_object_and_nodes_and_comes_back_when_put_in(self):
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(BOOTSTRAP)
-        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        d = self.start_with_bootstrap()
         self.assertEqual(self.control("remove-card"), "removed")
         wait_until(lambda: len(self.cards()) == 0, what="card object gone")
         wait_until(lambda: self.card_origins() == set(), what="card nodes gone")
@@ -568,16 +565,8 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertIn("the card is taken as present", err)
 
     def test_without_uim_refresh_registration_the_cat2_report_is_followed(self):
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(BOOTSTRAP)
-        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n",
-                         modem="uim-refresh=false\n")
-        d = self.start_daemon()
-        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
-        with SignalWatcher(self.bus) as watcher:
-            self.assertEqual(self.control("refresh"), "refreshed")
-            watcher.wait_for("'reading'")
-            watcher.wait_for("'applied'")
+        d = self.start_with_bootstrap(modem="uim-refresh=false\n")
+        self.refresh_and_wait()
         _, _, err = d.stop()
         self.assertIn("no REFRESH registration", err)
         self.assertIn("REFRESH (mode 0) done, reading the card again", err)
