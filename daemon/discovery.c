@@ -9,6 +9,7 @@
 struct DmscdDiscovery {
     char *proxy_path;
     DmscdTree *tree;
+    DmscdSessions *sessions;
     DbusApiServer *bus;
     MMManager *manager;
     GHashTable *modems; /* ModemManager object path → DmscdModem * */
@@ -98,6 +99,8 @@ static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *
         .verified = dmscd_notification_check(discovery->tree, "network", notification),
     };
     dbus_api_server_emit_notification(discovery->bus, &signal);
+    if (signal.verified)
+        dmscd_sessions_queue(discovery->sessions, notification, "network");
 }
 
 static void on_sms_list(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -165,7 +168,8 @@ static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
         return;
     }
     g_message("ModemManager: %s on %s", path, device);
-    ours = dmscd_modem_new(device, discovery->proxy_path, discovery->tree, discovery->bus);
+    ours = dmscd_modem_new(device, discovery->proxy_path, discovery->tree, discovery->sessions,
+                           discovery->bus);
     g_hash_table_insert(discovery->modems, g_strdup(path), ours);
     lookup = g_new0(SimLookup, 1);
     lookup->discovery = discovery;
@@ -235,11 +239,12 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path, DmscdTree *tree,
-                                    DbusApiServer *bus)
+                                    DmscdSessions *sessions, DbusApiServer *bus)
 {
     DmscdDiscovery *discovery = g_new0(DmscdDiscovery, 1);
 
     discovery->tree = tree;
+    discovery->sessions = sessions;
     discovery->proxy_path = g_strdup(proxy_path);
     discovery->bus = bus;
     discovery->cancellable = g_cancellable_new();

@@ -12,5 +12,5 @@ typedef struct DmscdDiscovery DmscdDiscovery;
  * go and ModemManager as it restarts.
  */
 DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path, DmscdTree *tree,
-                                    DbusApiServer *bus);
+                                    DmscdSessions *sessions, DbusApiServer *bus);
 void dmscd_discovery_free(DmscdDiscovery *discovery);

@@ -12,6 +12,9 @@
 #define DMSCD_MESSAGE_CARD_REMOVED          "4fa78e8428ac4fa6a2e1e99a5c74a4fe"
 #define DMSCD_MESSAGE_NOTIFICATION_ACCEPTED "31bee83f72c14eda8ecd1e2406ad33b6"
 #define DMSCD_MESSAGE_NOTIFICATION_REJECTED "60a56e81e15e4390b3517a8d68cd16ad"
+#define DMSCD_MESSAGE_SESSION_STARTED       "cd0e36c2a09646549a543026454813e5"
+#define DMSCD_MESSAGE_SESSION_FINISHED      "7668edd1dd7e46d790830677df346e7a"
+#define DMSCD_MESSAGE_SESSION_FAILED        "ad6b6eb480b547c1b0c9c3da7c70141e"
 
 /* The tree file in the state directory. */
 char *dmscd_tree_path(const DmscdConfig *config);

@@ -3,6 +3,7 @@
 #include "dmscd.h"
 #include "discovery.h"
 #include "modem.h"
+#include "session.h"
 #include "dbus/dbus-api.h"
 
 #include <glib-unix.h>
@@ -21,6 +22,7 @@ typedef struct {
     GMainLoop *loop;
     DbusApiServer *server;
     DmscdTree tree;
+    DmscdSessions *sessions;
     DmscdModem *modem;
     DmscdDiscovery *discovery;
 } Dmscd;
@@ -145,13 +147,15 @@ static int run(const Options *options, const DmscdConfig *config)
 
     dmscd.tree.card_bootstrap = config->card_bootstrap;
     dmscd.tree.resync_nonce = config->resync_nonce;
+    dmscd.sessions = dmscd_sessions_new(&dmscd.tree, (guint)config->session_timeout,
+                                        (gsize)config->session_max_msg_size);
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
         dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, &dmscd.tree,
-                                      dmscd.server);
+                                      dmscd.sessions, dmscd.server);
     else
         dmscd.discovery = dmscd_discovery_new(options->session_bus, config->modem_proxy_path,
-                                              &dmscd.tree, dmscd.server);
+                                              &dmscd.tree, dmscd.sessions, dmscd.server);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
@@ -167,6 +171,7 @@ static int run(const Options *options, const DmscdConfig *config)
         g_source_remove(watchdog);
     dmscd_discovery_free(dmscd.discovery);
     dmscd_modem_free(dmscd.modem);
+    dmscd_sessions_free(dmscd.sessions);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);
     dm_tree_free(dmscd.tree.tree);

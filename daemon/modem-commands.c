@@ -75,6 +75,8 @@ static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
     };
     /* Consumed even when it does not verify: a trigger never goes to the network. */
     dbus_api_server_emit_notification(modem->bus, &signal);
+    if (signal.verified && modem->sessions != NULL)
+        dmscd_sessions_queue(modem->sessions, notification, "card");
     return CAT_RESULT_OK;
 }
 

@@ -34,11 +34,12 @@ struct DmscdModem {
     GCancellable *cancellable;
     GCancellable *reads; /* the card's ICCID and bootstrap, started again by a REFRESH */
     char *sim_identifier;
-    char *iccid;      /* as read from EF ICCID */
-    char *origin;     /* "card:<ICCID>" of the bootstrap last applied from this modem */
-    char *claim;      /* "card:<ICCID>" of the card this modem has (its nodes are kept) */
-    gboolean settled; /* it knows its card (read, or none): the sweep is not held */
-    DmscdTree *tree;  /* not owned: DevId from the IMEI, and the card's bootstrap */
+    char *iccid;             /* as read from EF ICCID */
+    char *origin;            /* "card:<ICCID>" of the bootstrap last applied from this modem */
+    char *claim;             /* "card:<ICCID>" of the card this modem has (its nodes are kept) */
+    gboolean settled;        /* it knows its card (read, or none): the sweep is not held */
+    DmscdTree *tree;         /* not owned: DevId from the IMEI, and the card's bootstrap */
+    DmscdSessions *sessions; /* not owned: the card's verified notifications go there */
 };
 
 /* modem-commands.c */

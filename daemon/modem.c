@@ -279,11 +279,12 @@ static void modem_open(DmscdModem *modem)
 }
 
 DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *tree,
-                            DbusApiServer *bus)
+                            DmscdSessions *sessions, DbusApiServer *bus)
 {
     DmscdModem *modem = g_new0(DmscdModem, 1);
 
     modem->tree = tree;
+    modem->sessions = sessions;
     modem->device_path = g_strdup(device);
     modem->proxy_path = g_strdup(proxy_path);
     modem->bus = bus;

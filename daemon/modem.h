@@ -4,6 +4,7 @@
 
 #include "dbus/dbus-api.h"
 #include "dmscd.h"
+#include "session.h"
 
 #include <libmm-glib.h>
 
@@ -13,8 +14,9 @@ typedef struct DmscdModem DmscdModem;
  * with the modem and comes back with it. */
 /* @tree: the device's DM tree (not owned): the modem's IMEI becomes its DevId, and the card's
  * DM bootstrap goes into it unless [card] bootstrap=false. */
+/* @sessions: where the verified notifications of the card go (not owned). */
 DmscdModem *dmscd_modem_new(const char *device, const char *proxy_path, DmscdTree *tree,
-                            DbusApiServer *bus);
+                            DmscdSessions *sessions, DbusApiServer *bus);
 /* ModemManager's Messaging of the modem: the card's own short messages are sent through it
  * (without it they are answered "beyond capabilities"). */
 void dmscd_modem_set_messaging(DmscdModem *modem, MMModemMessaging *messaging);

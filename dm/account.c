@@ -17,6 +17,8 @@ void dm_account_free(DmAccount *account)
     g_free(account->server_id);
     g_free(account->name);
     g_free(account->server_uri);
+    g_free(account->client.node);
+    g_free(account->server.node);
     g_free(account->client.name);
     g_free(account->client.secret);
     g_clear_pointer(&account->client.nonce, g_bytes_unref);
@@ -96,6 +98,7 @@ static void read_credentials(const DmTree *tree, DmAccount *account)
         if (credential->present)
             continue;
         credential->present = TRUE;
+        credential->node = g_strdup_printf("%s/%s", base, entry);
         credential->type_known = auth_type(type, &credential->type);
         credential->name = text_of(tree, name_uri);
         credential->secret = text_of(tree, secret_uri);

@@ -379,6 +379,7 @@ typedef struct {
     char *name;    /* AAuthName */
     char *secret;  /* AAuthSecret */
     GBytes *nonce; /* AAuthData (b64 values decoded), or NULL */
+    char *node;    /* its AppAuth/<x> node */
 } DmAccountCredential;
 
 typedef struct {

@@ -414,11 +414,7 @@ class Bootstrap(ModemFixture, unittest.TestCase):
 
     def tree_nodes(self):
         """The saved tree: {path: (origin, acl, value)}."""
-        from gi.repository import GLib
-        with open(os.path.join(self.tmp.name, "state", "tree"), "rb") as f:
-            variant = GLib.Variant.new_from_bytes(GLib.VariantType.new("(uua(ssmsmsmssuay))"),
-                                                  GLib.Bytes.new(f.read()), False)
-        return {e[0]: (e[5], e[3], bytes(e[7])) for e in variant.unpack()[2]}
+        return read_tree(os.path.join(self.tmp.name, "state", "tree"))
 
     def test_the_modems_imei_is_the_devid_and_stays_across_restarts(self):
         self.restart_sim("iccid=1234\n", modem="imei=490154203237518\n")
@@ -606,16 +602,30 @@ def _node(cmd, uri):
             f"<Item><Target><LocURI>{uri}</LocURI></Target></Item></Add>")
 
 
-ACCOUNT_BOOTSTRAP = (
-    "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
-    "<SessionID>0</SessionID><MsgID>1</MsgID><Target><LocURI>dev</LocURI></Target>"
-    "<Source><LocURI>card</LocURI></Source></SyncHdr><SyncBody>"
-    + _node(1, "./DMAcc/CardDM") + _leaf(2, "./DMAcc/CardDM/ServerID", "card.dm")
-    + _node(3, "./DMAcc/CardDM/AppAuth") + _node(4, "./DMAcc/CardDM/AppAuth/Srv")
-    + _leaf(5, "./DMAcc/CardDM/AppAuth/Srv/AAuthLevel", "SRVCRED")
-    + _leaf(6, "./DMAcc/CardDM/AppAuth/Srv/AAuthSecret", "pw")
-    + _leaf(7, "./DMAcc/CardDM/AppAuth/Srv/AAuthData", "AAAAAA==", "b64")
-    + "<Final/></SyncBody></SyncML>")
+def account_bootstrap(address=None):
+    """The card's account for card.dm: server secret pw, nonce four zero bytes, and the
+    address of its DM server when given."""
+    body = (_node(1, "./DMAcc/CardDM") + _leaf(2, "./DMAcc/CardDM/ServerID", "card.dm")
+            + _node(3, "./DMAcc/CardDM/AppAuth") + _node(4, "./DMAcc/CardDM/AppAuth/Srv")
+            + _leaf(5, "./DMAcc/CardDM/AppAuth/Srv/AAuthLevel", "SRVCRED")
+            + _leaf(6, "./DMAcc/CardDM/AppAuth/Srv/AAuthSecret", "pw")
+            + _leaf(7, "./DMAcc/CardDM/AppAuth/Srv/AAuthData", "AAAAAA==", "b64"))
+    if address is not None:
+        body += (_node(8, "./DMAcc/CardDM/AppAddr") + _node(9, "./DMAcc/CardDM/AppAddr/1")
+                 + _leaf(10, "./DMAcc/CardDM/AppAddr/1/Addr", address))
+    return ("<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD>"
+            "<VerProto>DM/1.2</VerProto><SessionID>0</SessionID><MsgID>1</MsgID>"
+            "<Target><LocURI>dev</LocURI></Target><Source><LocURI>card</LocURI></Source>"
+            "</SyncHdr><SyncBody>" + body + "<Final/></SyncBody></SyncML>")
+
+
+def read_tree(path):
+    """A saved tree file: {path: (origin, acl, value)}."""
+    from gi.repository import GLib
+    with open(path, "rb") as f:
+        variant = GLib.Variant.new_from_bytes(GLib.VariantType.new("(uua(ssmsmsmssuay))"),
+                                              GLib.Bytes.new(f.read()), False)
+    return {e[0]: (e[5], e[3], bytes(e[7])) for e in variant.unpack()[2]}
 
 
 class Trigger(ModemFixture, unittest.TestCase):
@@ -644,6 +654,37 @@ class Trigger(ModemFixture, unittest.TestCase):
         wait_until(lambda: self.control("busy") == "idle", what="card idle")
         d.stop()
 
+    def test_a_verified_trigger_runs_a_session_with_the_cards_server_over_the_scws(self):
+        port = free_port()
+        self.write("script", "ADD ./Vendor/FromCard chr hello\n")
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(account_bootstrap(f"http://127.0.0.1:{port}/dm"))
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode=raw-bip\n"
+                              f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
+                              f"server-password=pw\nscript=script\nrecord=record\n"
+                              f"[trigger]\nwhen=never\nsession-id=77\n"
+                              f"[card]\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: "applied" in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "BootstrapState").stdout,
+            what="bootstrap applied")
+        wait_until(lambda: str(port) in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout,
+            what="SCWS port")
+        self.assertEqual(self.control("trigger"), "triggered")
+        tree = os.path.join(self.tmp.name, "state", "tree")
+        wait_until(lambda: "./Vendor/FromCard" in read_tree(tree), timeout=20,
+                   what="the card's server's change saved")
+        self.assertEqual(read_tree(tree)["./Vendor/FromCard"][2], b"hello")
+        with open(os.path.join(self.tmp.name, "record")) as f:
+            record = f.read()
+        # The card's server saw the Add done and the session end, authenticated.
+        self.assertIn('{"cmd":"Add","target":"./Vendor/FromCard","status":200}', record)
+        self.assertIn('{"session":"end","packages":1,"auth":"ok"}', record)
+        _, _, err = d.stop()
+        self.assertIn('DM session 4D with "card.dm" (card): started', err)
+        self.assertIn('DM session 4D with "card.dm" (card): finished, 1 changes saved', err)
+
     def test_trigger_on_command_is_signalled_with_the_package(self):
         self.restart_sim("never")
         self.start_daemon()
@@ -661,7 +702,7 @@ class Trigger(ModemFixture, unittest.TestCase):
         # The card's bootstrap gives card.dm an account with the server secret (pw) and
         # nonce (four zero bytes) its notification is signed with.
         with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(ACCOUNT_BOOTSTRAP)
+            f.write(account_bootstrap())
         self.restart_sim("never", card="bootstrap=bootstrap.xml\n")
         d = self.start_daemon()
         wait_until(lambda: "applied" in self.bus.busctl(
@@ -673,6 +714,9 @@ class Trigger(ModemFixture, unittest.TestCase):
         self.assertIn("'verified': <true>", seen)
         _, _, err = d.stop()
         self.assertNotIn("not verified", err)
+        # The session it asks for needs the server's address, which this account lacks.
+        self.assertIn('DM session 4D with "card.dm" (card): not started: the account has no '
+                      'address (AppAddr)', err)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * DM sessions the daemon runs (design §4.1, §5): a verified notification queues a
+ * server-initiated session with the account of the server it names; one session runs at a
+ * time, over HTTP to the account's address (the card's own server through the SCWS gateway
+ * on 127.0.0.1). A session that ends well has its tree changes and the nonces it learnt
+ * saved in one step; any other end leaves the tree as it was.
+ */
+#include "session.h"
+
+#include <string.h>
+
+#define USER_AGENT "dmscd/" DMSCD_VERSION
+
+typedef struct {
+    char *server_id;
+    char *session_id; /* SyncML SessionID: uppercase hex */
+    char *origin;     /* "card", "network" */
+} Request;
+
+struct DmscdSessions {
+    DmscdTree *tree;
+    guint timeout;
+    gsize max_msg_size;
+    GQueue queue; /* Request *, waiting */
+    Request *running;
+    DmAccount *account; /* of the running session */
+    DmSession *session;
+    DmSessionRunner *runner;
+    GCancellable *cancellable;
+    guint idle_id;
+    gboolean freed; /* freed while a session ran: its end frees the rest */
+};
+
+gboolean dmscd_sessions_idle(DmscdSessions *sessions)
+{
+    return sessions->running == NULL && g_queue_is_empty(&sessions->queue) &&
+           sessions->idle_id == 0;
+}
+
+static void request_free(Request *request)
+{
+    g_free(request->server_id);
+    g_free(request->session_id);
+    g_free(request->origin);
+    g_free(request);
+}
+
+DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size)
+{
+    DmscdSessions *sessions = g_new0(DmscdSessions, 1);
+
+    sessions->tree = tree;
+    sessions->timeout = timeout_seconds;
+    sessions->max_msg_size = max_msg_size;
+    sessions->cancellable = g_cancellable_new();
+    g_queue_init(&sessions->queue);
+    return sessions;
+}
+
+static void end_running(DmscdSessions *sessions)
+{
+    g_clear_pointer(&sessions->runner, dm_session_runner_free);
+    g_clear_pointer(&sessions->session, dm_session_free);
+    g_clear_pointer(&sessions->account, dm_account_free);
+    g_clear_pointer(&sessions->running, request_free);
+}
+
+static void sessions_destroy(DmscdSessions *sessions)
+{
+    end_running(sessions);
+    g_queue_clear_full(&sessions->queue, (GDestroyNotify)request_free);
+    g_object_unref(sessions->cancellable);
+    g_free(sessions);
+}
+
+void dmscd_sessions_free(DmscdSessions *sessions)
+{
+    if (sessions == NULL)
+        return;
+    if (sessions->idle_id != 0)
+        g_source_remove(sessions->idle_id);
+    sessions->idle_id = 0;
+    g_cancellable_cancel(sessions->cancellable);
+    /* A session in flight is cut; its runner answers once more, and then all goes. */
+    if (sessions->runner != NULL) {
+        sessions->freed = TRUE;
+        return;
+    }
+    sessions_destroy(sessions);
+}
+
+static void log_session(GLogLevelFlags level, const char *message_id, const Request *request,
+                        const char *text)
+{
+    g_log_structured(G_LOG_DOMAIN, level, "MESSAGE_ID", message_id, "DMSCD_SERVER_ID",
+                     request->server_id, "DMSCD_SESSION_ID", request->session_id, "DMSCD_ORIGIN",
+                     request->origin, "MESSAGE", "DM session %s with \"%s\" (%s): %s",
+                     request->session_id, request->server_id, request->origin, text);
+}
+
+/* --- Saving what a session did ----------------------------------------------------------- */
+
+/* A credential's AAuthData takes a new nonce, in the form the node has (b64 text, or bytes). */
+static void store_nonce(DmTree *tree, const DmAccountCredential *credential, GBytes *nonce)
+{
+    g_autofree char *uri = NULL;
+    g_autofree char *text = NULL;
+    DmNodeInfo info;
+    gsize length;
+    const guint8 *bytes;
+
+    if (credential->node == NULL || nonce == NULL)
+        return;
+    uri = g_strconcat(credential->node, "/AAuthData", NULL);
+    bytes = g_bytes_get_data(nonce, &length);
+    if (!dm_tree_get(tree, uri, &info) || g_strcmp0(info.format, "b64") == 0) {
+        text = g_base64_encode(bytes, length);
+        if (dm_tree_replace(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text)) ==
+            404)
+            (void)dm_tree_add(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text));
+        return;
+    }
+    (void)dm_tree_replace(tree, NULL, uri, info.format, NULL, bytes, length);
+}
+
+static gboolean commit(DmscdSessions *sessions, GError **error)
+{
+    g_autoptr(DmTree) tree = dm_session_steal_tree(sessions->session);
+
+    store_nonce(tree, &sessions->account->client, dm_session_get_client_nonce(sessions->session));
+    store_nonce(tree, &sessions->account->server, dm_session_get_server_nonce(sessions->session));
+    /* Saved first: the tree in memory never runs ahead of the one on disk. */
+    if (!dm_tree_save(tree, sessions->tree->path, error))
+        return FALSE;
+    dm_tree_free(sessions->tree->tree);
+    sessions->tree->tree = g_steal_pointer(&tree);
+    return TRUE;
+}
+
+/* --- Running one -------------------------------------------------------------------------- */
+
+static void run_next(DmscdSessions *sessions);
+
+static gboolean on_idle_next(gpointer user_data)
+{
+    DmscdSessions *sessions = user_data;
+
+    sessions->idle_id = 0;
+    run_next(sessions);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_finished(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmscdSessions *sessions = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    gboolean ran = dm_session_runner_run_finish(NULL, result, &error);
+    DmSessionResult outcome;
+
+    if (sessions->freed) {
+        sessions_destroy(sessions);
+        return;
+    }
+    outcome = dm_session_get_result(sessions->session);
+    if (ran && outcome == DM_SESSION_RESULT_OK) {
+        GPtrArray *changes = dm_session_get_changes(sessions->session);
+        g_autoptr(GError) save_error = NULL;
+        if (commit(sessions, &save_error)) {
+            text = g_strdup_printf("finished, %u changes saved", changes ? changes->len : 0);
+            log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_FINISHED, sessions->running,
+                        text);
+        } else {
+            text =
+                g_strdup_printf("finished, but its changes are not saved: %s", save_error->message);
+            log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+        }
+    } else {
+        const char *why = error != NULL ? error->message : dm_session_get_error(sessions->session);
+        text = g_strdup_printf("failed, the tree is left as it was: %s", why ? why : "no reason");
+        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+    }
+    end_running(sessions);
+    sessions->idle_id = g_idle_add(on_idle_next, sessions);
+}
+
+/* No agent speaks for a user yet: the server hears that nobody answered (408). */
+static void on_alert(DmSessionRunner *runner, const DmAlertRequest *alert, gpointer user_data)
+{
+    g_message("DM session: alert %d (\"%s\") answered 408: no user to ask", alert->code,
+              alert->text ? alert->text : "");
+    dm_session_runner_answer_alert(runner, 408, NULL);
+}
+
+static gboolean start(DmscdSessions *sessions, GError **error)
+{
+    const Request *request = sessions->running;
+    const DmAccountCredential *client, *server;
+    g_autofree char *dev_id = dm_tree_dup_dev_id(sessions->tree->tree);
+    DmSessionConfig config = { 0 };
+
+    sessions->account = dm_account_find(sessions->tree->tree, request->server_id);
+    if (sessions->account == NULL || sessions->account->server_uri == NULL) {
+        g_set_error(error, DM_ERROR, DM_ERROR_UNSUPPORTED, "%s",
+                    sessions->account == NULL ? "no account for the server"
+                                              : "the account has no address (AppAddr)");
+        return FALSE;
+    }
+    client = &sessions->account->client;
+    server = &sessions->account->server;
+    config.server_id = sessions->account->server_id;
+    config.server_uri = sessions->account->server_uri;
+    config.client_id = dev_id;
+    config.session_id = request->session_id;
+    config.server_initiated = TRUE;
+    config.client_auth = client->type_known ? client->type : DM_AUTH_NONE;
+    config.client_name = client->name;
+    config.client_password = client->secret;
+    config.client_nonce = client->nonce;
+    config.server_auth = server->type_known ? server->type : DM_AUTH_NONE;
+    config.server_name = server->name;
+    config.server_password = server->secret;
+    config.server_nonce = server->nonce;
+    config.encoding = DM_ENCODING_XML;
+    config.max_msg_size = sessions->max_msg_size;
+    config.max_obj_size = DM_TREE_MAX_VALUE;
+    sessions->session = dm_session_new(sessions->tree->tree, &config);
+    sessions->runner =
+        dm_session_runner_new(sessions->session, sessions->timeout, USER_AGENT, on_alert, NULL);
+    dm_session_runner_run_async(sessions->runner, sessions->cancellable, on_finished, sessions);
+    return TRUE;
+}
+
+static void run_next(DmscdSessions *sessions)
+{
+    while (sessions->running == NULL && !g_queue_is_empty(&sessions->queue)) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = NULL;
+
+        sessions->running = g_queue_pop_head(&sessions->queue);
+        log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_STARTED, sessions->running,
+                    "started");
+        if (start(sessions, &error))
+            return;
+        text = g_strdup_printf("not started: %s", error->message);
+        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+        end_running(sessions);
+    }
+}
+
+static gboolean same(const Request *a, const Request *b)
+{
+    return a != NULL && g_str_equal(a->server_id, b->server_id) &&
+           g_str_equal(a->session_id, b->session_id);
+}
+
+static int compare(gconstpointer a, gconstpointer b)
+{
+    return same(a, b) ? 0 : 1;
+}
+
+void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notification,
+                          const char *origin)
+{
+    Request *request = g_new0(Request, 1);
+
+    request->server_id = g_strdup(notification->server_id);
+    request->session_id = dm_notification_session_id(notification);
+    request->origin = g_strdup(origin);
+    /* A notification repeated (SMS are resent) asks for the session already asked for. */
+    if (same(sessions->running, request) ||
+        g_queue_find_custom(&sessions->queue, request, compare) != NULL) {
+        g_debug("DM session %s with \"%s\" is asked for already", request->session_id,
+                request->server_id);
+        request_free(request);
+        return;
+    }
+    g_queue_push_tail(&sessions->queue, request);
+    run_next(sessions);
+}

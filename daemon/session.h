@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* DM sessions the daemon runs for verified notifications, one at a time. */
+#pragma once
+
+#include "dmscd.h"
+
+typedef struct DmscdSessions DmscdSessions;
+
+/* @timeout_seconds bounds each exchange with a server; @max_msg_size is announced to it. */
+DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size);
+/* Cuts a session that runs; the rest of the queue is dropped. */
+void dmscd_sessions_free(DmscdSessions *sessions);
+/*
+ * Queues the server-initiated session a verified @notification asks for, with the account
+ * of the server it names; a session asked for already (same server and session id, queued or
+ * running) is not queued again. @origin: "card" or "network".
+ */
+void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notification,
+                          const char *origin);
+/* TRUE when no session runs or waits. */
+gboolean dmscd_sessions_idle(DmscdSessions *sessions);

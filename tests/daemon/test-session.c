@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Sessions the daemon runs for verified notifications, against a scripted DM server. */
+#include "session.h"
+#include "tests/check-run.h"
+#include "tests/dm-server/script-server.h"
+#include "tests/test-util.h"
+
+#include <glib/gstdio.h>
+
+static char *directory;
+static DmscdTree tree;
+static DmscdSessions *sessions;
+static DmNotification *notification;
+
+static void leaf(const char *uri, const char *format, const char *value)
+{
+    ck_assert_int_eq(
+        dm_tree_add(tree.tree, NULL, uri, format, NULL, (const guint8 *)value, strlen(value)), 200);
+}
+
+static void node(const char *uri)
+{
+    ck_assert_int_eq(dm_tree_add(tree.tree, NULL, uri, "node", NULL, NULL, 0), 200);
+}
+
+/* The account of "srv" at @address, both sides with MD5 digests. */
+static void account(const char *address)
+{
+    node("./DMAcc/S");
+    leaf("./DMAcc/S/ServerID", "chr", "srv");
+    node("./DMAcc/S/AppAddr");
+    node("./DMAcc/S/AppAddr/1");
+    leaf("./DMAcc/S/AppAddr/1/Addr", "chr", address);
+    node("./DMAcc/S/AppAuth");
+    node("./DMAcc/S/AppAuth/C");
+    leaf("./DMAcc/S/AppAuth/C/AAuthLevel", "chr", "CLCRED");
+    leaf("./DMAcc/S/AppAuth/C/AAuthType", "chr", "DIGEST");
+    leaf("./DMAcc/S/AppAuth/C/AAuthName", "chr", "dev");
+    leaf("./DMAcc/S/AppAuth/C/AAuthSecret", "chr", "cpw");
+    leaf("./DMAcc/S/AppAuth/C/AAuthData", "b64", "Y24="); /* "cn" */
+    node("./DMAcc/S/AppAuth/S");
+    leaf("./DMAcc/S/AppAuth/S/AAuthLevel", "chr", "SRVCRED");
+    leaf("./DMAcc/S/AppAuth/S/AAuthType", "chr", "DIGEST");
+    leaf("./DMAcc/S/AppAuth/S/AAuthName", "chr", "srv");
+    leaf("./DMAcc/S/AppAuth/S/AAuthSecret", "chr", "spw");
+    leaf("./DMAcc/S/AppAuth/S/AAuthData", "b64", "c24="); /* "sn" */
+}
+
+static void setup(void)
+{
+    DmDeviceInfo info = { .dev_id = "IMEI:490154203237518" };
+    g_autoptr(GBytes) package0 = NULL;
+    gsize length;
+
+    directory = g_dir_make_tmp("dmscd-session-XXXXXX", NULL);
+    tree.path = g_build_filename(directory, "tree", NULL);
+    tree.tree = dm_tree_new();
+    dm_tree_add_standard_objects(tree.tree, &info);
+    sessions = dmscd_sessions_new(&tree, 10, 16384);
+    package0 = dm_notification_build("srv", "spw", NULL, 0, 0x1a, DM_UI_MODE_BACKGROUND, TRUE, NULL,
+                                     0, NULL);
+    notification = dm_notification_parse(g_bytes_get_data(package0, &length),
+                                         g_bytes_get_size(package0), NULL);
+    ck_assert_ptr_nonnull(notification);
+}
+
+static void teardown(void)
+{
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    g_clear_pointer(&notification, dm_notification_free);
+    g_unlink(tree.path);
+    g_rmdir(directory);
+    g_clear_pointer(&tree.tree, dm_tree_free);
+    g_clear_pointer(&tree.path, g_free);
+    g_clear_pointer(&directory, g_free);
+}
+
+static void run_until_idle(void)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    while (!dmscd_sessions_idle(sessions)) {
+        ck_assert_msg(g_get_monotonic_time() < deadline, "the session did not end");
+        g_main_context_iteration(NULL, TRUE);
+    }
+}
+
+static char *saved(const char *uri)
+{
+    g_autoptr(DmTree) loaded = dm_tree_load(tree.path, NULL, NULL);
+    DmNodeInfo info;
+
+    if (loaded == NULL || !dm_tree_get(loaded, uri, &info))
+        return NULL;
+    return g_strndup((const char *)info.value, info.value_length);
+}
+
+START_TEST(a_session_that_ends_well_saves_the_servers_changes)
+{
+    g_autoptr(GBytes) cn = g_bytes_new_static("cn", 2);
+    g_autoptr(GBytes) sn = g_bytes_new_static("sn", 2);
+    ScriptServerConfig config = {
+        .server_id = "srv",
+        .auth = DM_AUTH_MD5,
+        .server_name = "srv",
+        .server_password = "spw",
+        .client_name = "dev",
+        .client_password = "cpw",
+        .client_nonce = cn,
+        .server_nonce = sn,
+        .encoding = DM_ENCODING_XML,
+    };
+    g_autoptr(ScriptServer) server =
+        script_server_new(&config, "ADD ./Vendor/Value chr from-server\n", NULL);
+    guint16 port = script_server_listen(server, "/dm", 0, NULL);
+    g_autofree char *address = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    g_autofree char *value = NULL;
+
+    ck_assert_uint_ne(port, 0);
+    account(address);
+    dmscd_sessions_queue(sessions, notification, "card");
+    /* The same notification again while the session runs is not a second session. */
+    dmscd_sessions_queue(sessions, notification, "card");
+    run_until_idle();
+    ck_assert(script_server_is_finished(server));
+    value = saved("./Vendor/Value");
+    ck_assert_str_eq(value, "from-server");
+    ck_assert(dm_tree_exists(tree.tree, "./Vendor/Value"));
+    ck_assert_uint_eq(script_server_get_records(server)->len, 3);
+}
+END_TEST
+
+START_TEST(a_server_that_cannot_be_reached_leaves_the_tree_as_it_was)
+{
+    g_autoptr(GSocket) socket =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+    g_autofree char *address = NULL;
+
+    /* A port bound but not listening: the connection is refused. */
+    ck_assert(g_socket_bind(socket, any, TRUE, NULL));
+    bound = g_socket_get_local_address(socket, NULL);
+    address = g_strdup_printf("http://127.0.0.1:%u/dm",
+                              g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
+    account(address);
+    ck_assert(dm_tree_save(tree.tree, tree.path, NULL));
+    dmscd_sessions_queue(sessions, notification, "network");
+    run_until_idle();
+    ck_assert(!dm_tree_exists(tree.tree, "./Vendor"));
+    ck_assert_ptr_null(saved("./Vendor/Value"));
+}
+END_TEST
+
+START_TEST(no_account_or_no_address_starts_nothing)
+{
+    dmscd_sessions_queue(sessions, notification, "card");
+    ck_assert(dmscd_sessions_idle(sessions));
+    node("./DMAcc/S");
+    leaf("./DMAcc/S/ServerID", "chr", "srv");
+    dmscd_sessions_queue(sessions, notification, "card");
+    ck_assert(dmscd_sessions_idle(sessions));
+}
+END_TEST
+
+static Suite *session_suite(void)
+{
+    Suite *suite = suite_create("session");
+    TCase *tc = tcase_create("session");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, a_session_that_ends_well_saves_the_servers_changes);
+    tcase_add_test(tc, a_server_that_cannot_be_reached_leaves_the_tree_as_it_was);
+    tcase_add_test(tc, no_account_or_no_address_starts_nothing);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    return check_run(session_suite());
+}
