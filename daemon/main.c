@@ -116,6 +116,11 @@ static DmscdConfig *load_config(const Options *options, GError **error)
     return g_steal_pointer(&config);
 }
 
+static char *on_trigger(const char *server_id, gpointer user_data, GError **error)
+{
+    return dmscd_sessions_trigger(user_data, server_id, error);
+}
+
 static int run(const Options *options, const DmscdConfig *config)
 {
     g_autoptr(GError) error = NULL;
@@ -148,7 +153,8 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd.tree.card_bootstrap = config->card_bootstrap;
     dmscd.tree.resync_nonce = config->resync_nonce;
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, (guint)config->session_timeout,
-                                        (gsize)config->session_max_msg_size);
+                                        (gsize)config->session_max_msg_size, dmscd.server);
+    dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
         dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, &dmscd.tree,

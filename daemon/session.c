@@ -15,11 +15,14 @@
 typedef struct {
     char *server_id;
     char *session_id; /* SyncML SessionID: uppercase hex */
-    char *origin;     /* "card", "network" */
+    char *origin;     /* "card", "network", "local" */
+    gboolean client_initiated;
+    char *path; /* its D-Bus object, or NULL */
 } Request;
 
 struct DmscdSessions {
     DmscdTree *tree;
+    DbusApiServer *bus; /* not owned; NULL: sessions are not published */
     guint timeout;
     gsize max_msg_size;
     GQueue queue; /* Request *, waiting */
@@ -43,14 +46,17 @@ static void request_free(Request *request)
     g_free(request->server_id);
     g_free(request->session_id);
     g_free(request->origin);
+    g_free(request->path);
     g_free(request);
 }
 
-DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size)
+DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size,
+                                  DbusApiServer *bus)
 {
     DmscdSessions *sessions = g_new0(DmscdSessions, 1);
 
     sessions->tree = tree;
+    sessions->bus = bus;
     sessions->timeout = timeout_seconds;
     sessions->max_msg_size = max_msg_size;
     sessions->cancellable = g_cancellable_new();
@@ -97,6 +103,40 @@ static void log_session(GLogLevelFlags level, const char *message_id, const Requ
                      request->server_id, "DMSCD_SESSION_ID", request->session_id, "DMSCD_ORIGIN",
                      request->origin, "MESSAGE", "DM session %s with \"%s\" (%s): %s",
                      request->session_id, request->server_id, request->origin, text);
+}
+
+/* The session's object says how it ended, with the changes it made when it ended well. */
+static void publish_end(DmscdSessions *sessions, const char *state, const char *result,
+                        const char *error_text, GPtrArray *rows)
+{
+    g_autoptr(GPtrArray) changes = g_ptr_array_new();
+
+    if (sessions->bus == NULL || sessions->running->path == NULL)
+        return;
+    for (guint i = 0; rows != NULL && i < rows->len; i++) {
+        char **row = g_ptr_array_index(rows, i);
+        for (guint j = 0; j < 3; j++)
+            g_ptr_array_add(changes, row[j] != NULL ? row[j] : (char *)"");
+    }
+    g_ptr_array_add(changes, NULL);
+    dbus_api_server_finish_session(sessions->bus, sessions->running->path, state, result,
+                                   error_text, (const char *const *)changes->pdata);
+}
+
+static const char *result_name(DmSessionResult result)
+{
+    switch (result) {
+    case DM_SESSION_RESULT_OK:
+        return "ok";
+    case DM_SESSION_RESULT_AUTH_FAILED:
+        return "auth-failed";
+    case DM_SESSION_RESULT_ABORTED:
+        return "aborted";
+    case DM_SESSION_RESULT_FAILED:
+    case DM_SESSION_RESULT_NONE:
+    default:
+        return "failed";
+    }
 }
 
 /* --- Saving what a session did ----------------------------------------------------------- */
@@ -171,15 +211,18 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
             text = g_strdup_printf("finished, %u changes saved", changes ? changes->len : 0);
             log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_FINISHED, sessions->running,
                         text);
+            publish_end(sessions, "finished", "ok", NULL, changes);
         } else {
             text =
                 g_strdup_printf("finished, but its changes are not saved: %s", save_error->message);
             log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+            publish_end(sessions, "failed", "failed", save_error->message, NULL);
         }
     } else {
         const char *why = error != NULL ? error->message : dm_session_get_error(sessions->session);
         text = g_strdup_printf("failed, the tree is left as it was: %s", why ? why : "no reason");
         log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+        publish_end(sessions, "failed", result_name(outcome), why, NULL);
     }
     end_running(sessions);
     sessions->idle_id = g_idle_add(on_idle_next, sessions);
@@ -213,7 +256,7 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     config.server_uri = sessions->account->server_uri;
     config.client_id = dev_id;
     config.session_id = request->session_id;
-    config.server_initiated = TRUE;
+    config.server_initiated = !request->client_initiated;
     config.client_auth = client->type_known ? client->type : DM_AUTH_NONE;
     config.client_name = client->name;
     config.client_password = client->secret;
@@ -241,10 +284,13 @@ static void run_next(DmscdSessions *sessions)
         sessions->running = g_queue_pop_head(&sessions->queue);
         log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_STARTED, sessions->running,
                     "started");
+        if (sessions->bus != NULL && sessions->running->path != NULL)
+            dbus_api_server_set_session_running(sessions->bus, sessions->running->path);
         if (start(sessions, &error))
             return;
         text = g_strdup_printf("not started: %s", error->message);
         log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+        publish_end(sessions, "failed", "failed", error->message, NULL);
         end_running(sessions);
     }
 }
@@ -260,6 +306,27 @@ static int compare(gconstpointer a, gconstpointer b)
     return same(a, b) ? 0 : 1;
 }
 
+/* Queues @request (taken) unless the same session is asked for already; its object path. */
+static const char *enqueue(DmscdSessions *sessions, Request *request)
+{
+    GList *queued = NULL;
+
+    /* A notification repeated (SMS are resent) asks for the session already asked for. */
+    if (same(sessions->running, request) ||
+        (queued = g_queue_find_custom(&sessions->queue, request, compare)) != NULL) {
+        const Request *there = queued != NULL ? queued->data : sessions->running;
+        g_debug("DM session %s with \"%s\" is asked for already", request->session_id,
+                request->server_id);
+        request_free(request);
+        return there->path;
+    }
+    if (sessions->bus != NULL)
+        request->path = g_strdup(dbus_api_server_add_session(sessions->bus, request->server_id,
+                                                             request->session_id, request->origin));
+    g_queue_push_tail(&sessions->queue, request);
+    return request->path;
+}
+
 void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notification,
                           const char *origin)
 {
@@ -268,14 +335,29 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
     request->server_id = g_strdup(notification->server_id);
     request->session_id = dm_notification_session_id(notification);
     request->origin = g_strdup(origin);
-    /* A notification repeated (SMS are resent) asks for the session already asked for. */
-    if (same(sessions->running, request) ||
-        g_queue_find_custom(&sessions->queue, request, compare) != NULL) {
-        g_debug("DM session %s with \"%s\" is asked for already", request->session_id,
-                request->server_id);
-        request_free(request);
-        return;
-    }
-    g_queue_push_tail(&sessions->queue, request);
+    (void)enqueue(sessions, request);
     run_next(sessions);
+}
+
+char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GError **error)
+{
+    g_autoptr(DmAccount) account = dm_account_find(sessions->tree->tree, server_id);
+    Request *request;
+    char *path;
+
+    if (account == NULL) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_NOT_FOUND, "no account for server \"%s\"",
+                    server_id);
+        return NULL;
+    }
+    request = g_new0(Request, 1);
+    request->server_id = g_strdup(server_id);
+    /* A client-initiated session picks its own id, as package #0 would have given one. */
+    request->session_id = g_strdup_printf("%X", (guint)g_random_int_range(1, 0x10000));
+    request->origin = g_strdup("local");
+    request->client_initiated = TRUE;
+    /* Copied first: run_next() may start the session, and even end it, before returning. */
+    path = g_strdup(enqueue(sessions, request));
+    run_next(sessions);
+    return path != NULL ? path : g_strdup("/");
 }

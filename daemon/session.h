@@ -2,12 +2,17 @@
 /* DM sessions the daemon runs for verified notifications, one at a time. */
 #pragma once
 
+#include "dbus/dbus-api.h"
 #include "dmscd.h"
 
 typedef struct DmscdSessions DmscdSessions;
 
-/* @timeout_seconds bounds each exchange with a server; @max_msg_size is announced to it. */
-DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size);
+/*
+ * @timeout_seconds bounds each exchange with a server; @max_msg_size is announced to it.
+ * @bus (not owned, may be NULL) publishes each session as an object.
+ */
+DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size,
+                                  DbusApiServer *bus);
 /* Cuts a session that runs; the rest of the queue is dropped. */
 void dmscd_sessions_free(DmscdSessions *sessions);
 /*
@@ -17,5 +22,10 @@ void dmscd_sessions_free(DmscdSessions *sessions);
  */
 void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notification,
                           const char *origin);
+/*
+ * Queues a client-initiated session (alert 1201) with the account of @server_id; its object
+ * path (a new string). DBUS_API_ERROR_NOT_FOUND when there is no such account.
+ */
+char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GError **error);
 /* TRUE when no session runs or waits. */
 gboolean dmscd_sessions_idle(DmscdSessions *sessions);

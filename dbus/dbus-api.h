@@ -21,7 +21,13 @@ typedef enum {
     DBUS_API_ERROR_CONNECT,    /* no bus to connect to */
     DBUS_API_ERROR_NAME_TAKEN, /* another process owns DBUS_API_NAME */
     DBUS_API_ERROR_EXPORT,     /* an object or the name could not be registered */
+    DBUS_API_ERROR_NOT_FOUND,  /* what a caller named is not there (org.dmscd…NotFound) */
 } DbusApiError;
+
+/* The errors callers get (design §8). */
+#define DBUS_API_ERROR_NAME_NOT_FOUND    "org.dmscd.Dmsc1.Error.NotFound"
+#define DBUS_API_ERROR_NAME_INVALID_ARGS "org.dmscd.Dmsc1.Error.InvalidArgs"
+#define DBUS_API_ERROR_NAME_FAILED       "org.dmscd.Dmsc1.Error.Failed"
 
 typedef enum {
     DBUS_API_BUS_SYSTEM,
@@ -90,3 +96,30 @@ typedef struct {
 
 void dbus_api_server_emit_notification(DbusApiServer *server,
                                        const DbusApiNotification *notification);
+
+/* --- Sessions (design §8) -------------------------------------------------------------------- */
+
+#define DBUS_API_SESSION_INTERFACE "org.dmscd.Dmsc1.Session"
+#define DBUS_API_SESSION_PREFIX    DBUS_API_PATH "/Session"
+
+/*
+ * Manager.Trigger(server_id): the daemon queues a client-initiated session and returns its
+ * object path (newly allocated), or NULL with DBUS_API_ERROR_NOT_FOUND (no such server) or
+ * another error.
+ */
+typedef char *(*DbusApiTriggerFunc)(const char *server_id, gpointer user_data, GError **error);
+void dbus_api_server_set_trigger_handler(DbusApiServer *server, DbusApiTriggerFunc func,
+                                         gpointer user_data);
+
+/* A queued session's object (State "queued"); its path, owned by the server. */
+const char *dbus_api_server_add_session(DbusApiServer *server, const char *server_id,
+                                        const char *session_id, const char *origin);
+void dbus_api_server_set_session_running(DbusApiServer *server, const char *path);
+/*
+ * The session ended: State @state ("finished", "failed"), Result {result: @result, error:
+ * @error_text}, Ended, Changes (@changes: uri, command, status, … NULL-terminated), then
+ * Manager.SessionFinished(path, @result). The oldest finished sessions leave the bus.
+ */
+void dbus_api_server_finish_session(DbusApiServer *server, const char *path, const char *state,
+                                    const char *result, const char *error_text,
+                                    const char *const *changes);

@@ -16,6 +16,18 @@ typedef struct {
     GArray *ports; /* guint16 */
 } DbusApiCard;
 
+typedef struct {
+    char *path;
+    char *server_id;
+    char *session_id;
+    char *origin;
+    char *state;
+    char *result;           /* Result's "result", or NULL while it runs */
+    char *error;            /* Result's "error", or NULL */
+    guint64 started, ended; /* µs since the epoch, 0 before */
+    GPtrArray *changes;     /* char *: uri, command, status, uri, … */
+} DbusApiSession;
+
 struct DbusApiServer {
     sd_event *event;
     sd_bus *bus;
@@ -24,12 +36,21 @@ struct DbusApiServer {
     sd_bus_slot *manager_slot;
     sd_bus_slot *card_slot;
     sd_bus_slot *card_enumerator_slot;
+    sd_bus_slot *session_slot;
+    sd_bus_slot *session_enumerator_slot;
     char *version;
     char *state;
     gboolean name_owned;
     GPtrArray *cards; /* DbusApiCard * */
     guint next_card;
+    GPtrArray *sessions; /* DbusApiSession * */
+    guint next_session;
+    DbusApiTriggerFunc trigger;
+    gpointer trigger_data;
 };
 
 gboolean dbus_api_cards_export(DbusApiServer *server, GError **error);
+gboolean dbus_api_sessions_export(DbusApiServer *server, GError **error);
+void dbus_api_session_free(DbusApiSession *session);
+int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *error);
 void dbus_api_card_free(DbusApiCard *card);

@@ -17,6 +17,9 @@ static const sd_bus_vtable manager_vtable[] = {
     SD_BUS_PROPERTY("State", "s", NULL, offsetof(DbusApiServer, state),
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_SIGNAL("NotificationReceived", "a{sv}", 0),
+    /* The bus policy lets only root (or the admin group) call it. */
+    SD_BUS_METHOD("Trigger", "sa{sv}", "o", dbus_api_method_trigger, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL("SessionFinished", "os", 0),
     SD_BUS_VTABLE_END,
 };
 
@@ -72,7 +75,7 @@ static gboolean server_export(DbusApiServer *server, GError **error)
                     DBUS_API_PATH, g_strerror(-r));
         return FALSE;
     }
-    return dbus_api_cards_export(server, error);
+    return dbus_api_cards_export(server, error) && dbus_api_sessions_export(server, error);
 }
 
 /*
@@ -106,6 +109,7 @@ DbusApiServer *dbus_api_server_new(DbusApiBusType bus_type, const char *version,
     server->version = g_strdup(version);
     server->state = g_strdup(state);
     server->cards = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_api_card_free);
+    server->sessions = g_ptr_array_new_with_free_func((GDestroyNotify)dbus_api_session_free);
 
     if (!server_connect(server, bus_type, error) || !server_export(server, error) ||
         !server_request_name(server, bus_type, error))
@@ -149,6 +153,8 @@ void dbus_api_server_free(DbusApiServer *server)
 {
     if (server == NULL)
         return;
+    sd_bus_slot_unref(server->session_enumerator_slot);
+    sd_bus_slot_unref(server->session_slot);
     sd_bus_slot_unref(server->card_enumerator_slot);
     sd_bus_slot_unref(server->card_slot);
     sd_bus_slot_unref(server->manager_slot);
@@ -160,6 +166,7 @@ void dbus_api_server_free(DbusApiServer *server)
     sd_bus_flush_close_unref(server->bus);
     sd_event_unref(server->event);
     g_ptr_array_unref(server->cards);
+    g_ptr_array_unref(server->sessions);
     g_free(server->version);
     g_free(server->state);
     g_free(server);

@@ -56,7 +56,7 @@ static void setup(void)
     tree.path = g_build_filename(directory, "tree", NULL);
     tree.tree = dm_tree_new();
     dm_tree_add_standard_objects(tree.tree, &info);
-    sessions = dmscd_sessions_new(&tree, 10, 16384);
+    sessions = dmscd_sessions_new(&tree, 10, 16384, NULL);
     package0 = dm_notification_build("srv", "spw", NULL, 0, 0x1a, DM_UI_MODE_BACKGROUND, TRUE, NULL,
                                      0, NULL);
     notification = dm_notification_parse(g_bytes_get_data(package0, &length),

@@ -654,6 +654,10 @@ class Trigger(ModemFixture, unittest.TestCase):
         wait_until(lambda: self.control("busy") == "idle", what="card idle")
         d.stop()
 
+    def session_property(self, path, name):
+        return self.bus.busctl("get-property", NAME, path, "org.dmscd.Dmsc1.Session", name,
+                               check=False).stdout.strip()
+
     def test_a_verified_trigger_runs_a_session_with_the_cards_server_over_the_scws(self):
         port = free_port()
         self.write("script", "ADD ./Vendor/FromCard chr hello\n")
@@ -681,6 +685,29 @@ class Trigger(ModemFixture, unittest.TestCase):
         # The card's server saw the Add done and the session end, authenticated.
         self.assertIn('{"cmd":"Add","target":"./Vendor/FromCard","status":200}', record)
         self.assertIn('{"session":"end","packages":1,"auth":"ok"}', record)
+        # The session is an object on the bus, with what it changed.
+        session = "/org/dmscd/Dmsc1/Session/0"
+        self.assertEqual(self.session_property(session, "State"), 's "finished"')
+        self.assertEqual(self.session_property(session, "Origin"), 's "card"')
+        self.assertEqual(self.session_property(session, "SessionId"), 's "4D"')
+        self.assertEqual(self.session_property(session, "Changes"),
+                         'a(sss) 1 "./Vendor/FromCard" "Add" "200"')
+        self.assertIn('"result" s "ok"', self.session_property(session, "Result"))
+        # Trigger(): a session for a server without an account is not found; one with an
+        # account is queued, runs and is announced when it ends.
+        missing = subprocess.run(["gdbus", "call", "--address", self.bus.address, "--dest", NAME,
+                                  "--object-path", "/org/dmscd/Dmsc1", "--method",
+                                  "org.dmscd.Dmsc1.Manager.Trigger", "nobody.example", "{}"],
+                                 capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertIn("org.dmscd.Dmsc1.Error.NotFound", missing.stderr)
+        with SignalWatcher(self.bus) as watcher:
+            r = self.bus.busctl("call", NAME, "/org/dmscd/Dmsc1", "org.dmscd.Dmsc1.Manager",
+                                "Trigger", "sa{sv}", "card.dm", "0")
+            self.assertEqual(r.stdout.strip(), 'o "/org/dmscd/Dmsc1/Session/1"')
+            seen = watcher.wait_for("SessionFinished")
+        self.assertIn("/org/dmscd/Dmsc1/Session/1", seen)
+        self.assertEqual(self.session_property("/org/dmscd/Dmsc1/Session/1", "Origin"),
+                         's "local"')
         _, _, err = d.stop()
         self.assertIn('DM session 4D with "card.dm" (card): started', err)
         self.assertIn('DM session 4D with "card.dm" (card): finished, 1 changes saved', err)
