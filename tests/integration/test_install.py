@@ -165,6 +165,19 @@ class Policy(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertNotIn("denied", r.stderr.lower())
 
+    def test_only_root_may_trigger_a_session(self):
+        notify = self.start_daemon()
+        notify.wait_for("READY=1")
+        notify.close()
+        args = ("call", NAME, PATH, MANAGER, "Trigger", "sa{sv}", "srv.example", "0")
+        r = self.busctl(*args, user="nobody")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("denied", r.stderr.lower())
+        # Root reaches dmscd, which has no account for that server.
+        r = self.busctl(*args)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no account for server", r.stderr)
+
     def test_a_non_root_daemon_cannot_own_the_name(self):
         self.start_daemon(argv_prefix=as_nobody())
         _, err = self.daemon.communicate(timeout=TIMEOUT)
