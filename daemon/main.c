@@ -7,6 +7,7 @@
 #include "dbus/dbus-api.h"
 
 #include <glib-unix.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,14 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, (guint)config->session_timeout,
                                         (gsize)config->session_max_msg_size, dmscd.server);
     dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
+    if (config->dbus_admin_group != NULL) {
+        struct group *group = getgrnam(config->dbus_admin_group);
+        if (group == NULL)
+            g_warning("[dbus] admin-group=%s: no such group; methods stay root's",
+                      config->dbus_admin_group);
+        else
+            dbus_api_server_set_admin_group(dmscd.server, (unsigned int)group->gr_gid);
+    }
     /* A configured device bypasses ModemManager. */
     if (config->modem_device != NULL)
         dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, &dmscd.tree,

@@ -28,6 +28,7 @@ typedef enum {
 #define DBUS_API_ERROR_NAME_NOT_FOUND    "org.dmscd.Dmsc1.Error.NotFound"
 #define DBUS_API_ERROR_NAME_INVALID_ARGS "org.dmscd.Dmsc1.Error.InvalidArgs"
 #define DBUS_API_ERROR_NAME_FAILED       "org.dmscd.Dmsc1.Error.Failed"
+#define DBUS_API_ERROR_NAME_PERMISSION   "org.dmscd.Dmsc1.Error.PermissionDenied"
 
 typedef enum {
     DBUS_API_BUS_SYSTEM,
@@ -110,6 +111,8 @@ void dbus_api_server_emit_notification(DbusApiServer *server,
 typedef char *(*DbusApiTriggerFunc)(const char *server_id, gpointer user_data, GError **error);
 void dbus_api_server_set_trigger_handler(DbusApiServer *server, DbusApiTriggerFunc func,
                                          gpointer user_data);
+/* Members of group @gid may call the methods too ([dbus] admin-group); root always may. */
+void dbus_api_server_set_admin_group(DbusApiServer *server, unsigned int gid);
 
 /* A queued session's object (State "queued"); its path, owned by the server. */
 const char *dbus_api_server_add_session(DbusApiServer *server, const char *server_id,

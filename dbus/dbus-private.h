@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 typedef struct {
     char *path;
@@ -47,6 +48,8 @@ struct DbusApiServer {
     guint next_session;
     DbusApiTriggerFunc trigger;
     gpointer trigger_data;
+    gboolean has_admin_gid;
+    gid_t admin_gid;
 };
 
 gboolean dbus_api_cards_export(DbusApiServer *server, GError **error);

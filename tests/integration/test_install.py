@@ -125,12 +125,12 @@ class Policy(unittest.TestCase):
         self.bus.wait(TIMEOUT)
         self.tmp.cleanup()
 
-    def start_daemon(self, argv_prefix=()):
+    def start_daemon(self, argv_prefix=(), extra=""):
         notify = NotifySocket(self.tmp.name)
         env = dict(self.env, NOTIFY_SOCKET=notify.path)
         config = os.path.join(self.tmp.name, "dmscd.conf")
         with open(config, "w") as f:
-            f.write(f"[daemon]\nstate-directory={self.tmp.name}/state\n")
+            f.write(f"[daemon]\nstate-directory={self.tmp.name}/state\n{extra}")
         self.daemon = subprocess.Popen([*argv_prefix, DMSCD, "--session-bus", "--config", config],
                                        env=env, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, text=True)
@@ -172,9 +172,18 @@ class Policy(unittest.TestCase):
         args = ("call", NAME, PATH, MANAGER, "Trigger", "sa{sv}", "srv.example", "0")
         r = self.busctl(*args, user="nobody")
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn("denied", r.stderr.lower())
+        self.assertIn("permission denied: root or the admin group only", r.stderr)
         # Root reaches dmscd, which has no account for that server.
         r = self.busctl(*args)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no account for server", r.stderr)
+
+    def test_the_admin_group_may_trigger_a_session_too(self):
+        notify = self.start_daemon(extra="[dbus]\nadmin-group=nogroup\n")
+        notify.wait_for("READY=1")
+        notify.close()
+        r = self.busctl("call", NAME, PATH, MANAGER, "Trigger", "sa{sv}", "srv.example", "0",
+                        user="nobody")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("no account for server", r.stderr)
 
