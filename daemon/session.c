@@ -229,9 +229,38 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
 }
 
 /* No agent speaks for a user yet: the server hears that nobody answered (408). */
+static void on_agent_answer(int status, const char *const *items, gpointer user_data)
+{
+    DmscdSessions *sessions = user_data;
+
+    /* The session may have been cut while the agent thought. */
+    if (sessions->runner != NULL && !sessions->freed)
+        dm_session_runner_answer_alert(sessions->runner, status, items);
+}
+
+/* The agent speaks for the user; without one the server hears that nobody answered (408). */
 static void on_alert(DmSessionRunner *runner, const DmAlertRequest *alert, gpointer user_data)
 {
-    g_message("DM session: alert %d (\"%s\") answered 408: no user to ask", alert->code,
+    DmscdSessions *sessions = user_data;
+    g_autoptr(GPtrArray) choices = g_ptr_array_new();
+    DbusApiAlert question = {
+        .code = alert->code,
+        .text = alert->text,
+        .min_seconds = alert->min_seconds,
+        .max_length = alert->max_length,
+        .default_response = alert->default_response,
+        /* MAXDT when the server gives one, else the session's own bound. */
+        .timeout_seconds = alert->max_seconds > 0 ? alert->max_seconds : sessions->timeout,
+    };
+
+    for (guint i = 0; alert->choices != NULL && i < alert->choices->len; i++)
+        g_ptr_array_add(choices, g_ptr_array_index(alert->choices, i));
+    g_ptr_array_add(choices, NULL);
+    question.choices = (const char *const *)choices->pdata;
+    if (sessions->bus != NULL &&
+        dbus_api_server_ask_agent(sessions->bus, &question, on_agent_answer, sessions))
+        return;
+    g_message("DM session: alert %d (\"%s\") answered 408: no agent to ask", alert->code,
               alert->text ? alert->text : "");
     dm_session_runner_answer_alert(runner, 408, NULL);
 }
@@ -270,7 +299,7 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     config.max_obj_size = DM_TREE_MAX_VALUE;
     sessions->session = dm_session_new(sessions->tree->tree, &config);
     sessions->runner =
-        dm_session_runner_new(sessions->session, sessions->timeout, USER_AGENT, on_alert, NULL);
+        dm_session_runner_new(sessions->session, sessions->timeout, USER_AGENT, on_alert, sessions);
     dm_session_runner_run_async(sessions->runner, sessions->cancellable, on_finished, sessions);
     return TRUE;
 }

@@ -29,6 +29,7 @@ typedef enum {
 #define DBUS_API_ERROR_NAME_INVALID_ARGS "org.dmscd.Dmsc1.Error.InvalidArgs"
 #define DBUS_API_ERROR_NAME_FAILED       "org.dmscd.Dmsc1.Error.Failed"
 #define DBUS_API_ERROR_NAME_PERMISSION   "org.dmscd.Dmsc1.Error.PermissionDenied"
+#define DBUS_API_ERROR_NAME_BUSY         "org.dmscd.Dmsc1.Error.Busy"
 
 typedef enum {
     DBUS_API_BUS_SYSTEM,
@@ -126,3 +127,23 @@ void dbus_api_server_set_session_running(DbusApiServer *server, const char *path
 void dbus_api_server_finish_session(DbusApiServer *server, const char *path, const char *state,
                                     const char *result, const char *error_text,
                                     const char *const *changes);
+
+/* --- The agent (design §8) ------------------------------------------------------------------ */
+
+/* A DM server's user interaction alert, as the agent is asked it. */
+typedef struct {
+    int code; /* 1100 display, 1101 confirm, 1102 input, 1103 one choice, 1104 several */
+    const char *text;
+    guint min_seconds;            /* DisplayAlert */
+    guint max_length;             /* Input */
+    const char *default_response; /* Input */
+    const char *const *choices;   /* Choose, NULL-terminated */
+    guint timeout_seconds;        /* the daemon's: no answer by then is none */
+} DbusApiAlert;
+
+/* @status: 200 done or yes, 304 no, 408 no answer; @items: the text or the choices picked. */
+typedef void (*DbusApiAgentReply)(int status, const char *const *items, gpointer user_data);
+gboolean dbus_api_server_has_agent(DbusApiServer *server);
+/* Asks the registered agent; @reply is called once, later. FALSE (and no reply) without one. */
+gboolean dbus_api_server_ask_agent(DbusApiServer *server, const DbusApiAlert *alert,
+                                   DbusApiAgentReply reply, gpointer user_data);

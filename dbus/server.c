@@ -20,6 +20,10 @@ static const sd_bus_vtable manager_vtable[] = {
     /* The bus policy lets only root (or the admin group) call it. */
     SD_BUS_METHOD("Trigger", "sa{sv}", "o", dbus_api_method_trigger, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL("SessionFinished", "os", 0),
+    SD_BUS_METHOD("RegisterAgent", "o", "", dbus_api_method_register_agent,
+                  SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD("UnregisterAgent", "o", "", dbus_api_method_unregister_agent,
+                  SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END,
 };
 
@@ -153,6 +157,7 @@ void dbus_api_server_free(DbusApiServer *server)
 {
     if (server == NULL)
         return;
+    dbus_api_agent_release(server);
     sd_bus_slot_unref(server->session_enumerator_slot);
     sd_bus_slot_unref(server->session_slot);
     sd_bus_slot_unref(server->card_enumerator_slot);

@@ -110,7 +110,7 @@ static int enumerate_sessions(sd_bus *bus, const char *prefix, void *userdata, c
 }
 
 /* Root, or a member of the admin group (the bus policy lets others reach us for this). */
-static gboolean caller_may_act(DbusApiServer *server, sd_bus_message *m)
+gboolean dbus_api_caller_may_act(DbusApiServer *server, sd_bus_message *m)
 {
     sd_bus_creds *creds = NULL;
     gboolean allowed = FALSE;
@@ -146,7 +146,7 @@ int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *err
     const char *server_id;
     int r;
 
-    if (!caller_may_act(server, m))
+    if (!dbus_api_caller_may_act(server, m))
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_PERMISSION,
                                 "permission denied: root or the admin group only");
     r = sd_bus_message_read(m, "s", &server_id);

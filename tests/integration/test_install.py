@@ -178,6 +178,15 @@ class Policy(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("no account for server", r.stderr)
 
+    def test_only_root_may_register_an_agent(self):
+        notify = self.start_daemon()
+        notify.wait_for("READY=1")
+        notify.close()
+        r = self.busctl("call", NAME, PATH, MANAGER, "RegisterAgent", "o", "/agent",
+                        user="nobody")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("permission denied: root or the admin group only", r.stderr)
+
     def test_the_admin_group_may_trigger_a_session_too(self):
         notify = self.start_daemon(extra="[dbus]\nadmin-group=nogroup\n")
         notify.wait_for("READY=1")

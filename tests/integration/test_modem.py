@@ -15,6 +15,7 @@ from harness import (  # noqa: E402
     Fixture, NAME, TIMEOUT, SignalWatcher, sim_control, wait_until)
 
 SIM = os.environ["DMSC_SIM"]
+AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
 VECTORS_H = os.path.join(os.path.dirname(__file__), "..", "cat", "vectors.h")
 VECTORS = dict(re.findall(r'\{ "(\w+)", "([0-9a-f]+)" \}', open(VECTORS_H).read()))
 CARD_IFACE = "org.dmscd.Dmsc1.Card"
@@ -711,6 +712,55 @@ class Trigger(ModemFixture, unittest.TestCase):
         _, _, err = d.stop()
         self.assertIn('DM session 4D with "card.dm" (card): started', err)
         self.assertIn('DM session 4D with "card.dm" (card): finished, 1 changes saved', err)
+
+    def run_session_with_agent(self, answer):
+        """A card-triggered session whose server asks for a confirmation, an agent answering
+        @answer (None: no agent); the server's record."""
+        port = free_port()
+        self.write("script", "ALERT-CONFIRM Update now?\nADD ./Vendor/FromCard chr hello\n")
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(account_bootstrap(f"http://127.0.0.1:{port}/dm"))
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode=raw-bip\n"
+                              f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
+                              f"server-password=pw\nscript=script\nrecord=record\n"
+                              f"[trigger]\nwhen=never\nsession-id=77\n"
+                              f"[card]\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        agent = None
+        if answer is not None:
+            agent = subprocess.Popen(["/usr/bin/python3", AGENT, answer], env=self.bus.env(),
+                                     stdout=subprocess.PIPE, text=True)
+            self.assertEqual(agent.stdout.readline().strip(), "registered")
+        wait_until(lambda: str(port) in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
+            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                             "BootstrapState").stdout, what="card ready")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("trigger"), "triggered")
+            watcher.wait_for("SessionFinished", timeout=30)
+        d.stop()
+        asked = ""
+        if agent is not None:
+            agent.terminate()
+            asked = agent.communicate(timeout=TIMEOUT)[0]
+        with open(os.path.join(self.tmp.name, "record")) as f:
+            return f.read(), asked
+
+    def test_the_agent_confirms_a_servers_question(self):
+        record, asked = self.run_session_with_agent("yes")
+        self.assertIn("Confirm Update now?", asked)
+        self.assertIn('{"cmd":"Alert","target":"","status":200}', record)
+        self.assertIn('{"cmd":"Add","target":"./Vendor/FromCard","status":200}', record)
+        # dmscd let the agent go as it stopped.
+        self.assertIn("Release", asked)
+
+    def test_the_agent_refuses_a_servers_question(self):
+        record, asked = self.run_session_with_agent("no")
+        self.assertIn('{"cmd":"Alert","target":"","status":304}', record)
+
+    def test_without_an_agent_nobody_answers(self):
+        record, _ = self.run_session_with_agent(None)
+        self.assertIn('{"cmd":"Alert","target":"","status":408}', record)
 
     def test_trigger_on_command_is_signalled_with_the_package(self):
         self.restart_sim("never")
