@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config.h"
+#include "dbus/dbus-api.h"
 #include "dm/dm.h"
 #include "dmscd-build.h"
 
@@ -65,6 +66,12 @@ gboolean dmscd_notification_verify(const DmscdTree *tree, const DmNotification *
  * "network"); TRUE when it verified. */
 gboolean dmscd_notification_check(const DmscdTree *tree, const char *origin,
                                   const DmNotification *notification);
+
+/*
+ * GetNode/ListNodes: fills @node (format, type, value, children) for @uri. DBUS_API_ERROR
+ * INVALID (a malformed URI), NOT_FOUND, or DENIED for a secret (AAuthSecret).
+ */
+gboolean dmscd_tree_read_node(DmscdTree *tree, const char *uri, DbusApiNode *node, GError **error);
 
 /* A modem has the card of @origin ("card:<ICCID>") now, or no longer. */
 void dmscd_tree_claim_card(DmscdTree *tree, const char *origin);

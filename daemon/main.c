@@ -117,6 +117,11 @@ static DmscdConfig *load_config(const Options *options, GError **error)
     return g_steal_pointer(&config);
 }
 
+static gboolean on_read_node(const char *uri, DbusApiNode *node, gpointer user_data, GError **error)
+{
+    return dmscd_tree_read_node(user_data, uri, node, error);
+}
+
 static char *on_trigger(const char *server_id, gpointer user_data, GError **error)
 {
     return dmscd_sessions_trigger(user_data, server_id, error);
@@ -156,6 +161,7 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, (guint)config->session_timeout,
                                         (gsize)config->session_max_msg_size, dmscd.server);
     dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
+    dbus_api_server_set_node_reader(dmscd.server, on_read_node, &dmscd.tree);
     if (config->dbus_admin_group != NULL) {
         struct group *group = getgrnam(config->dbus_admin_group);
         if (group == NULL)

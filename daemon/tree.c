@@ -2,6 +2,8 @@
 /* The daemon's DM tree: loaded from the state directory at start, with the standard objects. */
 #include "dmscd.h"
 
+#include "dbus/dbus-api.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 
@@ -199,5 +201,36 @@ gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error)
         return FALSE;
     dm_tree_free(tree->tree);
     tree->tree = g_steal_pointer(&copy);
+    return TRUE;
+}
+
+gboolean dmscd_tree_read_node(DmscdTree *tree, const char *uri, DbusApiNode *node, GError **error)
+{
+    int status = 0;
+    g_autofree char *canonical = dm_uri_normalize(uri, &status);
+    g_autoptr(GPtrArray) children = NULL;
+    DmNodeInfo info;
+
+    if (canonical == NULL) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_INVALID, "not a node URI: %s", uri);
+        return FALSE;
+    }
+    if (!dm_tree_get(tree->tree, canonical, &info)) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_NOT_FOUND, "no node %s", canonical);
+        return FALSE;
+    }
+    /* Secrets are never read back, by servers or on the bus (design §5). */
+    if (g_str_equal(info.name, "AAuthSecret")) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_DENIED, "%s is a secret", canonical);
+        return FALSE;
+    }
+    node->format = g_strdup(info.format ? info.format : "chr");
+    node->type = g_strdup(info.type ? info.type : "");
+    node->value = g_bytes_new(info.value, info.value_length);
+    children = dm_tree_list(tree->tree, canonical);
+    if (children != NULL) {
+        g_ptr_array_add(children, NULL);
+        node->children = g_strdupv((char **)children->pdata);
+    }
     return TRUE;
 }

@@ -22,6 +22,8 @@ typedef enum {
     DBUS_API_ERROR_NAME_TAKEN, /* another process owns DBUS_API_NAME */
     DBUS_API_ERROR_EXPORT,     /* an object or the name could not be registered */
     DBUS_API_ERROR_NOT_FOUND,  /* what a caller named is not there (org.dmscd…NotFound) */
+    DBUS_API_ERROR_INVALID,    /* what a caller gave is malformed (…InvalidArgs) */
+    DBUS_API_ERROR_DENIED,     /* what a caller asked is not for it (…PermissionDenied) */
 } DbusApiError;
 
 /* The errors callers get (design §8). */
@@ -147,3 +149,22 @@ gboolean dbus_api_server_has_agent(DbusApiServer *server);
 /* Asks the registered agent; @reply is called once, later. FALSE (and no reply) without one. */
 gboolean dbus_api_server_ask_agent(DbusApiServer *server, const DbusApiAlert *alert,
                                    DbusApiAgentReply reply, gpointer user_data);
+
+/* --- The device's DM tree (Manager.GetNode, ListNodes) --------------------------------------- */
+
+/* A node as GetNode gives it: the value's bytes are read by its format. */
+typedef struct {
+    char *format; /* chr, int, bool, bin, node, b64, xml, null, float, date, time */
+    char *type;   /* MIME type, "" when none */
+    GBytes *value;
+    char **children; /* for an interior node */
+} DbusApiNode;
+void dbus_api_node_clear(DbusApiNode *node);
+/*
+ * The daemon's tree reader: fills @node for @uri, or fails with DBUS_API_ERROR_NOT_FOUND,
+ * DBUS_API_ERROR_INVALID (a malformed URI) or DBUS_API_ERROR_DENIED (a secret).
+ */
+typedef gboolean (*DbusApiNodeFunc)(const char *uri, DbusApiNode *node, gpointer user_data,
+                                    GError **error);
+void dbus_api_server_set_node_reader(DbusApiServer *server, DbusApiNodeFunc func,
+                                     gpointer user_data);

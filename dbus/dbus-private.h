@@ -50,6 +50,8 @@ struct DbusApiServer {
     gpointer trigger_data;
     gboolean has_admin_gid;
     gid_t admin_gid;
+    DbusApiNodeFunc node_reader;
+    gpointer node_reader_data;
     char *agent_owner; /* the agent's unique bus name, or NULL */
     char *agent_path;
     sd_bus_track *agent_track;
@@ -60,6 +62,8 @@ gboolean dbus_api_sessions_export(DbusApiServer *server, GError **error);
 void dbus_api_session_free(DbusApiSession *session);
 int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int dbus_api_method_register_agent(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int dbus_api_method_get_node(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int dbus_api_method_list_nodes(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int dbus_api_method_unregister_agent(sd_bus_message *m, void *userdata, sd_bus_error *error);
 /* Root, or a member of the admin group: who may call the Manager's methods. */
 gboolean dbus_api_caller_may_act(DbusApiServer *server, sd_bus_message *m);

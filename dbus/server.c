@@ -20,6 +20,8 @@ static const sd_bus_vtable manager_vtable[] = {
     /* The bus policy lets only root (or the admin group) call it. */
     SD_BUS_METHOD("Trigger", "sa{sv}", "o", dbus_api_method_trigger, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL("SessionFinished", "os", 0),
+    SD_BUS_METHOD("GetNode", "s", "ssv", dbus_api_method_get_node, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD("ListNodes", "s", "as", dbus_api_method_list_nodes, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("RegisterAgent", "o", "", dbus_api_method_register_agent,
                   SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("UnregisterAgent", "o", "", dbus_api_method_unregister_agent,

@@ -178,6 +178,18 @@ class Policy(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("no account for server", r.stderr)
 
+    def test_only_root_may_read_the_tree(self):
+        notify = self.start_daemon()
+        notify.wait_for("READY=1")
+        notify.close()
+        args = ("call", NAME, PATH, MANAGER, "GetNode", "s", "./DevInfo/DevId")
+        r = self.busctl(*args, user="nobody")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("permission denied: root or the admin group only", r.stderr)
+        r = self.busctl(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith('ssv "chr"'), r.stdout)
+
     def test_only_root_may_register_an_agent(self):
         notify = self.start_daemon()
         notify.wait_for("READY=1")

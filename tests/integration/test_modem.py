@@ -508,6 +508,34 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         # Two REFRESHes ended well; the one that failed read nothing.
         self.assertEqual(err.count("reading the card again"), 2)
 
+    def manager(self, *args, check=False):
+        return self.bus.busctl("call", NAME, "/org/dmscd/Dmsc1", "org.dmscd.Dmsc1.Manager",
+                               *args, check=check)
+
+    def test_the_tree_is_read_on_the_bus_but_not_its_secrets(self):
+        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
+            f.write(account_bootstrap("http://127.0.0.1:9/dm"))
+        self.restart_sim("iccid=8949000000000000001\nbootstrap=bootstrap.xml\n")
+        self.start_daemon()
+        wait_until(lambda: self.bootstrap_state() == 's "applied"', what="bootstrap applied")
+        r = self.manager("GetNode", "s", "./DMAcc/CardDM/ServerID", check=True)
+        self.assertEqual(r.stdout.strip(), 'ssv "chr" "" s "card.dm"')
+        r = self.manager("GetNode", "s", "./DevDetail/URI/MaxDepth", check=True)
+        self.assertEqual(r.stdout.strip(), 'ssv "int" "text/plain" i 20')
+        r = self.manager("GetNode", "s", "./DevDetail/LrgObj", check=True)
+        self.assertEqual(r.stdout.strip(), 'ssv "bool" "text/plain" b true')
+        r = self.manager("ListNodes", "s", "./DMAcc", check=True)
+        self.assertIn('"CardDM"', r.stdout)
+        r = self.manager("GetNode", "s", "./DMAcc/CardDM", check=True)
+        self.assertEqual(r.stdout.strip(), 'ssv "node" "" as 3 "ServerID" "AppAuth" "AppAddr"')
+        denied = self.manager("GetNode", "s", "./DMAcc/CardDM/AppAuth/Srv/AAuthSecret")
+        self.assertNotEqual(denied.returncode, 0)
+        self.assertIn("is a secret", denied.stderr)
+        missing = self.manager("GetNode", "s", "./Nowhere")
+        self.assertIn("no node ./Nowhere", missing.stderr)
+        bad = self.manager("ListNodes", "s", "./DMAcc/CardDM/ServerID")
+        self.assertIn("a leaf has no children", bad.stderr)
+
     def test_a_card_changed_while_dmscd_was_stopped_leaves_nothing_behind(self):
         d = self.start_with_bootstrap()
         d.stop()
