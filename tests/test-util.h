@@ -3,6 +3,7 @@
 #pragma once
 
 #include <check.h>
+#include <gio/gio.h>
 #include <glib.h>
 
 /* Hex (spaces allowed between digits) to bytes; the test fails on anything else. */
@@ -27,4 +28,17 @@ static inline GByteArray *hex(const char *text)
     }
     ck_assert_msg(high < 0, "odd hex: %s", text);
     return out;
+}
+
+/* A loopback TCP port nobody listens on: bound for a moment and let go. */
+static inline guint16 free_port(void)
+{
+    g_autoptr(GSocket) socket =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    ck_assert(g_socket_bind(socket, any, TRUE, NULL));
+    bound = g_socket_get_local_address(socket, NULL);
+    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 }

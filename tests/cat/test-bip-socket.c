@@ -5,6 +5,7 @@
  */
 #include "cat/cat.h"
 #include "tests/check-run.h"
+#include "tests/test-util.h"
 
 #include <sys/socket.h>
 
@@ -53,18 +54,6 @@ static char *card(const char *hex)
     ck_assert_msg(message != NULL, "%s", error ? error->message : "");
     response = cat_bip_server_handle_command(server, message);
     return to_hex(g_bytes_get_data(response, NULL), g_bytes_get_size(response));
-}
-
-static guint16 free_port(void)
-{
-    g_autoptr(GSocket) socket =
-        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-    g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string("127.0.0.1", 0);
-    g_autoptr(GSocketAddress) bound = NULL;
-
-    ck_assert(g_socket_bind(socket, any, TRUE, NULL));
-    bound = g_socket_get_local_address(socket, NULL);
-    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 }
 
 static char *open_channel(guint16 port, guint16 buffer)

@@ -683,13 +683,11 @@ class Trigger(ModemFixture, unittest.TestCase):
         wait_until(lambda: self.control("busy") == "idle", what="card idle")
         d.stop()
 
-    def session_property(self, path, name):
-        return self.bus.busctl("get-property", NAME, path, "org.dmscd.Dmsc1.Session", name,
-                               check=False).stdout.strip()
-
-    def test_a_verified_trigger_runs_a_session_with_the_cards_server_over_the_scws(self):
+    def start_with_card_server(self, script):
+        """dmsc-sim whose card serves @script as card.dm over raw-BIP SCWS, its bootstrap
+        giving card.dm an account at that address; dmscd started, the card ready."""
         port = free_port()
-        self.write("script", "ADD ./Vendor/FromCard chr hello\n")
+        self.write("script", script)
         with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
             f.write(account_bootstrap(f"http://127.0.0.1:{port}/dm"))
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode=raw-bip\n"
@@ -698,12 +696,18 @@ class Trigger(ModemFixture, unittest.TestCase):
                               f"[trigger]\nwhen=never\nsession-id=77\n"
                               f"[card]\nbootstrap=bootstrap.xml\n")
         d = self.start_daemon()
-        wait_until(lambda: "applied" in self.bus.busctl(
-            "get-property", NAME, self.cards()[0], CARD_IFACE, "BootstrapState").stdout,
-            what="bootstrap applied")
         wait_until(lambda: str(port) in self.bus.busctl(
-            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout,
-            what="SCWS port")
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
+            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                             "BootstrapState").stdout, what="card ready")
+        return d
+
+    def session_property(self, path, name):
+        return self.bus.busctl("get-property", NAME, path, "org.dmscd.Dmsc1.Session", name,
+                               check=False).stdout.strip()
+
+    def test_a_verified_trigger_runs_a_session_with_the_cards_server_over_the_scws(self):
+        d = self.start_with_card_server("ADD ./Vendor/FromCard chr hello\n")
         self.assertEqual(self.control("trigger"), "triggered")
         tree = os.path.join(self.tmp.name, "state", "tree")
         wait_until(lambda: "./Vendor/FromCard" in read_tree(tree), timeout=20,
@@ -744,25 +748,13 @@ class Trigger(ModemFixture, unittest.TestCase):
     def run_session_with_agent(self, answer):
         """A card-triggered session whose server asks for a confirmation, an agent answering
         @answer (None: no agent); the server's record."""
-        port = free_port()
-        self.write("script", "ALERT-CONFIRM Update now?\nADD ./Vendor/FromCard chr hello\n")
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(account_bootstrap(f"http://127.0.0.1:{port}/dm"))
-        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode=raw-bip\n"
-                              f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
-                              f"server-password=pw\nscript=script\nrecord=record\n"
-                              f"[trigger]\nwhen=never\nsession-id=77\n"
-                              f"[card]\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
+        d = self.start_with_card_server("ALERT-CONFIRM Update now?\n"
+                                        "ADD ./Vendor/FromCard chr hello\n")
         agent = None
         if answer is not None:
             agent = subprocess.Popen(["/usr/bin/python3", AGENT, answer], env=self.bus.env(),
                                      stdout=subprocess.PIPE, text=True)
             self.assertEqual(agent.stdout.readline().strip(), "registered")
-        wait_until(lambda: str(port) in self.bus.busctl(
-            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
-            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
-                                             "BootstrapState").stdout, what="card ready")
         with SignalWatcher(self.bus) as watcher:
             self.assertEqual(self.control("trigger"), "triggered")
             watcher.wait_for("SessionFinished", timeout=30)
