@@ -683,14 +683,14 @@ class Trigger(ModemFixture, unittest.TestCase):
         wait_until(lambda: self.control("busy") == "idle", what="card idle")
         d.stop()
 
-    def start_with_card_server(self, script):
+    def start_with_card_server(self, script, mode="raw-bip"):
         """dmsc-sim whose card serves @script as card.dm over raw-BIP SCWS, its bootstrap
         giving card.dm an account at that address; dmscd started, the card ready."""
         port = free_port()
         self.write("script", script)
         with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
             f.write(account_bootstrap(f"http://127.0.0.1:{port}/dm"))
-        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode=raw-bip\n"
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={mode}\n"
                               f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
                               f"server-password=pw\nscript=script\nrecord=record\n"
                               f"[trigger]\nwhen=never\nsession-id=77\n"
@@ -744,6 +744,17 @@ class Trigger(ModemFixture, unittest.TestCase):
         _, _, err = d.stop()
         self.assertIn('DM session 4D with "card.dm" (card): started', err)
         self.assertIn('DM session 4D with "card.dm" (card): finished, 1 changes saved', err)
+
+    def test_a_session_with_the_cards_server_over_the_qmi_scws_messages(self):
+        # A value long enough for the server's answer to need several Send Data packets.
+        d = self.start_with_card_server("ADD ./Vendor/Big chr " + "x" * 3000 + "\n", mode="qmi")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("trigger"), "triggered")
+            seen = watcher.wait_for("SessionFinished", timeout=30)
+        self.assertIn("'ok'", seen)
+        tree = read_tree(os.path.join(self.tmp.name, "state", "tree"))
+        self.assertEqual(tree["./Vendor/Big"][2], b"x" * 3000)
+        d.stop()
 
     def run_session_with_agent(self, answer):
         """A card-triggered session whose server asks for a confirmation, an agent answering
