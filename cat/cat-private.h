@@ -52,3 +52,14 @@ void cat_lifetime_init(CatLifetime *life);
 /* The caller's cancellable cancels ours too (the first one given is kept). */
 void cat_lifetime_follow(CatLifetime *life, GCancellable *caller);
 void cat_lifetime_end(CatLifetime *life);
+
+/* Little-endian integers as QMI carries them. */
+static inline guint16 cat_le16(const guint8 *p)
+{
+    return (guint16)(p[0] | p[1] << 8);
+}
+
+static inline guint32 cat_le32(const guint8 *p)
+{
+    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+}

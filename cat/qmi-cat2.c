@@ -245,8 +245,7 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     qmi->full_function = FULL_FUNCTION_MASK;
     refused = qmi_message_get_raw_tlv(response, 0x12, &length);
     if (refused != NULL && length == 4)
-        qmi->full_function &= ~((guint32)refused[0] | (guint32)refused[1] << 8 |
-                                (guint32)refused[2] << 16 | (guint32)refused[3] << 24);
+        qmi->full_function &= ~cat_le32(refused);
     if (!(qmi->full_function & 1u))
         g_message("CAT2: the modem sends the card's short messages itself; dmscd confirms them");
     request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);

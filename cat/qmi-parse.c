@@ -2,16 +2,6 @@
 /* The values of the modem's CAT2 indications, checked before anything uses them. */
 #include "cat-private.h"
 
-static guint32 read_u32(const guint8 *p)
-{
-    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
-}
-
-static guint16 read_u16(const guint8 *p)
-{
-    return (guint16)(p[0] | p[1] << 8);
-}
-
 static gboolean need(gsize length, gsize wanted, const char *what, GError **error)
 {
     if (length >= wanted)
@@ -28,13 +18,13 @@ gboolean cat_qmi_parse_raw_command(const guint8 *value, gsize length, CatQmiRawC
 
     if (!need(length, 6, "raw command", error))
         return FALSE;
-    command_length = read_u16(value + 4);
+    command_length = cat_le16(value + 4);
     if (command_length > length - 6) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,
                     "raw command: %zu bytes announced, %zu there", command_length, length - 6);
         return FALSE;
     }
-    out->ref = read_u32(value);
+    out->ref = cat_le32(value);
     out->command = value + 6;
     out->length = command_length;
     return TRUE;
@@ -44,9 +34,9 @@ gboolean cat_scws_parse_open(const guint8 *value, gsize length, CatScwsOpen *out
 {
     if (!need(length, 8, "SCWS Open Channel", error))
         return FALSE;
-    out->ch_id = read_u32(value);
-    out->port = read_u16(value + 4);
-    out->buffer_size = read_u16(value + 6);
+    out->ch_id = cat_le32(value);
+    out->port = cat_le16(value + 4);
+    out->buffer_size = cat_le16(value + 6);
     if (out->port == 0) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "SCWS Open Channel %u: port 0",
                     out->ch_id);
@@ -59,7 +49,7 @@ gboolean cat_scws_parse_state(const guint8 *value, gsize length, CatScwsState *o
 {
     if (!need(length, 5, "SCWS channel state", error))
         return FALSE;
-    out->ch_id = read_u32(value);
+    out->ch_id = cat_le32(value);
     out->state = value[4];
     if (out->state > 2) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "SCWS channel %u: state %u", out->ch_id,
@@ -73,10 +63,10 @@ gboolean cat_scws_parse_data(const guint8 *value, gsize length, CatScwsData *out
 {
     if (!need(length, 8, "SCWS Send Data", error))
         return FALSE;
-    out->ch_id = read_u32(value);
+    out->ch_id = cat_le32(value);
     out->total = value[4];
     out->current = value[5];
-    out->length = read_u16(value + 6);
+    out->length = cat_le16(value + 6);
     out->data = value + 8;
     if (out->length > length - 8) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,

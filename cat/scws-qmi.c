@@ -30,11 +30,6 @@ struct CatScws {
     gpointer user_data;
 };
 
-static guint32 read_u32(const guint8 *p)
-{
-    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
-}
-
 static void put_u32(guint8 *p, guint32 v)
 {
     p[0] = (guint8)v;
@@ -135,7 +130,7 @@ static void open_channel(CatScws *scws, const guint8 *v, gsize length)
         g_warning("%s", error->message);
         /* A channel it names is refused; one it cannot name is not answered. */
         if (length >= 4)
-            send_state(scws, MSG_OPEN_CHANNEL, read_u32(v), STATE_CLOSED);
+            send_state(scws, MSG_OPEN_CHANNEL, cat_le32(v), STATE_CLOSED);
         return;
     }
     ch_id = open.ch_id;
@@ -221,14 +216,14 @@ static void send_data(CatScws *scws, const guint8 *v, gsize length)
     guint id;
     gboolean ok;
 
-    if (length < 4 || (id = slot_of(scws, read_u32(v))) == 0)
+    if (length < 4 || (id = slot_of(scws, cat_le32(v))) == 0)
         return;
     ok = cat_scws_parse_data(v, length, &data, &error);
     if (!ok)
         g_warning("%s", error->message);
     else
         ok = assemble(scws, id, &data);
-    put_u32(ack, read_u32(v));
+    put_u32(ack, cat_le32(v));
     ack[4] = ok ? 1 : 0;
     cat_qmi_request_async(scws->qmi, MSG_SEND_DATA, ack, sizeof(ack), NULL, 0, on_sent, NULL);
 }

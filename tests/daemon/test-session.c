@@ -115,6 +115,8 @@ START_TEST(a_session_that_ends_well_saves_the_servers_changes)
     guint16 port = script_server_listen(server, "/dm", 0, NULL);
     g_autofree char *address = g_strdup_printf("http://127.0.0.1:%u/dm", port);
     g_autofree char *value = NULL;
+    g_autofree char *nonce = NULL;
+    gsize nonce_length = 0;
 
     ck_assert_uint_ne(port, 0);
     account(address);
@@ -127,6 +129,12 @@ START_TEST(a_session_that_ends_well_saves_the_servers_changes)
     ck_assert_str_eq(value, "from-server");
     ck_assert(dm_tree_exists(tree.tree, "./Vendor/Value"));
     ck_assert_uint_eq(script_server_get_records(server)->len, 3);
+    /* The server proved itself and got a new nonce for next time: it is saved as b64. */
+    nonce = saved("./DMAcc/S/AppAuth/S/AAuthData");
+    ck_assert_ptr_nonnull(nonce);
+    ck_assert_str_ne(nonce, "c24=");
+    g_free(g_base64_decode(nonce, &nonce_length));
+    ck_assert_uint_gt(nonce_length, 0);
 }
 END_TEST
 
