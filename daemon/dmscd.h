@@ -16,6 +16,7 @@
 #define DMSCD_MESSAGE_SESSION_STARTED       "cd0e36c2a09646549a543026454813e5"
 #define DMSCD_MESSAGE_SESSION_FINISHED      "7668edd1dd7e46d790830677df346e7a"
 #define DMSCD_MESSAGE_SESSION_FAILED        "ad6b6eb480b547c1b0c9c3da7c70141e"
+#define DMSCD_MESSAGE_SESSION_CONFLICT      "405d99de3a404e9a838ca1b9333c1abd"
 
 /* The tree file in the state directory. */
 char *dmscd_tree_path(const DmscdConfig *config);
@@ -88,6 +89,16 @@ void dmscd_tree_release_sweep(DmscdTree *tree);
  * nothing while a modem holds the sweep.
  */
 gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error);
+/*
+ * Applies what a session changed (@delta, against the tree it started from) and the nonces it
+ * learnt (either may be NULL) to the live tree and saves it. A change to a node that another
+ * writer (a card's bootstrap, a card taken out, the DevId) changed or removed meanwhile is not
+ * applied: the card's and the device's changes win, and the change is appended to @conflicts
+ * (GStrv {uri, command, why}). A nonce goes only to a credential that is still there.
+ */
+gboolean dmscd_tree_commit_session(DmscdTree *tree, const DmTreeDelta *delta,
+                                   const DmAccount *account, GBytes *client_nonce,
+                                   GBytes *server_nonce, GPtrArray *conflicts, GError **error);
 /* Removes what a card's bootstrap created and saves the tree; the number of nodes removed. */
 gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed,
                                 GError **error);

@@ -141,40 +141,22 @@ static const char *result_name(DmSessionResult result)
 
 /* --- Saving what a session did ----------------------------------------------------------- */
 
-/* A credential's AAuthData takes a new nonce, in the form the node has (b64 text, or bytes). */
-static void store_nonce(DmTree *tree, const DmAccountCredential *credential, GBytes *nonce)
+/* The session's changes and nonces go onto the live tree, which may have moved on meanwhile:
+ * what the live tree kept instead is logged and published with the changes. */
+static gboolean commit(DmscdSessions *sessions, GPtrArray *conflicts, GError **error)
 {
-    g_autofree char *uri = NULL;
-    g_autofree char *text = NULL;
-    DmNodeInfo info;
-    gsize length;
-    const guint8 *bytes;
+    g_autoptr(DmTreeDelta) delta = dm_session_get_delta(sessions->session);
 
-    if (credential->node == NULL || nonce == NULL)
-        return;
-    uri = g_strconcat(credential->node, "/AAuthData", NULL);
-    bytes = g_bytes_get_data(nonce, &length);
-    if (!dm_tree_get(tree, uri, &info) || g_strcmp0(info.format, "b64") == 0) {
-        text = g_base64_encode(bytes, length);
-        if (dm_tree_replace(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text)) ==
-            404)
-            (void)dm_tree_add(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text));
-        return;
-    }
-    (void)dm_tree_replace(tree, NULL, uri, info.format, NULL, bytes, length);
-}
-
-static gboolean commit(DmscdSessions *sessions, GError **error)
-{
-    g_autoptr(DmTree) tree = dm_session_steal_tree(sessions->session);
-
-    store_nonce(tree, &sessions->account->client, dm_session_get_client_nonce(sessions->session));
-    store_nonce(tree, &sessions->account->server, dm_session_get_server_nonce(sessions->session));
-    /* Saved first: the tree in memory never runs ahead of the one on disk. */
-    if (!dm_tree_save(tree, sessions->tree->path, error))
+    if (!dmscd_tree_commit_session(sessions->tree, delta, sessions->account,
+                                   dm_session_get_client_nonce(sessions->session),
+                                   dm_session_get_server_nonce(sessions->session), conflicts,
+                                   error))
         return FALSE;
-    dm_tree_free(sessions->tree->tree);
-    sessions->tree->tree = g_steal_pointer(&tree);
+    for (guint i = 0; i < conflicts->len; i++) {
+        char **row = g_ptr_array_index(conflicts, i);
+        g_autofree char *text = g_strdup_printf("%s of %s %s", row[1], row[0], row[2]);
+        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_CONFLICT, sessions->running, text);
+    }
     return TRUE;
 }
 
@@ -205,13 +187,20 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
     }
     outcome = dm_session_get_result(sessions->session);
     if (ran && outcome == DM_SESSION_RESULT_OK) {
-        GPtrArray *changes = dm_session_get_changes(sessions->session);
+        g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+        g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
         g_autoptr(GError) save_error = NULL;
-        if (commit(sessions, &save_error)) {
-            text = g_strdup_printf("finished, %u changes saved", changes ? changes->len : 0);
+        GPtrArray *changes = dm_session_get_changes(sessions->session);
+        if (commit(sessions, conflicts, &save_error)) {
+            text = g_strdup_printf("finished, %u changes saved%s", changes ? changes->len : 0,
+                                   conflicts->len > 0 ? ", some not applied (conflicts)" : "");
             log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_FINISHED, sessions->running,
                         text);
-            publish_end(sessions, "finished", "ok", NULL, changes);
+            for (guint i = 0; changes != NULL && i < changes->len; i++)
+                g_ptr_array_add(rows, g_strdupv(g_ptr_array_index(changes, i)));
+            for (guint i = 0; i < conflicts->len; i++)
+                g_ptr_array_add(rows, g_strdupv(g_ptr_array_index(conflicts, i)));
+            publish_end(sessions, "finished", "ok", NULL, rows);
         } else {
             text =
                 g_strdup_printf("finished, but its changes are not saved: %s", save_error->message);

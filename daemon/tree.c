@@ -5,6 +5,7 @@
 #include "dbus/dbus-api.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #define TREE_FILE "tree"
@@ -66,69 +67,120 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
     return g_steal_pointer(&tree);
 }
 
-gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *previous, const char *origin,
-                                    GBytes *data, char **server_id, GError **error)
-{
-    g_autoptr(DmTree) without = NULL;
-    g_autoptr(DmTree) applied = NULL;
+/* --- Writes: every change to the live tree goes through tree_write() ---------------------------
+ */
 
-    /* The old card's account must go before the new one's is added where it was. */
-    if (previous != NULL && g_strcmp0(previous, origin) != 0) {
-        without = dm_tree_copy(tree->tree);
-        dm_tree_remove_origin(without, previous);
-    }
-    applied = dm_bootstrap_apply(without ? without : tree->tree, g_bytes_get_data(data, NULL),
-                                 g_bytes_get_size(data), origin, server_id, error);
+/*
+ * An edit works on a copy of the live tree (and may replace it with another tree): -1 with
+ * @error when it fails (nothing changes), 0 when it changed nothing, 1 when it changed the copy.
+ */
+typedef int (*TreeEdit)(DmTree **copy, gpointer data, GError **error);
 
-    /* Saved first: the tree in memory never runs ahead of the one on disk. */
-    if (applied == NULL || !dm_tree_save(applied, tree->path, error)) {
-        if (server_id != NULL)
-            g_clear_pointer(server_id, g_free);
-        return FALSE;
-    }
-    dm_tree_free(tree->tree);
-    tree->tree = g_steal_pointer(&applied);
-    return TRUE;
-}
-
-gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed, GError **error)
+/*
+ * The one place the live tree changes: the edit runs on a copy, the copy is saved, and only
+ * then becomes the live tree, so the tree in memory never runs ahead of the one on disk and a
+ * failed edit or save leaves both as they were. Writes come one after the other on the main
+ * loop, each onto the tree the previous one left.
+ */
+static gboolean tree_write(DmscdTree *tree, TreeEdit edit, gpointer data, gboolean *changed,
+                           GError **error)
 {
     g_autoptr(DmTree) copy = dm_tree_copy(tree->tree);
-    guint n = dm_tree_remove_origin(copy, origin);
+    int r;
 
-    if (removed != NULL)
-        *removed = n;
-    if (n == 0)
+    if (changed != NULL)
+        *changed = FALSE;
+    r = edit(&copy, data, error);
+    if (r < 0)
+        return FALSE;
+    if (r == 0)
         return TRUE;
     if (!dm_tree_save(copy, tree->path, error))
         return FALSE;
     dm_tree_free(tree->tree);
     tree->tree = g_steal_pointer(&copy);
+    if (changed != NULL)
+        *changed = TRUE;
     return TRUE;
+}
+
+typedef struct {
+    const char *previous;
+    const char *origin;
+    GBytes *data;
+    char **server_id;
+} BootstrapEdit;
+
+static int edit_bootstrap(DmTree **copy, gpointer data, GError **error)
+{
+    BootstrapEdit *b = data;
+    DmTree *applied;
+
+    /* The old card's account must go before the new one's is added where it was. */
+    if (b->previous != NULL && g_strcmp0(b->previous, b->origin) != 0)
+        dm_tree_remove_origin(*copy, b->previous);
+    applied = dm_bootstrap_apply(*copy, g_bytes_get_data(b->data, NULL), g_bytes_get_size(b->data),
+                                 b->origin, b->server_id, error);
+    if (applied == NULL)
+        return -1;
+    dm_tree_free(*copy);
+    *copy = applied;
+    return 1;
+}
+
+gboolean dmscd_tree_apply_bootstrap(DmscdTree *tree, const char *previous, const char *origin,
+                                    GBytes *data, char **server_id, GError **error)
+{
+    BootstrapEdit b = { previous, origin, data, server_id };
+
+    if (tree_write(tree, edit_bootstrap, &b, NULL, error))
+        return TRUE;
+    if (server_id != NULL)
+        g_clear_pointer(server_id, g_free);
+    return FALSE;
+}
+
+typedef struct {
+    const char *const *origins; /* NULL-terminated */
+    guint removed;
+} RemoveEdit;
+
+static int edit_remove_origins(DmTree **copy, gpointer data, GError **error)
+{
+    RemoveEdit *r = data;
+
+    for (const char *const *o = r->origins; *o != NULL; o++)
+        r->removed += dm_tree_remove_origin(*copy, *o);
+    return r->removed > 0 ? 1 : 0;
+}
+
+gboolean dmscd_tree_remove_card(DmscdTree *tree, const char *origin, guint *removed, GError **error)
+{
+    const char *origins[] = { origin, NULL };
+    RemoveEdit r = { origins, 0 };
+    gboolean ok = tree_write(tree, edit_remove_origins, &r, NULL, error);
+
+    if (removed != NULL)
+        *removed = ok ? r.removed : 0;
+    return ok;
+}
+
+static int edit_dev_id(DmTree **copy, gpointer data, GError **error)
+{
+    return dm_tree_set_dev_id(*copy, data) ? 1 : 0;
 }
 
 gboolean dmscd_tree_set_dev_id(DmscdTree *tree, const char *modem, const char *dev_id,
                                gboolean *changed, GError **error)
 {
-    g_autoptr(DmTree) copy = NULL;
-
     *changed = FALSE;
     /* One device, one DevId: the first modem that gives one keeps it while it is there. */
     if (tree->dev_id_modem != NULL && g_strcmp0(tree->dev_id_modem, modem) != 0)
         return TRUE;
-    copy = dm_tree_copy(tree->tree);
-    if (!dm_tree_set_dev_id(copy, dev_id)) {
-        g_free(tree->dev_id_modem);
-        tree->dev_id_modem = g_strdup(modem);
-        return TRUE;
-    }
-    if (!dm_tree_save(copy, tree->path, error))
+    if (!tree_write(tree, edit_dev_id, (gpointer)dev_id, changed, error))
         return FALSE;
-    dm_tree_free(tree->tree);
-    tree->tree = g_steal_pointer(&copy);
     g_free(tree->dev_id_modem);
     tree->dev_id_modem = g_strdup(modem);
-    *changed = TRUE;
     return TRUE;
 }
 
@@ -175,32 +227,94 @@ void dmscd_tree_release_sweep(DmscdTree *tree)
 gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error)
 {
     g_autoptr(GPtrArray) origins = NULL;
-    g_autoptr(DmTree) copy = NULL;
-    guint n = 0;
+    g_autoptr(GPtrArray) absent = g_ptr_array_new();
+    RemoveEdit r = { NULL, 0 };
+    gboolean ok;
 
     if (removed != NULL)
         *removed = 0;
     if (tree->unsettled > 0)
         return TRUE;
     origins = dm_tree_list_origins(tree->tree);
-
     for (guint i = 0; i < origins->len; i++) {
         const char *origin = g_ptr_array_index(origins, i);
-        if (!g_str_has_prefix(origin, "card:") ||
-            (tree->cards != NULL && g_hash_table_contains(tree->cards, origin)))
-            continue;
-        if (copy == NULL)
-            copy = dm_tree_copy(tree->tree);
-        n += dm_tree_remove_origin(copy, origin);
+        if (g_str_has_prefix(origin, "card:") &&
+            (tree->cards == NULL || !g_hash_table_contains(tree->cards, origin)))
+            g_ptr_array_add(absent, (gpointer)origin);
     }
-    if (removed != NULL)
-        *removed = n;
-    if (copy == NULL)
+    if (absent->len == 0)
         return TRUE;
-    if (!dm_tree_save(copy, tree->path, error))
+    g_ptr_array_add(absent, NULL);
+    r.origins = (const char *const *)absent->pdata;
+    ok = tree_write(tree, edit_remove_origins, &r, NULL, error);
+    if (removed != NULL)
+        *removed = ok ? r.removed : 0;
+    return ok;
+}
+
+/* --- A session's commit ----------------------------------------------------------------------- */
+
+/*
+ * A credential's AAuthData takes a new nonce, in the form the node has (b64 text, or bytes),
+ * as long as the credential is still there: a card taken out during the session took its
+ * account with it, and a nonce must not bring any of it back.
+ */
+static gboolean store_nonce(DmTree *tree, const DmAccountCredential *credential, GBytes *nonce)
+{
+    g_autofree char *uri = NULL;
+    g_autofree char *text = NULL;
+    DmNodeInfo info;
+    gsize length;
+    const guint8 *bytes;
+
+    if (credential->node == NULL || nonce == NULL || !dm_tree_exists(tree, credential->node))
         return FALSE;
-    dm_tree_free(tree->tree);
-    tree->tree = g_steal_pointer(&copy);
+    uri = g_strconcat(credential->node, "/AAuthData", NULL);
+    bytes = g_bytes_get_data(nonce, &length);
+    if (!dm_tree_get(tree, uri, &info) || g_strcmp0(info.format, "b64") == 0) {
+        text = g_base64_encode(bytes, length);
+        if (dm_tree_replace(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text)) ==
+            DM_STATUS_NOT_FOUND)
+            (void)dm_tree_add(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text));
+        return TRUE;
+    }
+    (void)dm_tree_replace(tree, NULL, uri, info.format, NULL, bytes, length);
+    return TRUE;
+}
+
+typedef struct {
+    const DmTreeDelta *delta;
+    const DmAccount *account;
+    GBytes *client_nonce;
+    GBytes *server_nonce;
+    GPtrArray *conflicts;
+} CommitEdit;
+
+static int edit_commit(DmTree **copy, gpointer data, GError **error)
+{
+    CommitEdit *c = data;
+    guint changed = 0;
+
+    if (c->delta != NULL)
+        changed += dm_tree_delta_apply(c->delta, *copy, c->conflicts);
+    changed += store_nonce(*copy, &c->account->client, c->client_nonce);
+    changed += store_nonce(*copy, &c->account->server, c->server_nonce);
+    return changed > 0 ? 1 : 0;
+}
+
+gboolean dmscd_tree_commit_session(DmscdTree *tree, const DmTreeDelta *delta,
+                                   const DmAccount *account, GBytes *client_nonce,
+                                   GBytes *server_nonce, GPtrArray *conflicts, GError **error)
+{
+    CommitEdit c = { delta, account, client_nonce, server_nonce, conflicts };
+    guint before = conflicts != NULL ? conflicts->len : 0;
+
+    if (!tree_write(tree, edit_commit, &c, NULL, error)) {
+        /* Nothing was applied: nothing conflicted either. */
+        if (conflicts != NULL)
+            g_ptr_array_set_size(conflicts, before);
+        return FALSE;
+    }
     return TRUE;
 }
 

@@ -297,6 +297,23 @@ guint dm_tree_remove_origin(DmTree *tree, const char *origin);
 /* The distinct non-empty origins of the tree's nodes, in tree order. */
 GPtrArray *dm_tree_list_origins(const DmTree *tree);
 
+/*
+ * What changed between @base and @result (a session's tree at its start and at its end): nodes
+ * added and deleted with their subtrees, and nodes whose own properties changed.
+ */
+typedef struct DmTreeDelta DmTreeDelta;
+DmTreeDelta *dm_tree_diff(const DmTree *base, const DmTree *result);
+void dm_tree_delta_free(DmTreeDelta *delta);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmTreeDelta, dm_tree_delta_free)
+guint dm_tree_delta_length(const DmTreeDelta *delta);
+/*
+ * Applies @delta to @live, which may have changed since the delta's base was taken. A change
+ * is applied only where @live is still as the base was; otherwise @live wins and the change is
+ * appended to @conflicts (when not NULL) as a GStrv {uri, "Add"|"Replace"|"Delete", why}.
+ * Returns how many changes were applied.
+ */
+guint dm_tree_delta_apply(const DmTreeDelta *delta, DmTree *live, GPtrArray *conflicts);
+
 /* ACL grammar: "Add=a+b&Get=*"; FALSE for anything else. */
 gboolean dm_acl_valid(const char *acl);
 /* Whether @acl grants @access to @server_id. */
@@ -484,6 +501,9 @@ DmSessionResult dm_session_get_result(DmSession *session);
 const char *dm_session_get_error(DmSession *session);
 /* The tree with the session's changes, for the caller to keep when the result is OK. */
 DmTree *dm_session_steal_tree(DmSession *session);
+/* What the session changed in the tree it started from, for the caller to apply to its live
+ * tree (dm_tree_delta_apply()); NULL unless the session ended well. */
+DmTreeDelta *dm_session_get_delta(DmSession *session);
 /* Every tree operation: (uri, command, status) as strings, in order. */
 GPtrArray *dm_session_get_changes(DmSession *session);
 /* The nonces to keep for the next session (AAuthData), or NULL when unchanged. */

@@ -27,6 +27,7 @@ typedef struct {
 
 struct DmSession {
     DmSessionConfig config; /* strings and nonces owned */
+    DmTree *base; /* the tree as the session found it */
     DmTree *tree;
     char *target;
     guint msg_id; /* of the last message sent */

@@ -35,6 +35,7 @@ DmSession *dm_session_new(const DmTree *tree, const DmSessionConfig *config)
         s->config.max_msg_size = 16384;
     if (s->config.max_obj_size == 0)
         s->config.max_obj_size = DM_TREE_MAX_VALUE;
+    s->base = dm_tree_copy(tree);
     s->tree = dm_tree_copy(tree);
     s->target = g_strdup(config->server_uri);
     s->peer_max_msg_size = s->config.max_msg_size;
@@ -58,6 +59,7 @@ void dm_session_free(DmSession *s)
     g_free((char *)s->config.server_name);
     g_free((char *)s->config.server_password);
     g_clear_pointer(&s->config.server_nonce, g_bytes_unref);
+    dm_tree_free(s->base);
     dm_tree_free(s->tree);
     g_free(s->target);
     g_queue_clear_full(&s->outbox, (GDestroyNotify)dm_command_free);
@@ -639,6 +641,13 @@ DmTree *dm_session_steal_tree(DmSession *s)
     if (s->result != DM_SESSION_RESULT_OK)
         return NULL;
     return g_steal_pointer(&s->tree);
+}
+
+DmTreeDelta *dm_session_get_delta(DmSession *s)
+{
+    if (s->result != DM_SESSION_RESULT_OK || s->tree == NULL)
+        return NULL;
+    return dm_tree_diff(s->base, s->tree);
 }
 
 GPtrArray *dm_session_get_changes(DmSession *s)

@@ -11,6 +11,8 @@ static char *directory;
 static DmscdTree tree;
 static DmscdSessions *sessions;
 static DmNotification *notification;
+/* Conflicts the daemon logs, captured from its structured log. */
+static GPtrArray *conflict_lines;
 
 static void leaf(const char *uri, const char *format, const char *value)
 {
@@ -72,6 +74,8 @@ static void teardown(void)
     g_rmdir(directory);
     g_clear_pointer(&tree.tree, dm_tree_free);
     g_clear_pointer(&tree.path, g_free);
+    g_clear_pointer(&tree.dev_id_modem, g_free);
+    g_clear_pointer(&conflict_lines, g_ptr_array_unref);
     g_clear_pointer(&directory, g_free);
 }
 
@@ -163,6 +167,169 @@ START_TEST(no_account_or_no_address_starts_nothing)
 }
 END_TEST
 
+/* --- Writes to the tree while a session runs ------------------------------------------------- */
+
+#define CARD "card:8949000000000000001"
+
+static const char card_bootstrap[] =
+    "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
+    "<SessionID>0</SessionID><MsgID>1</MsgID><Target><LocURI>dev</LocURI></Target>"
+    "<Source><LocURI>card</LocURI></Source></SyncHdr><SyncBody>"
+    "<Add><CmdID>1</CmdID><Meta><Format xmlns='syncml:metinf'>chr</Format></Meta>"
+    "<Item><Target><LocURI>./DMAcc/Card/ServerID</LocURI></Target><Data>card.example</Data>"
+    "</Item></Add>"
+    "<Add><CmdID>2</CmdID><Meta><Format xmlns='syncml:metinf'>chr</Format></Meta>"
+    "<Item><Target><LocURI>./Vendor/Shared</LocURI></Target><Data>from-card</Data>"
+    "</Item></Add><Final/></SyncBody></SyncML>";
+
+static GLogWriterOutput capture_conflicts(GLogLevelFlags level, const GLogField *fields,
+                                          gsize n_fields, gpointer user_data)
+{
+    const char *id = NULL, *message = NULL;
+
+    for (gsize i = 0; i < n_fields; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE_ID"))
+            id = fields[i].value;
+        else if (g_str_equal(fields[i].key, "MESSAGE"))
+            message = fields[i].value;
+    }
+    if (g_strcmp0(id, DMSCD_MESSAGE_SESSION_CONFLICT) == 0)
+        g_ptr_array_add(conflict_lines, g_strdup(message));
+    return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
+/* A two-package session with "srv" (MD5 both ways, nonces rotated): ./Vendor/A, then
+ * ./Vendor/B and ./Vendor/Shared. Returns once the server has the client's first answer: the
+ * session runs and waits for the second package. */
+static ScriptServer *start_two_package_session(void)
+{
+    g_autoptr(GBytes) cn = g_bytes_new_static("cn", 2);
+    g_autoptr(GBytes) sn = g_bytes_new_static("sn", 2);
+    ScriptServerConfig config = {
+        .server_id = "srv",
+        .auth = DM_AUTH_MD5,
+        .server_name = "srv",
+        .server_password = "spw",
+        .client_name = "dev",
+        .client_password = "cpw",
+        .client_nonce = cn,
+        .server_nonce = sn,
+        .encoding = DM_ENCODING_XML,
+    };
+    ScriptServer *server = script_server_new(&config,
+                                             "ADD ./Vendor/A chr a\n"
+                                             "PACKAGE\n"
+                                             "ADD ./Vendor/B chr b\n"
+                                             "ADD ./Vendor/Shared chr from-server\n",
+                                             NULL);
+    guint16 port = script_server_listen(server, "/dm", 0, NULL);
+    g_autofree char *address = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    ck_assert_uint_ne(port, 0);
+    conflict_lines = g_ptr_array_new_with_free_func(g_free);
+    g_log_set_writer_func(capture_conflicts, NULL, NULL);
+    account(address);
+    ck_assert(dm_tree_save(tree.tree, tree.path, NULL));
+    dmscd_sessions_queue(sessions, notification, "card");
+    while (script_server_get_records(server)->len == 0) {
+        ck_assert_msg(g_get_monotonic_time() < deadline, "the first package was not answered");
+        g_main_context_iteration(NULL, TRUE);
+    }
+    ck_assert(!dmscd_sessions_idle(sessions));
+    return server;
+}
+
+static gboolean saved_has_origin(const char *uri, const char *origin)
+{
+    g_autoptr(DmTree) loaded = dm_tree_load(tree.path, NULL, NULL);
+    DmNodeInfo info;
+
+    return loaded != NULL && dm_tree_get(loaded, uri, &info) && g_str_equal(info.origin, origin);
+}
+
+static void assert_servers_changes_saved(void)
+{
+    g_autofree char *a = saved("./Vendor/A");
+    g_autofree char *b = saved("./Vendor/B");
+
+    ck_assert_str_eq(a, "a");
+    ck_assert_str_eq(b, "b");
+}
+
+START_TEST(a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes)
+{
+    g_autoptr(ScriptServer) server = start_two_package_session();
+    g_autoptr(GBytes) data = g_bytes_new_static(card_bootstrap, strlen(card_bootstrap));
+    g_autoptr(GError) error = NULL;
+    g_autofree char *card_server = NULL;
+    g_autofree char *shared = NULL;
+
+    ck_assert_msg(dmscd_tree_apply_bootstrap(&tree, NULL, CARD, data, NULL, &error), "%s",
+                  error ? error->message : "");
+    run_until_idle();
+    ck_assert(script_server_is_finished(server));
+    assert_servers_changes_saved();
+    card_server = saved("./DMAcc/Card/ServerID");
+    ck_assert_str_eq(card_server, "card.example");
+    /* Both added ./Vendor and ./Vendor/Shared: the card's stay, the server's other nodes join
+     * them, and what the card's kept out is logged as conflicts. */
+    shared = saved("./Vendor/Shared");
+    ck_assert_str_eq(shared, "from-card");
+    ck_assert(saved_has_origin("./Vendor", CARD));
+    ck_assert_uint_eq(conflict_lines->len, 2);
+    ck_assert_ptr_nonnull(strstr(g_ptr_array_index(conflict_lines, 0), "Add of ./Vendor "));
+    ck_assert_ptr_nonnull(strstr(g_ptr_array_index(conflict_lines, 1), "Add of ./Vendor/Shared"));
+    /* The live tree is the saved one. */
+    ck_assert(dm_tree_exists(tree.tree, "./DMAcc/Card/ServerID"));
+    ck_assert(dm_tree_exists(tree.tree, "./Vendor/B"));
+}
+END_TEST
+
+START_TEST(a_card_removed_during_its_servers_session_takes_its_secrets_for_good)
+{
+    g_autoptr(ScriptServer) server = NULL;
+    g_autoptr(GError) error = NULL;
+    guint removed = 0;
+
+    /* The session's own account is the card's. */
+    server = start_two_package_session();
+    dm_tree_set_origin(tree.tree, "./DMAcc/S", CARD);
+    ck_assert(dmscd_tree_remove_card(&tree, CARD, &removed, &error));
+    ck_assert_uint_gt(removed, 0);
+    run_until_idle();
+    ck_assert(script_server_is_finished(server));
+    assert_servers_changes_saved();
+    /* Neither the session's commit nor its new nonces bring any of the account back. */
+    ck_assert_ptr_null(saved("./DMAcc/S/AppAuth/C/AAuthSecret"));
+    ck_assert_ptr_null(saved("./DMAcc/S/AppAuth/S/AAuthData"));
+    ck_assert_ptr_null(saved("./DMAcc/S"));
+    ck_assert(!dm_tree_exists(tree.tree, "./DMAcc/S"));
+}
+END_TEST
+
+START_TEST(a_devid_set_during_a_session_stays)
+{
+    g_autoptr(ScriptServer) server = start_two_package_session();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dev_id = NULL;
+    g_autofree char *nonce = NULL;
+    gboolean changed = FALSE;
+
+    ck_assert(dmscd_tree_set_dev_id(&tree, "/modem/1", "IMEI:356938035643809", &changed, &error));
+    ck_assert(changed);
+    run_until_idle();
+    ck_assert(script_server_is_finished(server));
+    assert_servers_changes_saved();
+    dev_id = saved("./DevInfo/DevId");
+    ck_assert_str_eq(dev_id, "IMEI:356938035643809");
+    /* The nonces the session learnt are saved with its changes. */
+    nonce = saved("./DMAcc/S/AppAuth/S/AAuthData");
+    ck_assert_str_ne(nonce, "c24=");
+    ck_assert_uint_eq(conflict_lines->len, 0);
+}
+END_TEST
+
 static Suite *session_suite(void)
 {
     Suite *suite = suite_create("session");
@@ -173,6 +340,9 @@ static Suite *session_suite(void)
     tcase_add_test(tc, a_session_that_ends_well_saves_the_servers_changes);
     tcase_add_test(tc, a_server_that_cannot_be_reached_leaves_the_tree_as_it_was);
     tcase_add_test(tc, no_account_or_no_address_starts_nothing);
+    tcase_add_test(tc, a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes);
+    tcase_add_test(tc, a_card_removed_during_its_servers_session_takes_its_secrets_for_good);
+    tcase_add_test(tc, a_devid_set_during_a_session_stays);
     suite_add_tcase(suite, tc);
     return suite;
 }

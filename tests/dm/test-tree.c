@@ -363,6 +363,118 @@ START_TEST(a_save_killed_midway_leaves_the_old_or_the_new_tree)
 }
 END_TEST
 
+/* --- Deltas: a session's changes applied onto a tree that moved on ------------------------ */
+
+static char *value_of(DmTree *t, const char *uri)
+{
+    DmNodeInfo info;
+
+    if (!dm_tree_get(t, uri, &info))
+        return NULL;
+    return g_strndup((const char *)info.value, info.value_length);
+}
+
+START_TEST(a_delta_onto_an_unchanged_tree_gives_the_sessions_tree)
+{
+    g_autoptr(DmTree) base = NULL;
+    g_autoptr(DmTree) live = NULL;
+    g_autoptr(DmTreeDelta) delta = NULL;
+    g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    g_autofree char *a = NULL;
+    g_autofree char *c = NULL;
+
+    ck_assert_int_eq(add(NULL, "./Vendor/Old", "chr", "old"), 200);
+    ck_assert_int_eq(add(NULL, "./Vendor/Gone", "chr", "gone"), 200);
+    base = dm_tree_copy(tree);
+    live = dm_tree_copy(tree);
+    ck_assert_int_eq(add("srv", "./Vendor/New/A", "chr", "a"), 200);
+    ck_assert_int_eq(replace(NULL, "./Vendor/Old", "changed"), 200);
+    ck_assert_int_eq(dm_tree_delete(tree, NULL, "./Vendor/Gone"), 200);
+    ck_assert_int_eq(dm_tree_replace_property(tree, NULL, "./Vendor/Old", "Title", "t"), 200);
+    delta = dm_tree_diff(base, tree);
+    ck_assert_uint_eq(dm_tree_delta_length(delta), 3);
+    ck_assert_uint_eq(dm_tree_delta_apply(delta, live, conflicts), 3);
+    ck_assert_uint_eq(conflicts->len, 0);
+    a = value_of(live, "./Vendor/New/A");
+    ck_assert_str_eq(a, "a");
+    c = value_of(live, "./Vendor/Old");
+    ck_assert_str_eq(c, "changed");
+    ck_assert(!dm_tree_exists(live, "./Vendor/Gone"));
+    /* Nothing left to do: the same delta again changes nothing and conflicts with nothing. */
+    ck_assert_uint_eq(dm_tree_delta_apply(delta, live, conflicts), 0);
+    ck_assert_uint_eq(conflicts->len, 0);
+}
+END_TEST
+
+START_TEST(what_changed_meanwhile_wins_and_is_reported)
+{
+    g_autoptr(DmTree) base = NULL;
+    g_autoptr(DmTree) live = NULL;
+    g_autoptr(DmTreeDelta) delta = NULL;
+    g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    g_autofree char *kept = NULL;
+    g_autofree char *other = NULL;
+    char **row;
+
+    ck_assert_int_eq(add(NULL, "./Vendor/Changed", "chr", "base"), 200);
+    ck_assert_int_eq(add(NULL, "./Vendor/Removed", "chr", "base"), 200);
+    ck_assert_int_eq(add(NULL, "./Vendor/Deleted", "chr", "base"), 200);
+    base = dm_tree_copy(tree);
+    live = dm_tree_copy(tree);
+    /* The session replaces two nodes, deletes a third and adds under a fourth... */
+    ck_assert_int_eq(replace(NULL, "./Vendor/Changed", "session"), 200);
+    ck_assert_int_eq(replace(NULL, "./Vendor/Removed", "session"), 200);
+    ck_assert_int_eq(dm_tree_delete(tree, NULL, "./Vendor/Deleted"), 200);
+    ck_assert_int_eq(add(NULL, "./Vendor/Other", "chr", "session"), 200);
+    /* ...while the device changes, removes or replaces the same ones. */
+    ck_assert_int_eq(
+        dm_tree_replace(live, NULL, "./Vendor/Changed", NULL, NULL, (const guint8 *)"device", 6),
+        200);
+    ck_assert_int_eq(dm_tree_delete(live, NULL, "./Vendor/Removed"), 200);
+    ck_assert_int_eq(
+        dm_tree_replace(live, NULL, "./Vendor/Deleted", NULL, NULL, (const guint8 *)"device", 6),
+        200);
+    delta = dm_tree_diff(base, tree);
+    ck_assert_uint_eq(dm_tree_delta_apply(delta, live, conflicts), 1);
+    kept = value_of(live, "./Vendor/Changed");
+    ck_assert_str_eq(kept, "device");
+    ck_assert(!dm_tree_exists(live, "./Vendor/Removed"));
+    ck_assert(dm_tree_exists(live, "./Vendor/Deleted"));
+    other = value_of(live, "./Vendor/Other");
+    ck_assert_str_eq(other, "session");
+    ck_assert_uint_eq(conflicts->len, 3);
+    row = g_ptr_array_index(conflicts, 0);
+    ck_assert_str_eq(row[0], "./Vendor/Changed");
+    ck_assert_str_eq(row[1], "Replace");
+    ck_assert_str_eq(row[2], "not applied: the node changed meanwhile");
+    row = g_ptr_array_index(conflicts, 1);
+    ck_assert_str_eq(row[0], "./Vendor/Removed");
+    ck_assert_str_eq(row[2], "not applied: the node was removed meanwhile");
+    row = g_ptr_array_index(conflicts, 2);
+    ck_assert_str_eq(row[0], "./Vendor/Deleted");
+    ck_assert_str_eq(row[1], "Delete");
+}
+END_TEST
+
+START_TEST(an_add_under_a_removed_parent_is_dropped)
+{
+    g_autoptr(DmTree) base = NULL;
+    g_autoptr(DmTree) live = NULL;
+    g_autoptr(DmTreeDelta) delta = NULL;
+    g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+
+    ck_assert_int_eq(add(NULL, "./DMAcc/Card/ServerID", "chr", "card"), 200);
+    base = dm_tree_copy(tree);
+    live = dm_tree_copy(tree);
+    ck_assert_int_eq(add(NULL, "./DMAcc/Card/AppAuth/C/AAuthData", "b64", "bm9uY2U="), 200);
+    ck_assert_int_eq(dm_tree_delete(live, NULL, "./DMAcc/Card"), 200);
+    delta = dm_tree_diff(base, tree);
+    ck_assert_uint_eq(dm_tree_delta_apply(delta, live, conflicts), 0);
+    ck_assert(!dm_tree_exists(live, "./DMAcc/Card"));
+    ck_assert_uint_eq(conflicts->len, 1);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
     Suite *suite = suite_create("tree");
@@ -382,6 +494,9 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, copy_duplicates_a_subtree);
     tcase_add_test(tc, a_copy_of_the_tree_is_independent);
     tcase_add_test(tc, nodes_of_a_card_are_removed_with_it);
+    tcase_add_test(tc, a_delta_onto_an_unchanged_tree_gives_the_sessions_tree);
+    tcase_add_test(tc, what_changed_meanwhile_wins_and_is_reported);
+    tcase_add_test(tc, an_add_under_a_removed_parent_is_dropped);
     tcase_add_checked_fixture(store, setup, teardown);
     tcase_set_timeout(store, 60);
     tcase_add_test(store, saved_tree_loads_back_identically_with_mode_0600);

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What a session changed, as the difference between the tree it started from and the tree it
+ * ended with, and that difference applied to the live tree. The live tree may have moved on
+ * meanwhile (a card's bootstrap, a card taken out, the DevId): a change is applied only where
+ * the live node is still as the session found it; elsewhere the live tree wins and the change
+ * is reported as a conflict. Pure: trees in, trees out.
+ */
+#include "dm-private.h"
+
+#include <string.h>
+
+typedef enum {
+    OP_ADD,     /* @after (a whole subtree) is new under its parent */
+    OP_DELETE,  /* @before (a whole subtree) is gone */
+    OP_REPLACE, /* the node's own properties went from @before to @after (no children) */
+} OpKind;
+
+typedef struct {
+    OpKind kind;
+    char *uri;
+    DmNode *before;
+    DmNode *after;
+} Op;
+
+struct DmTreeDelta {
+    GPtrArray *ops; /* Op *, in tree order: a parent's before its children's */
+};
+
+static void op_free(Op *op)
+{
+    g_free(op->uri);
+    dm_node_free(op->before);
+    dm_node_free(op->after);
+    g_free(op);
+}
+
+void dm_tree_delta_free(DmTreeDelta *delta)
+{
+    if (delta == NULL)
+        return;
+    g_ptr_array_unref(delta->ops);
+    g_free(delta);
+}
+
+guint dm_tree_delta_length(const DmTreeDelta *delta)
+{
+    return delta->ops->len;
+}
+
+/* The node's own properties, without its children. */
+static DmNode *node_shallow_copy(const DmNode *node)
+{
+    DmNode *copy = dm_node_new(node->name, node->format);
+
+    copy->type = g_strdup(node->type);
+    copy->acl = g_strdup(node->acl);
+    copy->title = g_strdup(node->title);
+    g_free(copy->origin);
+    copy->origin = g_strdup(node->origin);
+    copy->access = node->access;
+    copy->value = node->value ? g_bytes_ref(node->value) : NULL;
+    return copy;
+}
+
+static gboolean bytes_equal(GBytes *a, GBytes *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return g_bytes_equal(a, b);
+}
+
+static gboolean node_props_equal(const DmNode *a, const DmNode *b)
+{
+    return g_str_equal(a->name, b->name) && g_strcmp0(a->format, b->format) == 0 &&
+           g_strcmp0(a->type, b->type) == 0 && g_strcmp0(a->acl, b->acl) == 0 &&
+           g_strcmp0(a->title, b->title) == 0 && g_strcmp0(a->origin, b->origin) == 0 &&
+           a->access == b->access && bytes_equal(a->value, b->value);
+}
+
+static DmNode *child_named(const DmNode *parent, const char *name)
+{
+    for (guint i = 0; i < parent->children->len; i++) {
+        DmNode *child = g_ptr_array_index(parent->children, i);
+        if (g_str_equal(child->name, name))
+            return child;
+    }
+    return NULL;
+}
+
+/* Same properties all the way down; children compared by name, not by order. */
+static gboolean subtree_equal(const DmNode *a, const DmNode *b)
+{
+    if (!node_props_equal(a, b) || a->children->len != b->children->len)
+        return FALSE;
+    for (guint i = 0; i < a->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(a->children, i);
+        const DmNode *other = child_named(b, child->name);
+        if (other == NULL || !subtree_equal(child, other))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void add_op(DmTreeDelta *delta, OpKind kind, const DmNode *where, DmNode *before,
+                   DmNode *after)
+{
+    Op *op = g_new0(Op, 1);
+
+    op->kind = kind;
+    op->uri = dm_node_path(where);
+    op->before = before;
+    op->after = after;
+    g_ptr_array_add(delta->ops, op);
+}
+
+static void diff_node(DmTreeDelta *delta, const DmNode *base, const DmNode *result)
+{
+    if (!node_props_equal(base, result))
+        add_op(delta, OP_REPLACE, result, node_shallow_copy(base), node_shallow_copy(result));
+    for (guint i = 0; i < base->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(base->children, i);
+        const DmNode *now = child_named(result, child->name);
+        if (now == NULL)
+            add_op(delta, OP_DELETE, child, dm_node_copy(child, NULL), NULL);
+        else
+            diff_node(delta, child, now);
+    }
+    for (guint i = 0; i < result->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(result->children, i);
+        if (child_named(base, child->name) == NULL)
+            add_op(delta, OP_ADD, child, NULL, dm_node_copy(child, NULL));
+    }
+}
+
+DmTreeDelta *dm_tree_diff(const DmTree *base, const DmTree *result)
+{
+    DmTreeDelta *delta = g_new0(DmTreeDelta, 1);
+
+    delta->ops = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
+    diff_node(delta, dm_tree_peek_root(base), dm_tree_peek_root(result));
+    return delta;
+}
+
+/* --- Applying it -------------------------------------------------------------------------- */
+
+static void conflict_at(GPtrArray *conflicts, const char *uri, const char *command, const char *why)
+{
+    const char *row[] = { uri, command, why, NULL };
+
+    if (conflicts != NULL)
+        g_ptr_array_add(conflicts, g_strdupv((char **)row));
+}
+
+static void conflict(GPtrArray *conflicts, const Op *op, const char *why)
+{
+    static const char *const names[] = {
+        [OP_ADD] = "Add", [OP_DELETE] = "Delete", [OP_REPLACE] = "Replace"
+    };
+    conflict_at(conflicts, op->uri, names[op->kind], why);
+}
+
+static void set_props(DmNode *node, const DmNode *from)
+{
+    g_free(node->format);
+    node->format = g_strdup(from->format);
+    g_free(node->type);
+    node->type = g_strdup(from->type);
+    g_free(node->acl);
+    node->acl = g_strdup(from->acl);
+    g_free(node->title);
+    node->title = g_strdup(from->title);
+    g_free(node->origin);
+    node->origin = g_strdup(from->origin);
+    node->access = from->access;
+    g_clear_pointer(&node->value, g_bytes_unref);
+    node->value = from->value ? g_bytes_ref(from->value) : NULL;
+}
+
+static char *parent_uri(const char *uri)
+{
+    const char *slash = strrchr(uri, '/');
+    return g_strndup(uri, (gsize)(slash - uri));
+}
+
+/*
+ * Puts @after under @parent. Where another writer added a node of that name meanwhile, theirs
+ * stays; two interior nodes are merged, so that the session's other children still arrive.
+ */
+static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPtrArray *conflicts)
+{
+    DmNode *there = child_named(parent, after->name);
+    guint applied = 0;
+
+    if (there == NULL) {
+        g_ptr_array_add(parent->children, dm_node_copy(after, parent));
+        return 1;
+    }
+    if (!dm_node_is_interior(there) || !dm_node_is_interior(after)) {
+        if (!subtree_equal(there, after))
+            conflict_at(conflicts, uri, "Add", "not applied: the node was added meanwhile");
+        return 0;
+    }
+    if (!node_props_equal(there, after))
+        conflict_at(conflicts, uri, "Add", "properties not applied: the node was added meanwhile");
+    for (guint i = 0; i < after->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(after->children, i);
+        g_autofree char *child_uri = g_strconcat(uri, "/", child->name, NULL);
+        applied += merge_add(there, child, child_uri, conflicts);
+    }
+    return applied;
+}
+
+static guint apply_add(DmTree *live, const Op *op, GPtrArray *conflicts)
+{
+    g_autofree char *above = parent_uri(op->uri);
+    DmNode *parent = dm_tree_lookup(live, above);
+
+    if (parent == NULL || !dm_node_is_interior(parent)) {
+        conflict(conflicts, op, "not applied: its parent was removed meanwhile");
+        return 0;
+    }
+    return merge_add(parent, op->after, op->uri, conflicts);
+}
+
+static guint apply_delete(DmTree *live, const Op *op, GPtrArray *conflicts)
+{
+    DmNode *there = dm_tree_lookup(live, op->uri);
+
+    if (there == NULL)
+        return 0; /* gone already: what the session wanted */
+    if (!subtree_equal(there, op->before)) {
+        conflict(conflicts, op, "not applied: the node changed meanwhile");
+        return 0;
+    }
+    dm_node_detach_free(there);
+    return 1;
+}
+
+static guint apply_replace(DmTree *live, const Op *op, GPtrArray *conflicts)
+{
+    DmNode *there = dm_tree_lookup(live, op->uri);
+
+    if (there == NULL) {
+        conflict(conflicts, op, "not applied: the node was removed meanwhile");
+        return 0;
+    }
+    if (node_props_equal(there, op->after))
+        return 0;
+    if (!node_props_equal(there, op->before)) {
+        conflict(conflicts, op, "not applied: the node changed meanwhile");
+        return 0;
+    }
+    set_props(there, op->after);
+    return 1;
+}
+
+guint dm_tree_delta_apply(const DmTreeDelta *delta, DmTree *live, GPtrArray *conflicts)
+{
+    guint applied = 0;
+
+    for (guint i = 0; i < delta->ops->len; i++) {
+        const Op *op = g_ptr_array_index(delta->ops, i);
+        switch (op->kind) {
+        case OP_ADD:
+            applied += apply_add(live, op, conflicts);
+            break;
+        case OP_DELETE:
+            applied += apply_delete(live, op, conflicts);
+            break;
+        case OP_REPLACE:
+            applied += apply_replace(live, op, conflicts);
+            break;
+        }
+    }
+    return applied;
+}
