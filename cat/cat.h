@@ -4,12 +4,12 @@
  * commands, terminal responses and envelopes, text coding, SMS TPDU and WAP push parsing,
  * the JSON form of `dmscctl cat`, and the BIP engine of the SCWS gateway.
  *
- * Everything here but the socket edge is pure: bytes in, structures out, no I/O.
+ * All of it is pure: bytes in, structures and actions out; no sockets, no modem, no main loop.
+ * The modem side (daemon/modem/) puts the BIP engine on sockets and talks to the modem.
  */
 #pragma once
 
 #include <glib.h>
-#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <stdint.h>
 
@@ -426,144 +426,6 @@ gsize cat_bip_rx_space(const CatBip *bip, guint8 channel);
 CatTcpState cat_bip_channel_state(const CatBip *bip, guint8 channel);
 guint16 cat_bip_channel_port(const CatBip *bip, guint8 channel);
 
-/*
- * The BIP engine on real sockets: each open channel listens on 127.0.0.1 only, takes one
- * client at a time and copes with clients that hang up or never read. Envelopes for the
- * card are handed to @envelope from the main loop, after the terminal response they follow.
- */
-typedef struct CatBipServer CatBipServer;
-typedef void (*CatEnvelopeFunc)(GBytes *envelope, gpointer user_data);
-
-CatBipServer *cat_bip_server_new(CatEnvelopeFunc envelope, gpointer user_data);
-void cat_bip_server_free(CatBipServer *server);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatBipServer, cat_bip_server_free)
-
-GBytes *cat_bip_server_handle_command(CatBipServer *server, const CatMessage *command);
-CatBip *cat_bip_server_peek_engine(CatBipServer *server);
-/* The address @channel listens on, or NULL. */
-GSocketAddress *cat_bip_server_get_address(CatBipServer *server, guint8 channel);
-
-/* --- CAT2 over libqmi (design §2.2, §2.4) --------------------------------------------------- */
-
-#define CAT_QMI_SERVICE_CAT2 0x0a
-
-/*
- * libqmi has no CAT2 client, so this is a small raw one on a QmiDevice: the client id is
- * allocated and released over CTL by hand, requests are built TLV by TLV, and indications
- * come from the device's "indication" signal.
- */
-typedef struct CatQmi CatQmi;
-
-/* A raw proactive command from the card: answer it with cat_qmi_send_tr_async(@ref, …). */
-typedef void (*CatQmiCommandFunc)(CatQmi *qmi, guint32 ref, const guint8 *command, gsize length,
-                                  gpointer user_data);
-
-/* @device: an open QmiDevice (a QmiDevice *, typed loosely to keep libqmi out of this header). */
-CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_data);
-void cat_qmi_free(CatQmi *qmi);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatQmi, cat_qmi_free)
-
-/* Allocates the client id, registers for raw commands and checks the configuration mode. */
-void cat_qmi_start_async(CatQmi *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data);
-gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
-/* Releases the client id. */
-void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user_data);
-gboolean cat_qmi_stop_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
-guint8 cat_qmi_get_cid(CatQmi *qmi);
-
-/* SCWS indications (0x27 Open, 0x28 Close, 0x29 Send Data): their TLV 0x10 value. */
-typedef void (*CatQmiScwsFunc)(CatQmi *qmi, guint16 message, const guint8 *value, gsize length,
-                               gpointer user_data);
-void cat_qmi_set_scws_handler(CatQmi *qmi, CatQmiScwsFunc func, gpointer user_data);
-
-/*
- * The modem runs REFRESH itself and reports it in Event Report TLV 0x19 {mode u16, stage u8}:
- * mode as the command qualifier (0 NAA init and full file change … 6 session reset), stage
- * 1 start, 2 ended with success, 3 ended with failure.
- */
-typedef enum {
-    CAT_QMI_REFRESH_START = 1,
-    CAT_QMI_REFRESH_SUCCESS = 2,
-    CAT_QMI_REFRESH_FAILURE = 3,
-} CatQmiRefreshStage;
-typedef void (*CatQmiRefreshFunc)(CatQmi *qmi, guint16 mode, guint8 stage, gpointer user_data);
-void cat_qmi_set_refresh_handler(CatQmi *qmi, CatQmiRefreshFunc func, gpointer user_data);
-/* A CAT2 request with TLV 0x01 and, when not NULL, TLV 0x02. */
-void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsize length1,
-                           const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
-                           gpointer user_data);
-gboolean cat_qmi_request_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
-
-/*
- * The SCWS gateway over the QMI SCWS messages (design §2.4): channels the modem opens are
- * served on the SCWS socket layer (127.0.0.1 only); client bytes go to the card as Data
- * Available in pieces of at most 1000 bytes, the card's Send Data packets are assembled,
- * acknowledged and written to the client.
- */
-typedef struct CatScws CatScws;
-typedef void (*CatScwsChangedFunc)(gpointer user_data);
-
-CatScws *cat_scws_new(CatQmi *qmi, CatScwsChangedFunc changed, gpointer user_data);
-void cat_scws_free(CatScws *scws);
-/* The ports of the open channels; returns how many were written to @ports. */
-gsize cat_scws_get_ports(CatScws *scws, guint16 *ports, gsize max);
-
-/*
- * The values the modem's CAT2 indications carry, checked (pure functions, fuzzed): an Event
- * Report raw command TLV {uim_ref_id u32, length u16, command}, SCWS Open Channel TLV 0x10
- * {ch_id u32, port u16, buffer size u16}, Close Channel {ch_id u32, state u8} and Send Data
- * {ch_id u32, total u8, current u8, length u16, data ≤ 1000}. CAT_ERROR_TRUNCATED or
- * CAT_ERROR_MALFORMED say what is wrong; pointers in the results point into @value.
- */
-typedef struct {
-    guint32 ref;
-    const guint8 *command;
-    gsize length;
-} CatQmiRawCommand;
-gboolean cat_qmi_parse_raw_command(const guint8 *value, gsize length, CatQmiRawCommand *out,
-                                   GError **error);
-
-#define CAT_SCWS_MAX_PIECE 1000
-typedef struct {
-    guint32 ch_id;
-    guint16 port;
-    guint16 buffer_size;
-} CatScwsOpen;
-typedef struct {
-    guint32 ch_id;
-    guint8 state; /* 0 closed, 1 listen, 2 established */
-} CatScwsState;
-typedef struct {
-    guint32 ch_id;
-    guint8 total;   /* packets of the message, 1 … 255 */
-    guint8 current; /* this one, 1 … total */
-    const guint8 *data;
-    gsize length; /* ≤ CAT_SCWS_MAX_PIECE */
-} CatScwsData;
-gboolean cat_scws_parse_open(const guint8 *value, gsize length, CatScwsOpen *out, GError **error);
-gboolean cat_scws_parse_state(const guint8 *value, gsize length, CatScwsState *out, GError **error);
-gboolean cat_scws_parse_data(const guint8 *value, gsize length, CatScwsData *out, GError **error);
-
-void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
-                           gpointer user_data);
-gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
-/* Envelope types of Send Envelope: 0x05 raw, 0x09 SMS-PP download. */
-void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
-                                 GAsyncReadyCallback callback, gpointer user_data);
-gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
-
-/*
- * Commands the modem runs itself (design §2.4): SET UP CALL, SEND SS, SEND USSD, SEND DTMF,
- * SEND SHORT MESSAGE unless the modem granted dmscd its full function, and the BIP commands
- * unless the modem is in custom raw mode (5, the host's terminal profile) or did not say its
- * mode. For these the modem expects Event Confirmation (user confirmed, icon shown), not a TR.
- */
-gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type);
-void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboolean icon_shown,
-                                           GAsyncReadyCallback callback, gpointer user_data);
-gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result, GError **error);
-
 /* --- What dmscd answers (design §3.2) ------------------------------------------------------ */
 
 /*
@@ -578,81 +440,6 @@ GBytes *cat_default_response(const CatMessage *command);
  */
 GBytes *cat_error_response(const guint8 *data, gsize length, const GError *error);
 
-/* --- UIM through libqmi's UIM client --------------------------------------------------------- */
-
-/*
- * Reads a card file: the whole of a transparent file, or record @record (1-based) of a record
- * file. @path runs from the MF (3F00) to the file, two bytes a level. @source is a QmiDevice *
- * (a UIM client is allocated for the read and released after it) or a QmiClientUim * to read
- * through (see cat_uim_watch_peek_client()). The same holds for the reads below.
- */
-void cat_uim_read_async(gpointer source, const guint8 *path, gsize path_length, guint record,
-                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                        gpointer user_data);
-GBytes *cat_uim_read_finish(GAsyncResult *result, GError **error);
-/*
- * Finds and reads the card's DM bootstrap file: EF.DIR → the PKCS#15 application → its ODF →
- * DODF → the file of OID 2.23.43.7.1. Returns its content, or NULL with CAT_ERROR_MISSING
- * when the card has none.
- */
-void cat_uim_read_bootstrap_async(gpointer source, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data);
-GBytes *cat_uim_read_bootstrap_finish(GAsyncResult *result, GError **error);
-/* Reads EF ICCID (3F00/2FE2) and gives its digits. */
-void cat_uim_read_iccid_async(gpointer source, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data);
-char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error);
-/*
- * The card's presence and the modem's REFRESH through one UIM client kept for the modem's
- * life (design §2.2): card status events, Get Card Status, Refresh Register All on the card
- * session of slot 1, and Refresh Complete.
- */
-typedef enum {
-    CAT_UIM_CARD_UNKNOWN,
-    CAT_UIM_CARD_ABSENT,
-    CAT_UIM_CARD_PRESENT,
-    CAT_UIM_CARD_ERROR,
-} CatUimCardState;
-const char *cat_uim_card_state_name(CatUimCardState state);
-
-/* QMI UIM refresh stages; modes 0 reset … 6 3G session reset, as QmiUimRefreshMode. */
-typedef enum {
-    CAT_UIM_REFRESH_WAIT_FOR_OK = 0,
-    CAT_UIM_REFRESH_START = 1,
-    CAT_UIM_REFRESH_SUCCESS = 2,
-    CAT_UIM_REFRESH_FAILURE = 3,
-} CatUimRefreshStage;
-
-typedef struct CatUimWatch CatUimWatch;
-/* Called when the state changes after the start (not for the state the start found). */
-typedef void (*CatUimCardFunc)(CatUimWatch *watch, CatUimCardState state, gpointer user_data);
-typedef void (*CatUimRefreshFunc)(CatUimWatch *watch, guint stage, guint mode, gpointer user_data);
-
-CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefreshFunc refresh,
-                               gpointer user_data);
-void cat_uim_watch_free(CatUimWatch *watch);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CatUimWatch, cat_uim_watch_free)
-/* Fails when the modem has no UIM service or refuses card status events; a modem that only
- * refuses the REFRESH registration starts (see cat_uim_watch_has_refresh()). */
-void cat_uim_watch_start_async(CatUimWatch *watch, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data);
-gboolean cat_uim_watch_start_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
-CatUimCardState cat_uim_watch_get_card_state(CatUimWatch *watch);
-/* The watch's UIM client (a QmiClientUim *) once started, for reads; NULL before. */
-gpointer cat_uim_watch_peek_client(CatUimWatch *watch);
-gboolean cat_uim_watch_has_refresh(CatUimWatch *watch);
-/* Tells the modem this client has done with a REFRESH's files (reported, not awaited). */
-void cat_uim_watch_refresh_complete(CatUimWatch *watch, gboolean success);
-/* Releases the client id. */
-void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback, gpointer user_data);
-gboolean cat_uim_watch_stop_finish(CatUimWatch *watch, GAsyncResult *result, GError **error);
-
-/* Reads the modem's IMEI on @device (a QmiDevice *) through a DMS client of its own. */
-void cat_dms_read_imei_async(gpointer device, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data);
-char *cat_dms_read_imei_finish(GAsyncResult *result, GError **error);
-/* 14 to 16 decimal digits: an IMEI with or without its check digit, or an IMEISV. */
-gboolean cat_imei_is_valid(const char *imei);
 /* The digits of an ICCID file: swapped BCD, F padding ends them. */
 char *cat_iccid_from_bcd(const guint8 *data, gsize length);
 

@@ -368,3 +368,11 @@ gboolean cat_digits_to_bcd(const char *digits, GByteArray *out)
     }
     return TRUE;
 }
+
+char *cat_iccid_from_bcd(const guint8 *data, gsize length)
+{
+    char digits[2 * 20 + 1];
+
+    cat_bcd_to_digits(data, MIN(length, (gsize)20), digits, sizeof(digits));
+    return g_strdup(digits);
+}

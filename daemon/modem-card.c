@@ -10,11 +10,9 @@
 static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* The UIM client that follows the card reads its files too, when there is one. */
-static gpointer uim_source(DmscdModem *modem)
+static QmiClientUim *uim_client(DmscdModem *modem)
 {
-    gpointer client = modem->uim != NULL ? cat_uim_watch_peek_client(modem->uim) : NULL;
-
-    return client != NULL ? client : (gpointer)modem->device;
+    return modem->uim != NULL ? modem_uim_watch_peek_client(modem->uim) : NULL;
 }
 
 /* The bootstrap is read after the ICCID: the nodes it creates are marked with it. */
@@ -26,7 +24,7 @@ void modem_read_card(DmscdModem *modem)
     }
     modem->reads = g_cancellable_new();
     g_clear_pointer(&modem->iccid, g_free);
-    cat_uim_read_iccid_async(uim_source(modem), modem->reads, on_iccid, modem);
+    modem_uim_read_iccid_async(modem->device, uim_client(modem), modem->reads, on_iccid, modem);
 }
 
 static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_data);
@@ -38,7 +36,7 @@ static void reads_done(DmscdModem *modem, gboolean ok)
         return;
     modem->refresh_due = FALSE;
     if (modem->uim != NULL)
-        cat_uim_watch_refresh_complete(modem->uim, ok);
+        modem_uim_watch_refresh_complete(modem->uim, ok);
 }
 
 static void read_bootstrap(DmscdModem *modem)
@@ -49,14 +47,15 @@ static void read_bootstrap(DmscdModem *modem)
         return;
     }
     dbus_api_server_set_card_bootstrap_state(modem->bus, modem->card_path, "reading");
-    cat_uim_read_bootstrap_async(uim_source(modem), modem->reads, on_bootstrap, modem);
+    modem_uim_read_bootstrap_async(modem->device, uim_client(modem), modem->reads, on_bootstrap,
+                                   modem);
 }
 
 static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
-    g_autofree char *iccid = cat_uim_read_iccid_finish(result, &error);
+    g_autofree char *iccid = modem_uim_read_iccid_finish(result, &error);
     gsize length;
 
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || modem->card_path == NULL)
@@ -163,7 +162,7 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) data = cat_uim_read_bootstrap_finish(result, &error);
+    g_autoptr(GBytes) data = modem_uim_read_bootstrap_finish(result, &error);
     const char *state;
     gboolean read = TRUE;
 
@@ -171,7 +170,7 @@ static void on_bootstrap(GObject *source, GAsyncResult *result, gpointer user_da
         return;
     if (data != NULL) {
         state = apply_bootstrap(modem, data);
-    } else if (g_error_matches(error, CAT_ERROR, CAT_ERROR_MISSING)) {
+    } else if (g_error_matches(error, MODEM_ERROR, MODEM_ERROR_MISSING)) {
         g_message("card on %s: no DM bootstrap (%s)", modem->device_path, error->message);
         modem_forget_card(modem);
         dbus_api_server_set_card_server_id(modem->bus, modem->card_path, NULL);
@@ -202,14 +201,14 @@ static gboolean refresh_changes_files(guint mode)
  * A REFRESH that names files (or all of them) lets us read at its start and then tells the
  * modem we are done; one that resets the card is followed by a read once it has ended well.
  */
-void modem_on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer user_data)
+void modem_on_uim_refresh(ModemUimWatch *watch, guint stage, guint mode, gpointer user_data)
 {
     DmscdModem *modem = user_data;
 
     if (modem->card_path == NULL)
         return;
     switch (stage) {
-    case CAT_UIM_REFRESH_START:
+    case MODEM_UIM_REFRESH_START:
         if (!refresh_changes_files(mode))
             break;
         g_message("card on %s: REFRESH (mode %u) of its files, reading the card again",
@@ -218,7 +217,7 @@ void modem_on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer 
         modem->refresh_read = TRUE;
         modem_read_card(modem);
         break;
-    case CAT_UIM_REFRESH_SUCCESS:
+    case MODEM_UIM_REFRESH_SUCCESS:
         if (modem->refresh_read) {
             modem->refresh_read = FALSE;
             break;
@@ -227,7 +226,7 @@ void modem_on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer 
                   mode);
         modem_read_card(modem);
         break;
-    case CAT_UIM_REFRESH_FAILURE:
+    case MODEM_UIM_REFRESH_FAILURE:
         modem->refresh_read = FALSE;
         g_message("card on %s: REFRESH (mode %u) failed", modem->device_path, mode);
         break;
@@ -243,14 +242,14 @@ void modem_on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer 
  * Whatever files a REFRESH named, the card may have changed under them: its ICCID and
  * bootstrap are read again (a few reads) rather than matched against a file list.
  */
-void modem_on_cat_refresh(CatQmi *cat, guint16 mode, guint8 stage, gpointer user_data)
+void modem_on_cat_refresh(ModemCat2 *cat, guint16 mode, guint8 stage, gpointer user_data)
 {
     DmscdModem *modem = user_data;
 
     /* UIM's own report, when the modem gives it, is the one followed. */
-    if (modem->uim != NULL && cat_uim_watch_has_refresh(modem->uim))
+    if (modem->uim != NULL && modem_uim_watch_has_refresh(modem->uim))
         return;
-    if (stage != CAT_QMI_REFRESH_SUCCESS || modem->card_path == NULL) {
+    if (stage != MODEM_CAT2_REFRESH_SUCCESS || modem->card_path == NULL) {
         g_debug("card on %s: REFRESH mode %u, stage %u", modem->device_path, mode, stage);
         return;
     }

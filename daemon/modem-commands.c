@@ -12,7 +12,7 @@ static void on_tr_sent(GObject *source, GAsyncResult *result, gpointer user_data
 {
     g_autoptr(GError) error = NULL;
 
-    if (!cat_qmi_send_tr_finish(NULL, result, &error))
+    if (!modem_cat2_send_tr_finish(NULL, result, &error))
         g_warning("CAT: terminal response not delivered: %s", error->message);
 }
 
@@ -20,7 +20,7 @@ static void on_envelope_sent(GObject *source, GAsyncResult *result, gpointer use
 {
     g_autoptr(GError) error = NULL;
 
-    if (!cat_qmi_send_envelope_finish(NULL, result, &error))
+    if (!modem_cat2_send_envelope_finish(NULL, result, &error))
         g_warning("CAT: envelope not delivered: %s", error->message);
 }
 
@@ -29,7 +29,7 @@ void modem_on_bip_envelope(GBytes *envelope, gpointer user_data)
     DmscdModem *modem = user_data;
 
     if (modem->cat != NULL)
-        cat_qmi_send_envelope_async(modem->cat, 0x05, envelope, on_envelope_sent, NULL);
+        modem_cat2_send_envelope_async(modem->cat, 0x05, envelope, on_envelope_sent, NULL);
 }
 
 static GBytes *respond(const CatCommandDetails *details, guint8 general)
@@ -107,8 +107,8 @@ static void on_short_message_sent(GObject *source, GAsyncResult *result, gpointe
     /* The CAT2 client that took the command may have gone with the modem since. */
     if (modem->cat == NULL || modem->cat_generation != message->cat_generation)
         return;
-    cat_qmi_send_tr_async(modem->cat, message->ref,
-                          g_byte_array_free_to_bytes(g_steal_pointer(&tr)), on_tr_sent, NULL);
+    modem_cat2_send_tr_async(modem->cat, message->ref,
+                             g_byte_array_free_to_bytes(g_steal_pointer(&tr)), on_tr_sent, NULL);
 }
 
 /*
@@ -145,7 +145,7 @@ static void on_confirmation_sent(GObject *source, GAsyncResult *result, gpointer
 {
     g_autoptr(GError) error = NULL;
 
-    if (!cat_qmi_send_event_confirmation_finish(NULL, result, &error))
+    if (!modem_cat2_send_event_confirmation_finish(NULL, result, &error))
         g_warning("CAT: event confirmation not delivered: %s", error->message);
 }
 
@@ -162,7 +162,8 @@ static void confirm_command(DmscdModem *modem, const CatMessage *command,
         (void)take_trigger(modem, command);
     if (!confirmed)
         g_message("CAT: the card's SET UP CALL declined: no user to accept it");
-    cat_qmi_send_event_confirmation_async(modem->cat, confirmed, FALSE, on_confirmation_sent, NULL);
+    modem_cat2_send_event_confirmation_async(modem->cat, confirmed, FALSE, on_confirmation_sent,
+                                             NULL);
 }
 
 /* Keeps the first of each port, in order: several channels may share one. */
@@ -183,7 +184,7 @@ static gsize unique_ports(guint16 *ports, gsize n)
 /* The card's SCWS ports, whichever way its channels came: raw BIP or QMI SCWS messages. */
 void modem_publish_ports(DmscdModem *modem)
 {
-    CatBip *engine = cat_bip_server_peek_engine(modem->bip);
+    CatBip *engine = modem_bip_gateway_peek_engine(modem->bip);
     guint16 ports[2 * CAT_BIP_MAX_CHANNELS];
     gsize n = 0;
 
@@ -192,13 +193,13 @@ void modem_publish_ports(DmscdModem *modem)
             ports[n++] = cat_bip_channel_port(engine, id);
     }
     if (modem->scws != NULL)
-        n += cat_scws_get_ports(modem->scws, ports + n, G_N_ELEMENTS(ports) - n);
+        n += modem_scws_get_ports(modem->scws, ports + n, G_N_ELEMENTS(ports) - n);
     n = unique_ports(ports, n);
     if (modem->card_path != NULL)
         dbus_api_server_set_card_ports(modem->bus, modem->card_path, ports, n);
 }
 
-void modem_on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize length,
+void modem_on_command(ModemCat2 *cat, guint32 ref, const guint8 *data, gsize length,
                       gpointer user_data)
 {
     DmscdModem *modem = user_data;
@@ -213,12 +214,12 @@ void modem_on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize length
     } else {
         cat_message_get_command(command, &details);
         g_debug("CAT: proactive command 0x%02x", details.type);
-        if (cat_qmi_modem_executes(cat, details.type)) {
+        if (modem_cat2_modem_executes(cat, details.type)) {
             confirm_command(modem, command, &details);
             return;
         }
         if (cat_bip_handles(details.type))
-            tr = cat_bip_server_handle_command(modem->bip, command);
+            tr = modem_bip_gateway_handle_command(modem->bip, command);
         else if (details.type == CAT_CMD_SEND_SHORT_MESSAGE) {
             guint8 general = take_trigger(modem, command);
             if (general == CAT_RESULT_BEYOND_CAPABILITIES &&
@@ -231,5 +232,5 @@ void modem_on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize length
             modem_publish_ports(modem);
     }
     if (tr != NULL)
-        cat_qmi_send_tr_async(cat, ref, tr, on_tr_sent, NULL);
+        modem_cat2_send_tr_async(cat, ref, tr, on_tr_sent, NULL);
 }

@@ -8,7 +8,7 @@
 
 #include "modem.h"
 
-#include "cat/cat.h"
+#include "daemon/modem/modem.h"
 
 #include <libqmi-glib.h>
 
@@ -18,12 +18,12 @@ struct DmscdModem {
     DbusApiServer *bus;
     QmiDevice *device;
     gulong removed_id;
-    CatQmi *cat;
-    guint cat_generation; /* a new CatQmi each time: late answers for an old one are dropped */
+    ModemCat2 *cat;
+    guint cat_generation; /* a new ModemCat2 each time: late answers for an old one are dropped */
     MMModemMessaging *messaging; /* ModemManager's, when it manages the modem */
-    CatBipServer *bip;
-    CatScws *scws;
-    CatUimWatch *uim;
+    ModemBipGateway *bip;
+    ModemScws *scws;
+    ModemUimWatch *uim;
     gboolean cat_ready;    /* the CAT2 client is registered */
     gboolean uim_settled;  /* the UIM watch started, or failed to */
     gboolean card_present; /* as UIM says; taken as present when UIM cannot say */
@@ -43,7 +43,7 @@ struct DmscdModem {
 };
 
 /* modem-commands.c */
-void modem_on_command(CatQmi *cat, guint32 ref, const guint8 *data, gsize length,
+void modem_on_command(ModemCat2 *cat, guint32 ref, const guint8 *data, gsize length,
                       gpointer user_data);
 void modem_on_bip_envelope(GBytes *envelope, gpointer user_data);
 /* Publishes the ports of the card's SCWS channels on its object. */
@@ -58,5 +58,5 @@ void modem_forget_card(DmscdModem *modem);
 void modem_claim_card(DmscdModem *modem, char *origin);
 /* The modem knows its card (read, or none): it no longer holds the sweep, which runs. */
 void modem_settle(DmscdModem *modem);
-void modem_on_cat_refresh(CatQmi *cat, guint16 mode, guint8 stage, gpointer user_data);
-void modem_on_uim_refresh(CatUimWatch *watch, guint stage, guint mode, gpointer user_data);
+void modem_on_cat_refresh(ModemCat2 *cat, guint16 mode, guint8 stage, gpointer user_data);
+void modem_on_uim_refresh(ModemUimWatch *watch, guint stage, guint mode, gpointer user_data);

@@ -62,10 +62,10 @@ static void remove_card_object(DmscdModem *modem)
 static void card_gone(DmscdModem *modem)
 {
     remove_card_object(modem);
-    g_clear_pointer(&modem->scws, cat_scws_free);
-    g_clear_pointer(&modem->cat, cat_qmi_free);
-    g_clear_pointer(&modem->bip, cat_bip_server_free);
-    g_clear_pointer(&modem->uim, cat_uim_watch_free);
+    g_clear_pointer(&modem->scws, modem_scws_free);
+    g_clear_pointer(&modem->cat, modem_cat2_free);
+    g_clear_pointer(&modem->bip, modem_bip_gateway_free);
+    g_clear_pointer(&modem->uim, modem_uim_watch_free);
     modem->cat_ready = FALSE;
     modem->uim_settled = FALSE;
     modem->card_present = FALSE;
@@ -114,7 +114,7 @@ static void add_card_object(DmscdModem *modem)
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID", DMSCD_MESSAGE_CARD_ADDED,
                      "DMSCD_MODEM", modem->device_path, "DMSCD_CARD", modem->card_path, "MESSAGE",
                      "card on %s ready (CAT2 client %u)", modem->device_path,
-                     cat_qmi_get_cid(modem->cat));
+                     modem_cat2_get_cid(modem->cat));
     modem_read_card(modem);
 }
 
@@ -129,20 +129,20 @@ static void update_card(DmscdModem *modem)
         remove_card_object(modem);
 }
 
-static void on_card_state(CatUimWatch *watch, CatUimCardState state, gpointer user_data)
+static void on_card_state(ModemUimWatch *watch, ModemUimCardState state, gpointer user_data)
 {
     DmscdModem *modem = user_data;
     gboolean was_present = modem->card_present;
 
-    g_message("card on %s: %s", modem->device_path, cat_uim_card_state_name(state));
-    modem->card_present = state == CAT_UIM_CARD_PRESENT;
+    g_message("card on %s: %s", modem->device_path, modem_uim_card_state_name(state));
+    modem->card_present = state == MODEM_UIM_CARD_PRESENT;
     if (was_present && !modem->card_present) {
         /* Taken out: its channels are gone, and so are its nodes (design §6). */
         remove_card_object(modem);
-        g_clear_pointer(&modem->scws, cat_scws_free);
-        g_clear_pointer(&modem->bip, cat_bip_server_free);
-        modem->bip = cat_bip_server_new(modem_on_bip_envelope, modem);
-        modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
+        g_clear_pointer(&modem->scws, modem_scws_free);
+        g_clear_pointer(&modem->bip, modem_bip_gateway_free);
+        modem->bip = modem_bip_gateway_new(modem_on_bip_envelope, modem);
+        modem->scws = modem_scws_new(modem->cat, on_scws_changed, modem);
         if (modem->tree->card_bootstrap)
             modem_forget_card(modem);
         modem_claim_card(modem, NULL);
@@ -156,8 +156,8 @@ static void on_uim_started(GObject *source, GAsyncResult *result, gpointer user_
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
-    gboolean started = cat_uim_watch_start_finish(NULL, result, &error);
-    CatUimCardState state;
+    gboolean started = modem_uim_watch_start_finish(NULL, result, &error);
+    ModemUimCardState state;
 
     /* The modem, or only its watch, went away meanwhile: nothing here to touch. */
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -166,14 +166,14 @@ static void on_uim_started(GObject *source, GAsyncResult *result, gpointer user_
         /* Without UIM the card is whatever CAT2 shows: present while the modem is. */
         g_warning("UIM on %s: %s; the card is taken as present", modem->device_path,
                   error->message);
-        cat_uim_watch_stop_async(modem->uim, NULL, NULL);
-        g_clear_pointer(&modem->uim, cat_uim_watch_free);
+        modem_uim_watch_stop_async(modem->uim, NULL, NULL);
+        g_clear_pointer(&modem->uim, modem_uim_watch_free);
         modem->card_present = TRUE;
     } else {
-        state = cat_uim_watch_get_card_state(modem->uim);
-        modem->card_present = state == CAT_UIM_CARD_PRESENT;
+        state = modem_uim_watch_get_card_state(modem->uim);
+        modem->card_present = state == MODEM_UIM_CARD_PRESENT;
         if (!modem->card_present) {
-            g_message("card on %s: %s", modem->device_path, cat_uim_card_state_name(state));
+            g_message("card on %s: %s", modem->device_path, modem_uim_card_state_name(state));
             modem_settle(modem);
         }
     }
@@ -185,7 +185,7 @@ static void on_cat_started(GObject *source, GAsyncResult *result, gpointer user_
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
-    gboolean started = cat_qmi_start_finish(NULL, result, &error);
+    gboolean started = modem_cat2_start_finish(NULL, result, &error);
 
     /* The modem, or only its client, went away meanwhile: nothing here to touch. */
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -204,7 +204,7 @@ static void on_imei(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdModem *modem = user_data;
     g_autoptr(GError) error = NULL;
-    g_autofree char *imei = cat_dms_read_imei_finish(result, &error);
+    g_autofree char *imei = modem_dms_read_imei_finish(result, &error);
     g_autofree char *dev_id = NULL;
     gboolean changed = FALSE;
 
@@ -238,15 +238,15 @@ static void on_opened(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     modem->removed_id = g_signal_connect(modem->device, QMI_DEVICE_SIGNAL_REMOVED,
                                          G_CALLBACK(on_device_removed), modem);
-    modem->bip = cat_bip_server_new(modem_on_bip_envelope, modem);
-    modem->cat = cat_qmi_new(modem->device, modem_on_command, modem);
+    modem->bip = modem_bip_gateway_new(modem_on_bip_envelope, modem);
+    modem->cat = modem_cat2_new(modem->device, modem_on_command, modem);
     modem->cat_generation++;
-    cat_qmi_set_refresh_handler(modem->cat, modem_on_cat_refresh, modem);
-    modem->scws = cat_scws_new(modem->cat, on_scws_changed, modem);
-    modem->uim = cat_uim_watch_new(modem->device, on_card_state, modem_on_uim_refresh, modem);
-    cat_uim_watch_start_async(modem->uim, modem->cancellable, on_uim_started, modem);
-    cat_qmi_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
-    cat_dms_read_imei_async(modem->device, modem->cancellable, on_imei, modem);
+    modem_cat2_set_refresh_handler(modem->cat, modem_on_cat_refresh, modem);
+    modem->scws = modem_scws_new(modem->cat, on_scws_changed, modem);
+    modem->uim = modem_uim_watch_new(modem->device, on_card_state, modem_on_uim_refresh, modem);
+    modem_uim_watch_start_async(modem->uim, modem->cancellable, on_uim_started, modem);
+    modem_cat2_start_async(modem->cat, modem->cancellable, on_cat_started, modem);
+    modem_dms_read_imei_async(modem->device, modem->cancellable, on_imei, modem);
 }
 
 static void on_created(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -317,13 +317,13 @@ void dmscd_modem_free(DmscdModem *modem)
         g_source_remove(modem->reopen_id);
     /* Give the client ids back, briefly waiting for the modem to take them. */
     pending = g_rc_box_new0(guint);
-    if (modem->cat != NULL && cat_qmi_get_cid(modem->cat) != 0) {
+    if (modem->cat != NULL && modem_cat2_get_cid(modem->cat) != 0) {
         (*pending)++;
-        cat_qmi_stop_async(modem->cat, on_stopped, g_rc_box_acquire(pending));
+        modem_cat2_stop_async(modem->cat, on_stopped, g_rc_box_acquire(pending));
     }
     if (modem->uim != NULL) {
         (*pending)++;
-        cat_uim_watch_stop_async(modem->uim, on_stopped, g_rc_box_acquire(pending));
+        modem_uim_watch_stop_async(modem->uim, on_stopped, g_rc_box_acquire(pending));
     }
     while (*pending > 0 && g_get_monotonic_time() < deadline) {
         if (!g_main_context_iteration(NULL, FALSE))

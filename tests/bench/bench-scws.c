@@ -5,7 +5,7 @@
  * client's bytes read back with RECEIVE DATA. Prints megabytes and commands per second.
  * Run: meson test -C build --benchmark scws-gateway -v   (or build/tests/bench/bench-scws [MB])
  */
-#include "cat/cat.h"
+#include "daemon/modem/modem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +20,13 @@ static void on_envelope(GBytes *envelope, gpointer user_data)
     envelopes++;
 }
 
-static GBytes *run_command(CatBipServer *server, const guint8 *data, gsize length)
+static GBytes *run_command(ModemBipGateway *server, const guint8 *data, gsize length)
 {
     g_autoptr(CatMessage) command = cat_message_parse(data, length, NULL);
 
     if (command == NULL)
         abort();
-    return cat_bip_server_handle_command(server, command);
+    return modem_bip_gateway_handle_command(server, command);
 }
 
 static GByteArray *command_new(guint8 type, guint8 qualifier, guint8 dest, const guint8 *objects,
@@ -67,7 +67,7 @@ static void iterate(void)
 }
 
 /* The card writes @total bytes; returns seconds until the client has read them all. */
-static double card_to_client(CatBipServer *server, GSocket *client, gsize total, gsize *commands)
+static double card_to_client(ModemBipGateway *server, GSocket *client, gsize total, gsize *commands)
 {
     guint8 object[2 + 1 + CHUNK] = { 0x80 | CAT_TAG_CHANNEL_DATA, 0x81, CHUNK };
     g_autoptr(GByteArray) buffered = NULL, immediate = NULL;
@@ -101,11 +101,11 @@ static double card_to_client(CatBipServer *server, GSocket *client, gsize total,
 }
 
 /* The client writes @total bytes; returns seconds until the card has read them all. */
-static double client_to_card(CatBipServer *server, GSocket *client, gsize total, gsize *commands)
+static double client_to_card(ModemBipGateway *server, GSocket *client, gsize total, gsize *commands)
 {
     static const guint8 want[] = { 0x80 | CAT_TAG_CHANNEL_DATA_LENGTH, 1, CHUNK };
     g_autoptr(GByteArray) receive = command_new(CAT_CMD_RECEIVE_DATA, 0, 0x21, want, sizeof(want));
-    CatBip *engine = cat_bip_server_peek_engine(server);
+    CatBip *engine = modem_bip_gateway_peek_engine(server);
     gsize sent = 0, received = 0;
     gint64 start = g_get_monotonic_time();
     char source[4096];
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 {
     guint64 megabytes = argc > 1 ? g_ascii_strtoull(argv[1], NULL, 10) : 8;
     gsize total = (gsize)MAX(megabytes, 1) * 1024 * 1024;
-    g_autoptr(CatBipServer) server = cat_bip_server_new(on_envelope, NULL);
+    g_autoptr(ModemBipGateway) server = modem_bip_gateway_new(on_envelope, NULL);
     static const guint8 events[] = { 0x99, 0x02, CAT_EVENT_DATA_AVAILABLE,
                                      CAT_EVENT_CHANNEL_STATUS };
     guint16 port = free_port();

@@ -98,20 +98,6 @@ START_TEST(odd_or_overlong_paths_are_malformed)
 }
 END_TEST
 
-START_TEST(imeis_are_fourteen_to_sixteen_digits)
-{
-    ck_assert(cat_imei_is_valid("49015420323751"));
-    ck_assert(cat_imei_is_valid("490154203237518"));
-    ck_assert(cat_imei_is_valid("4901542032375186"));
-    ck_assert(!cat_imei_is_valid("4901542032375"));
-    ck_assert(!cat_imei_is_valid("49015420323751860"));
-    ck_assert(!cat_imei_is_valid("49015420323751a"));
-    ck_assert(!cat_imei_is_valid("49015420-323751"));
-    ck_assert(!cat_imei_is_valid(""));
-    ck_assert(!cat_imei_is_valid(NULL));
-}
-END_TEST
-
 static Suite *pkcs15_suite(void)
 {
     Suite *suite = suite_create("pkcs15");
@@ -123,7 +109,6 @@ static Suite *pkcs15_suite(void)
     tcase_add_test(tc, dodf_gives_the_bootstrap_path_of_its_oid);
     tcase_add_test(tc, truncated_structures_are_errors_without_overread);
     tcase_add_test(tc, odd_or_overlong_paths_are_malformed);
-    tcase_add_test(tc, imeis_are_fourteen_to_sixteen_digits);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -6,7 +6,7 @@
  * channel of its port. A client is paused while its reader has no room and dropped when it
  * does not read what it is sent.
  */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
 #include <sys/socket.h>
 
@@ -15,7 +15,7 @@
 #define SOCKET_SEND_BUFFER (64 * 1024)
 
 typedef struct {
-    CatSockets *set;
+    ModemSockets *set;
     guint16 port; /* as the card asked; 0 (any) is never shared */
     GSocketService *service;
     GSocketAddress *address; /* the one bound */
@@ -23,7 +23,7 @@ typedef struct {
 } Listener;
 
 typedef struct {
-    CatSockets *set;
+    ModemSockets *set;
     guint id;
     Listener *listener;
     GSocketConnection *client;
@@ -35,10 +35,10 @@ typedef struct {
     gboolean writing;
 } Slot;
 
-struct CatSockets {
-    CatSocketCallbacks callbacks;
+struct ModemSockets {
+    ModemSocketCallbacks callbacks;
     gpointer user_data;
-    Slot slots[CAT_SOCKETS_MAX + 1]; /* 1-based */
+    Slot slots[MODEM_SOCKETS_MAX + 1]; /* 1-based */
 };
 
 static void listener_unref(Listener *listener)
@@ -56,9 +56,9 @@ static void listener_unref(Listener *listener)
 static void start_reading(Slot *slot);
 static void start_writing(Slot *slot);
 
-static Slot *slot_get(CatSockets *set, guint id)
+static Slot *slot_get(ModemSockets *set, guint id)
 {
-    return id >= 1 && id <= CAT_SOCKETS_MAX ? &set->slots[id] : NULL;
+    return id >= 1 && id <= MODEM_SOCKETS_MAX ? &set->slots[id] : NULL;
 }
 
 static void client_drop(Slot *slot)
@@ -167,9 +167,9 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
                             gpointer user_data)
 {
     Listener *listener = user_data;
-    CatSockets *set = listener->set;
+    ModemSockets *set = listener->set;
 
-    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         Slot *slot = &set->slots[id];
         if (slot->listener == listener && slot->client == NULL &&
             set->callbacks.connected(set->user_data, id)) {
@@ -183,33 +183,33 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
     return TRUE;
 }
 
-CatSockets *cat_sockets_new(const CatSocketCallbacks *callbacks, gpointer user_data)
+ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, gpointer user_data)
 {
-    CatSockets *set = g_new0(CatSockets, 1);
+    ModemSockets *set = g_new0(ModemSockets, 1);
 
     set->callbacks = *callbacks;
     set->user_data = user_data;
-    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         set->slots[id].set = set;
         set->slots[id].id = id;
     }
     return set;
 }
 
-void cat_sockets_free(CatSockets *set)
+void modem_sockets_free(ModemSockets *set)
 {
     if (set == NULL)
         return;
-    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++)
-        cat_sockets_close(set, id);
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++)
+        modem_sockets_close(set, id);
     g_free(set);
 }
 
-static Listener *listener_find(CatSockets *set, guint16 port)
+static Listener *listener_find(ModemSockets *set, guint16 port)
 {
     if (port == 0)
         return NULL;
-    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         Listener *listener = set->slots[id].listener;
         if (listener != NULL && listener->port == port)
             return listener;
@@ -217,7 +217,7 @@ static Listener *listener_find(CatSockets *set, guint16 port)
     return NULL;
 }
 
-static Listener *listener_new(CatSockets *set, guint16 port, GError **error)
+static Listener *listener_new(ModemSockets *set, guint16 port, GError **error)
 {
     g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
     g_autoptr(GSocketService) service = g_socket_service_new();
@@ -237,13 +237,13 @@ static Listener *listener_new(CatSockets *set, guint16 port, GError **error)
     return listener;
 }
 
-gboolean cat_sockets_listen(CatSockets *set, guint id, guint16 port, GError **error)
+gboolean modem_sockets_listen(ModemSockets *set, guint id, guint16 port, GError **error)
 {
     Slot *slot = slot_get(set, id);
     Listener *listener;
 
     if (slot == NULL || slot->listener != NULL) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "channel %u is not free", id);
+        g_set_error(error, MODEM_ERROR, MODEM_ERROR_FAILED, "channel %u is not free", id);
         return FALSE;
     }
     listener = listener_find(set, port);
@@ -254,7 +254,7 @@ gboolean cat_sockets_listen(CatSockets *set, guint id, guint16 port, GError **er
     return TRUE;
 }
 
-void cat_sockets_drop_client(CatSockets *set, guint id)
+void modem_sockets_drop_client(ModemSockets *set, guint id)
 {
     Slot *slot = slot_get(set, id);
 
@@ -262,7 +262,7 @@ void cat_sockets_drop_client(CatSockets *set, guint id)
         client_drop(slot);
 }
 
-void cat_sockets_close(CatSockets *set, guint id)
+void modem_sockets_close(ModemSockets *set, guint id)
 {
     Slot *slot = slot_get(set, id);
 
@@ -275,7 +275,7 @@ void cat_sockets_close(CatSockets *set, guint id)
     }
 }
 
-gboolean cat_sockets_send(CatSockets *set, guint id, const guint8 *data, gsize length)
+gboolean modem_sockets_send(ModemSockets *set, guint id, const guint8 *data, gsize length)
 {
     Slot *slot = slot_get(set, id);
 
@@ -291,7 +291,7 @@ gboolean cat_sockets_send(CatSockets *set, guint id, const guint8 *data, gsize l
     return TRUE;
 }
 
-void cat_sockets_resume(CatSockets *set, guint id)
+void modem_sockets_resume(ModemSockets *set, guint id)
 {
     Slot *slot = slot_get(set, id);
 
@@ -299,7 +299,7 @@ void cat_sockets_resume(CatSockets *set, guint id)
         start_reading(slot);
 }
 
-GSocketAddress *cat_sockets_get_address(CatSockets *set, guint id)
+GSocketAddress *modem_sockets_get_address(ModemSockets *set, guint id)
 {
     Slot *slot = slot_get(set, id);
     return slot != NULL && slot->listener != NULL ? slot->listener->address : NULL;

@@ -4,9 +4,9 @@
  * cancelled when it is freed (a step that answers later sees that before touching it) and
  * cancelled too when the caller's cancellable is.
  */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
-void cat_lifetime_init(CatLifetime *life)
+void modem_lifetime_init(ModemLifetime *life)
 {
     life->own = g_cancellable_new();
     life->caller = NULL;
@@ -18,7 +18,7 @@ static void on_caller_cancelled(GCancellable *caller, gpointer own)
     g_cancellable_cancel(own);
 }
 
-void cat_lifetime_follow(CatLifetime *life, GCancellable *caller)
+void modem_lifetime_follow(ModemLifetime *life, GCancellable *caller)
 {
     if (caller == NULL || life->caller != NULL)
         return;
@@ -27,7 +27,7 @@ void cat_lifetime_follow(CatLifetime *life, GCancellable *caller)
         g_cancellable_connect(caller, G_CALLBACK(on_caller_cancelled), life->own, NULL);
 }
 
-void cat_lifetime_end(CatLifetime *life)
+void modem_lifetime_end(ModemLifetime *life)
 {
     if (life->caller != NULL) {
         g_cancellable_disconnect(life->caller, life->caller_id);

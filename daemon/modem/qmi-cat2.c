@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A raw CAT2 client on a libqmi QmiDevice. */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
 #include <libqmi-glib.h>
 
@@ -25,29 +25,29 @@
  */
 #define FULL_FUNCTION_MASK (1u << 0)
 
-struct CatQmi {
+struct ModemCat2 {
     QmiDevice *device;
     guint8 cid;
     guint16 next_txn;
     gulong indication_id;
-    CatQmiCommandFunc command;
+    ModemCat2CommandFunc command;
     gpointer user_data;
-    CatQmiScwsFunc scws;
+    ModemCat2ScwsFunc scws;
     gpointer scws_data;
-    CatQmiRefreshFunc refresh;
+    ModemCat2RefreshFunc refresh;
     gpointer refresh_data;
-    CatLifetime life;      /* a start in flight stops touching us once we are freed */
+    ModemLifetime life;    /* a start in flight stops touching us once we are freed */
     guint32 full_function; /* as granted: requested bits less the response's error mask */
     int config_mode;       /* Get Configuration's mode, or -1 when the modem did not say */
 };
 
-void cat_qmi_set_refresh_handler(CatQmi *qmi, CatQmiRefreshFunc func, gpointer user_data)
+void modem_cat2_set_refresh_handler(ModemCat2 *qmi, ModemCat2RefreshFunc func, gpointer user_data)
 {
     qmi->refresh = func;
     qmi->refresh_data = user_data;
 }
 
-static void report_refresh(CatQmi *qmi, QmiMessage *message)
+static void report_refresh(ModemCat2 *qmi, QmiMessage *message)
 {
     guint16 length = 0;
     const guint8 *value = qmi_message_get_raw_tlv(message, 0x19, &length);
@@ -61,7 +61,7 @@ static void report_refresh(CatQmi *qmi, QmiMessage *message)
     qmi->refresh(qmi, (guint16)(value[0] | value[1] << 8), value[2], qmi->refresh_data);
 }
 
-void cat_qmi_set_scws_handler(CatQmi *qmi, CatQmiScwsFunc func, gpointer user_data)
+void modem_cat2_set_scws_handler(ModemCat2 *qmi, ModemCat2ScwsFunc func, gpointer user_data)
 {
     qmi->scws = func;
     qmi->scws_data = user_data;
@@ -76,13 +76,13 @@ static gboolean is_raw_command_tlv(guint8 type)
 
 static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data)
 {
-    CatQmi *qmi = user_data;
+    ModemCat2 *qmi = user_data;
     /* The signal's array is the QmiMessage itself. */
     QmiMessage *message = (QmiMessage *)raw;
 
     guint16 id = qmi_message_get_message_id(message);
 
-    if (qmi_message_get_service(message) != CAT_QMI_SERVICE_CAT2 ||
+    if (qmi_message_get_service(message) != MODEM_SERVICE_CAT2 ||
         qmi_message_get_client_id(message) != qmi->cid)
         return;
     if (id >= 0x0027 && id <= 0x0029) {
@@ -99,12 +99,12 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
         g_autoptr(GError) error = NULL;
         guint16 length = 0;
         const guint8 *value;
-        CatQmiRawCommand parsed;
+        ModemCat2RawCommand parsed;
 
         if (!is_raw_command_tlv((guint8)type) ||
             (value = qmi_message_get_raw_tlv(message, (guint8)type, &length)) == NULL)
             continue;
-        if (!cat_qmi_parse_raw_command(value, length, &parsed, &error)) {
+        if (!modem_cat2_parse_raw_command(value, length, &parsed, &error)) {
             g_warning("CAT2 event report TLV 0x%02x: %s", type, error->message);
             continue;
         }
@@ -112,51 +112,51 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     }
 }
 
-CatQmi *cat_qmi_new(gpointer device, CatQmiCommandFunc command, gpointer user_data)
+ModemCat2 *modem_cat2_new(QmiDevice *device, ModemCat2CommandFunc command, gpointer user_data)
 {
-    CatQmi *qmi = g_new0(CatQmi, 1);
+    ModemCat2 *qmi = g_new0(ModemCat2, 1);
 
     qmi->device = g_object_ref(QMI_DEVICE(device));
     qmi->command = command;
     qmi->user_data = user_data;
     qmi->next_txn = 0x100;
     qmi->config_mode = -1;
-    cat_lifetime_init(&qmi->life);
+    modem_lifetime_init(&qmi->life);
     return qmi;
 }
 
-void cat_qmi_free(CatQmi *qmi)
+void modem_cat2_free(ModemCat2 *qmi)
 {
     if (qmi == NULL)
         return;
     if (qmi->indication_id != 0)
         g_signal_handler_disconnect(qmi->device, qmi->indication_id);
-    cat_lifetime_end(&qmi->life);
+    modem_lifetime_end(&qmi->life);
     g_object_unref(qmi->device);
     g_free(qmi);
 }
 
-guint8 cat_qmi_get_cid(CatQmi *qmi)
+guint8 modem_cat2_get_cid(ModemCat2 *qmi)
 {
     return qmi->cid;
 }
 
 /* CTL transaction ids are one byte, never zero. */
-static guint16 next_ctl_txn(CatQmi *qmi)
+static guint16 next_ctl_txn(ModemCat2 *qmi)
 {
     guint16 txn = (guint16)(++qmi->next_txn & 0xff);
     return txn != 0 ? txn : 1;
 }
 
 /* Transaction ids of our own: non-zero, and away from the ones libqmi's clients use. */
-static guint16 next_txn(CatQmi *qmi)
+static guint16 next_txn(ModemCat2 *qmi)
 {
     if (++qmi->next_txn == 0)
         qmi->next_txn = 0x100;
     return qmi->next_txn;
 }
 
-static void send(CatQmi *qmi, QmiMessage *request, GCancellable *cancellable, GTask *task,
+static void send(ModemCat2 *qmi, QmiMessage *request, GCancellable *cancellable, GTask *task,
                  GAsyncReadyCallback callback)
 {
     qmi_device_command_full(qmi->device, request, NULL, TIMEOUT_SECONDS, cancellable, callback,
@@ -171,14 +171,15 @@ static gboolean response_ok(QmiMessage *response, const char *what, GError **err
     guint16 status, code;
 
     if (result == NULL || length < 4) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "%s: response without a result", what);
+        g_set_error(error, MODEM_ERROR, MODEM_ERROR_MALFORMED, "%s: response without a result",
+                    what);
         return FALSE;
     }
     status = (guint16)(result[0] | result[1] << 8);
     code = (guint16)(result[2] | result[3] << 8);
     if (status != 0) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_UNSUPPORTED, "%s: the modem answered error %u",
-                    what, code);
+        g_set_error(error, MODEM_ERROR, MODEM_ERROR_FAILED, "%s: the modem answered error %u", what,
+                    code);
         return FALSE;
     }
     return TRUE;
@@ -189,7 +190,7 @@ static gboolean response_ok(QmiMessage *response, const char *what, GError **err
 static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatQmi *qmi = NULL;
+    ModemCat2 *qmi = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
@@ -235,7 +236,7 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     g_autoptr(GTask) task = user_data;
     g_autoptr(QmiMessage) response = step_response(task, source, result, "CAT2 Set Event Report");
     g_autoptr(QmiMessage) request = NULL;
-    CatQmi *qmi = g_task_get_task_data(task);
+    ModemCat2 *qmi = g_task_get_task_data(task);
     guint16 length = 0;
     const guint8 *refused;
 
@@ -245,10 +246,10 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     qmi->full_function = FULL_FUNCTION_MASK;
     refused = qmi_message_get_raw_tlv(response, 0x12, &length);
     if (refused != NULL && length == 4)
-        qmi->full_function &= ~cat_le32(refused);
+        qmi->full_function &= ~modem_le32(refused);
     if (!(qmi->full_function & 1u))
         g_message("CAT2: the modem sends the card's short messages itself; dmscd confirms them");
-    request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);
+    request = qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);
     send(qmi, request, qmi->life.own, g_steal_pointer(&task), on_config);
 }
 
@@ -258,7 +259,7 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     /* Freed meanwhile: a client id the modem gave stays with the device, which goes too. */
     g_autoptr(QmiMessage) response = step_response(task, source, result, "CTL Allocate CID (CAT2)");
     g_autoptr(QmiMessage) request = NULL;
-    CatQmi *qmi = g_task_get_task_data(task);
+    ModemCat2 *qmi = g_task_get_task_data(task);
     guint32 masks[3] = { GUINT32_TO_LE(RAW_MASK), GUINT32_TO_LE(DECODED_MASK),
                          GUINT32_TO_LE(FULL_FUNCTION_MASK) };
     const guint8 *cid;
@@ -267,37 +268,37 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     if (response == NULL)
         return;
     cid = qmi_message_get_raw_tlv(response, 0x01, &length);
-    if (cid == NULL || length != 2 || cid[0] != CAT_QMI_SERVICE_CAT2) {
-        g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_MALFORMED,
+    if (cid == NULL || length != 2 || cid[0] != MODEM_SERVICE_CAT2) {
+        g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_MALFORMED,
                                 "CTL Allocate CID: no CAT2 client id in the response");
         return;
     }
     qmi->cid = cid[1];
     qmi->indication_id =
         g_signal_connect(qmi->device, "indication", G_CALLBACK(on_indication), qmi);
-    request = qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SET_EVENT_REPORT);
+    request = qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SET_EVENT_REPORT);
     qmi_message_add_raw_tlv(request, 0x10, (const guint8 *)&masks[0], 4, NULL);
     qmi_message_add_raw_tlv(request, 0x11, (const guint8 *)&masks[1], 4, NULL);
     qmi_message_add_raw_tlv(request, 0x13, (const guint8 *)&masks[2], 4, NULL);
     send(qmi, request, qmi->life.own, g_steal_pointer(&task), on_event_report);
 }
 
-void cat_qmi_start_async(CatQmi *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data)
+void modem_cat2_start_async(ModemCat2 *qmi, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
 {
     /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
     GTask *task = g_task_new(NULL, qmi->life.own, callback, user_data);
     g_autoptr(QmiMessage) request = NULL;
-    guint8 service = CAT_QMI_SERVICE_CAT2;
+    guint8 service = MODEM_SERVICE_CAT2;
 
     g_task_set_task_data(task, qmi, NULL);
-    cat_lifetime_follow(&qmi->life, cancellable);
+    modem_lifetime_follow(&qmi->life, cancellable);
     request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_ALLOCATE_CID);
     qmi_message_add_raw_tlv(request, 0x01, &service, 1, NULL);
     send(qmi, request, qmi->life.own, task, on_allocated);
 }
 
-gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_start_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
@@ -307,13 +308,13 @@ gboolean cat_qmi_start_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
 /* Completes a task named after its request: a QMI response with its result checked. */
 static void on_simple_response(GObject *source, GAsyncResult *result, gpointer user_data);
 
-void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user_data)
+void modem_cat2_stop_async(ModemCat2 *qmi, GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
 
     g_task_set_task_data(task, qmi, NULL);
     g_autoptr(QmiMessage) request = NULL;
-    guint8 value[2] = { CAT_QMI_SERVICE_CAT2, qmi->cid };
+    guint8 value[2] = { MODEM_SERVICE_CAT2, qmi->cid };
 
     if (qmi->indication_id != 0) {
         g_signal_handler_disconnect(qmi->device, qmi->indication_id);
@@ -331,7 +332,7 @@ void cat_qmi_stop_async(CatQmi *qmi, GAsyncReadyCallback callback, gpointer user
     send(qmi, request, NULL, task, on_simple_response);
 }
 
-gboolean cat_qmi_stop_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_stop_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
@@ -366,13 +367,13 @@ static void add_payload_tlv(QmiMessage *request, const guint8 *head, gsize head_
 }
 
 /* A CAT2 request whose TLV 0x01 is {@head, length u16, @bytes}. */
-static void send_payload(CatQmi *qmi, guint16 message, const char *name, const guint8 *head,
+static void send_payload(ModemCat2 *qmi, guint16 message, const char *name, const guint8 *head,
                          gsize head_length, GBytes *bytes, GAsyncReadyCallback callback,
                          gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     g_autoptr(QmiMessage) request =
-        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
+        qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
 
     g_task_set_task_data(task, qmi, NULL);
     g_task_set_name(task, name);
@@ -380,21 +381,21 @@ static void send_payload(CatQmi *qmi, guint16 message, const char *name, const g
     send(qmi, request, NULL, task, on_simple_response);
 }
 
-void cat_qmi_send_tr_async(CatQmi *qmi, guint32 ref, GBytes *response, GAsyncReadyCallback callback,
-                           gpointer user_data)
+void modem_cat2_send_tr_async(ModemCat2 *qmi, guint32 ref, GBytes *response,
+                              GAsyncReadyCallback callback, gpointer user_data)
 {
     guint8 head[4] = { (guint8)ref, (guint8)(ref >> 8), (guint8)(ref >> 16), (guint8)(ref >> 24) };
 
     send_payload(qmi, CAT2_SEND_TR, "CAT2 Send TR", head, 4, response, callback, user_data);
 }
 
-gboolean cat_qmi_send_tr_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_send_tr_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
-                                 GAsyncReadyCallback callback, gpointer user_data)
+void modem_cat2_send_envelope_async(ModemCat2 *qmi, guint16 type, GBytes *envelope,
+                                    GAsyncReadyCallback callback, gpointer user_data)
 {
     guint8 head[2] = { (guint8)type, (guint8)(type >> 8) };
 
@@ -402,18 +403,18 @@ void cat_qmi_send_envelope_async(CatQmi *qmi, guint16 type, GBytes *envelope,
                  user_data);
 }
 
-gboolean cat_qmi_send_envelope_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_send_envelope_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsize length1,
-                           const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
-                           gpointer user_data)
+void modem_cat2_request_async(ModemCat2 *qmi, guint16 message, const guint8 *tlv1, gsize length1,
+                              const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     g_autoptr(QmiMessage) request =
-        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
+        qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
 
     g_task_set_task_data(task, qmi, NULL);
     g_task_set_name(task, "CAT2 SCWS request");
@@ -423,14 +424,14 @@ void cat_qmi_request_async(CatQmi *qmi, guint16 message, const guint8 *tlv1, gsi
     send(qmi, request, NULL, task, on_simple_response);
 }
 
-gboolean cat_qmi_request_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_request_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
 /* --- Commands the modem runs itself ---------------------------------------------------------- */
 
-gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type)
+gboolean modem_cat2_modem_executes(ModemCat2 *qmi, guint8 type)
 {
     switch (type) {
     case 0x13: /* SEND SHORT MESSAGE: ours when the full function was granted */
@@ -456,12 +457,13 @@ gboolean cat_qmi_modem_executes(CatQmi *qmi, guint8 type)
     }
 }
 
-void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboolean icon_shown,
-                                           GAsyncReadyCallback callback, gpointer user_data)
+void modem_cat2_send_event_confirmation_async(ModemCat2 *qmi, gboolean confirmed,
+                                              gboolean icon_shown, GAsyncReadyCallback callback,
+                                              gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     g_autoptr(QmiMessage) request =
-        qmi_message_new(CAT_QMI_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_EVENT_CONFIRM);
+        qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_EVENT_CONFIRM);
     guint8 confirm = confirmed ? 1 : 0, display = icon_shown ? 1 : 0;
 
     g_task_set_task_data(task, qmi, NULL);
@@ -471,7 +473,8 @@ void cat_qmi_send_event_confirmation_async(CatQmi *qmi, gboolean confirmed, gboo
     send(qmi, request, NULL, task, on_simple_response);
 }
 
-gboolean cat_qmi_send_event_confirmation_finish(CatQmi *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_send_event_confirmation_finish(ModemCat2 *qmi, GAsyncResult *result,
+                                                   GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }

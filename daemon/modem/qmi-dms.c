@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The modem's IMEI through libqmi's DMS client (Get IDs), for the device's DevId. */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
 #include <libqmi-glib.h>
 #include <string.h>
@@ -23,7 +23,7 @@ static void read_imei_free(ReadImei *read)
     g_free(read);
 }
 
-gboolean cat_imei_is_valid(const char *imei)
+gboolean modem_imei_is_valid(const char *imei)
 {
     gsize length = imei != NULL ? strlen(imei) : 0;
 
@@ -59,9 +59,9 @@ static void on_ids(GObject *source, GAsyncResult *result, gpointer user_data)
 
     if (output != NULL && qmi_message_dms_get_ids_output_get_result(output, &read->error)) {
         if (!qmi_message_dms_get_ids_output_get_imei(output, &imei, NULL) || imei == NULL)
-            g_set_error(&read->error, CAT_ERROR, CAT_ERROR_MISSING, "the modem has no IMEI");
-        else if (!cat_imei_is_valid(imei))
-            g_set_error(&read->error, CAT_ERROR, CAT_ERROR_MALFORMED,
+            g_set_error(&read->error, MODEM_ERROR, MODEM_ERROR_MISSING, "the modem has no IMEI");
+        else if (!modem_imei_is_valid(imei))
+            g_set_error(&read->error, MODEM_ERROR, MODEM_ERROR_MALFORMED,
                         "the modem's IMEI is not 14 to 16 digits");
         else
             read->imei = g_strdup(imei);
@@ -88,8 +88,8 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
                            g_task_get_cancellable(task), on_ids, task);
 }
 
-void cat_dms_read_imei_async(gpointer device, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+void modem_dms_read_imei_async(QmiDevice *device, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     ReadImei *read = g_new0(ReadImei, 1);
@@ -100,7 +100,7 @@ void cat_dms_read_imei_async(gpointer device, GCancellable *cancellable,
                                cancellable, on_allocated, task);
 }
 
-char *cat_dms_read_imei_finish(GAsyncResult *result, GError **error)
+char *modem_dms_read_imei_finish(GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
 }

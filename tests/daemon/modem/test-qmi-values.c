@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The values of the modem's CAT2 indications: raw commands and the SCWS messages. */
-#include "cat/cat.h"
+#include "daemon/modem/modem.h"
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
@@ -10,9 +10,9 @@ START_TEST(a_raw_command_gives_its_reference_and_bytes)
                                       "0300"
                                       "d00100"
                                       "ff");
-    CatQmiRawCommand raw;
+    ModemCat2RawCommand raw;
 
-    ck_assert(cat_qmi_parse_raw_command(value->data, value->len, &raw, NULL));
+    ck_assert(modem_cat2_parse_raw_command(value->data, value->len, &raw, NULL));
     ck_assert_uint_eq(raw.ref, 0x12345678);
     ck_assert_uint_eq(raw.length, 3);
     ck_assert_mem_eq(raw.command, "\xd0\x01\x00", 3);
@@ -26,12 +26,12 @@ START_TEST(a_raw_command_longer_than_its_tlv_is_truncated)
                                      "d00100");
     g_autoptr(GByteArray) short_head = hex("7856341203");
     g_autoptr(GError) e1 = NULL, e2 = NULL;
-    CatQmiRawCommand raw;
+    ModemCat2RawCommand raw;
 
-    ck_assert(!cat_qmi_parse_raw_command(past->data, past->len, &raw, &e1));
-    ck_assert(g_error_matches(e1, CAT_ERROR, CAT_ERROR_TRUNCATED));
-    ck_assert(!cat_qmi_parse_raw_command(short_head->data, short_head->len, &raw, &e2));
-    ck_assert(g_error_matches(e2, CAT_ERROR, CAT_ERROR_TRUNCATED));
+    ck_assert(!modem_cat2_parse_raw_command(past->data, past->len, &raw, &e1));
+    ck_assert(g_error_matches(e1, MODEM_ERROR, MODEM_ERROR_TRUNCATED));
+    ck_assert(!modem_cat2_parse_raw_command(short_head->data, short_head->len, &raw, &e2));
+    ck_assert(g_error_matches(e2, MODEM_ERROR, MODEM_ERROR_TRUNCATED));
 }
 END_TEST
 
@@ -46,20 +46,20 @@ START_TEST(scws_open_and_state_are_checked)
     g_autoptr(GByteArray) listen = hex("0200000001");
     g_autoptr(GByteArray) bad_state = hex("0200000007");
     g_autoptr(GError) e1 = NULL, e2 = NULL;
-    CatScwsOpen o;
-    CatScwsState st;
+    ModemScwsOpen o;
+    ModemScwsState st;
 
-    ck_assert(cat_scws_parse_open(open->data, open->len, &o, NULL));
+    ck_assert(modem_scws_parse_open(open->data, open->len, &o, NULL));
     ck_assert_uint_eq(o.ch_id, 1);
     ck_assert_uint_eq(o.port, 3516);
     ck_assert_uint_eq(o.buffer_size, 1400);
-    ck_assert(!cat_scws_parse_open(port0->data, port0->len, &o, &e1));
-    ck_assert(g_error_matches(e1, CAT_ERROR, CAT_ERROR_MALFORMED));
-    ck_assert(cat_scws_parse_state(listen->data, listen->len, &st, NULL));
+    ck_assert(!modem_scws_parse_open(port0->data, port0->len, &o, &e1));
+    ck_assert(g_error_matches(e1, MODEM_ERROR, MODEM_ERROR_MALFORMED));
+    ck_assert(modem_scws_parse_state(listen->data, listen->len, &st, NULL));
     ck_assert_uint_eq(st.ch_id, 2);
     ck_assert_uint_eq(st.state, 1);
-    ck_assert(!cat_scws_parse_state(bad_state->data, bad_state->len, &st, &e2));
-    ck_assert(g_error_matches(e2, CAT_ERROR, CAT_ERROR_MALFORMED));
+    ck_assert(!modem_scws_parse_state(bad_state->data, bad_state->len, &st, &e2));
+    ck_assert(g_error_matches(e2, MODEM_ERROR, MODEM_ERROR_MALFORMED));
 }
 END_TEST
 
@@ -86,23 +86,37 @@ START_TEST(scws_send_data_packets_are_bounded)
     g_autoptr(GByteArray) big = g_byte_array_new();
     g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
     static const guint8 head[] = { 1, 0, 0, 0, 1, 1, 0xe9, 0x03 }; /* 1001 bytes */
-    CatScwsData d;
+    ModemScwsData d;
 
-    ck_assert(cat_scws_parse_data(ok->data, ok->len, &d, NULL));
+    ck_assert(modem_scws_parse_data(ok->data, ok->len, &d, NULL));
     ck_assert_uint_eq(d.total, 2);
     ck_assert_uint_eq(d.current, 1);
     ck_assert_uint_eq(d.length, 3);
     ck_assert_mem_eq(d.data, "ABC", 3);
-    ck_assert(!cat_scws_parse_data(past->data, past->len, &d, &e1));
-    ck_assert(g_error_matches(e1, CAT_ERROR, CAT_ERROR_TRUNCATED));
-    ck_assert(!cat_scws_parse_data(beyond_total->data, beyond_total->len, &d, &e2));
-    ck_assert(g_error_matches(e2, CAT_ERROR, CAT_ERROR_MALFORMED));
-    ck_assert(!cat_scws_parse_data(zero->data, zero->len, &d, &e3));
-    ck_assert(g_error_matches(e3, CAT_ERROR, CAT_ERROR_MALFORMED));
+    ck_assert(!modem_scws_parse_data(past->data, past->len, &d, &e1));
+    ck_assert(g_error_matches(e1, MODEM_ERROR, MODEM_ERROR_TRUNCATED));
+    ck_assert(!modem_scws_parse_data(beyond_total->data, beyond_total->len, &d, &e2));
+    ck_assert(g_error_matches(e2, MODEM_ERROR, MODEM_ERROR_MALFORMED));
+    ck_assert(!modem_scws_parse_data(zero->data, zero->len, &d, &e3));
+    ck_assert(g_error_matches(e3, MODEM_ERROR, MODEM_ERROR_MALFORMED));
     g_byte_array_append(big, head, sizeof(head));
     g_byte_array_set_size(big, sizeof(head) + 1001);
-    ck_assert(!cat_scws_parse_data(big->data, big->len, &d, &e4));
-    ck_assert(g_error_matches(e4, CAT_ERROR, CAT_ERROR_MALFORMED));
+    ck_assert(!modem_scws_parse_data(big->data, big->len, &d, &e4));
+    ck_assert(g_error_matches(e4, MODEM_ERROR, MODEM_ERROR_MALFORMED));
+}
+END_TEST
+
+START_TEST(imeis_are_fourteen_to_sixteen_digits)
+{
+    ck_assert(modem_imei_is_valid("49015420323751"));
+    ck_assert(modem_imei_is_valid("490154203237518"));
+    ck_assert(modem_imei_is_valid("4901542032375186"));
+    ck_assert(!modem_imei_is_valid("4901542032375"));
+    ck_assert(!modem_imei_is_valid("49015420323751860"));
+    ck_assert(!modem_imei_is_valid("49015420323751a"));
+    ck_assert(!modem_imei_is_valid("49015420-323751"));
+    ck_assert(!modem_imei_is_valid(""));
+    ck_assert(!modem_imei_is_valid(NULL));
 }
 END_TEST
 
@@ -115,6 +129,7 @@ static Suite *qmi_parse_suite(void)
     tcase_add_test(tc, a_raw_command_longer_than_its_tlv_is_truncated);
     tcase_add_test(tc, scws_open_and_state_are_checked);
     tcase_add_test(tc, scws_send_data_packets_are_bounded);
+    tcase_add_test(tc, imeis_are_fourteen_to_sixteen_digits);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The SCWS gateway over the QMI SCWS messages, on the shared socket layer. */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
 #include <string.h>
 
@@ -9,7 +9,7 @@
 #define MSG_SEND_DATA      0x0029
 #define MSG_DATA_AVAILABLE 0x002a
 #define MSG_CHANNEL_STATUS 0x002b
-#define PIECE              CAT_SCWS_MAX_PIECE
+#define PIECE              MODEM_SCWS_MAX_PIECE
 #define STATE_CLOSED       0
 #define STATE_LISTEN       1
 #define STATE_ESTABLISHED  2
@@ -22,11 +22,11 @@ typedef struct {
     guint8 next;            /* the packet expected next; 0: none, a message starts at 1 */
 } Channel;
 
-struct CatScws {
-    CatQmi *qmi;
-    CatSockets *sockets;
-    Channel channels[CAT_SOCKETS_MAX + 1];
-    CatScwsChangedFunc changed;
+struct ModemScws {
+    ModemCat2 *qmi;
+    ModemSockets *sockets;
+    Channel channels[MODEM_SOCKETS_MAX + 1];
+    ModemScwsChangedFunc changed;
     gpointer user_data;
 };
 
@@ -42,23 +42,23 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
 
-    if (!cat_qmi_request_finish(NULL, result, &error))
+    if (!modem_cat2_request_finish(NULL, result, &error))
         g_warning("SCWS: request not taken: %s", error->message);
 }
 
 /* {ch_id u32, state u8}: Open Channel (the answer), Close Channel and Channel Status. */
-static void send_state(CatScws *scws, guint16 message, guint32 ch_id, guint8 state)
+static void send_state(ModemScws *scws, guint16 message, guint32 ch_id, guint8 state)
 {
     guint8 value[5];
 
     put_u32(value, ch_id);
     value[4] = state;
-    cat_qmi_request_async(scws->qmi, message, value, sizeof(value), NULL, 0, on_sent, NULL);
+    modem_cat2_request_async(scws->qmi, message, value, sizeof(value), NULL, 0, on_sent, NULL);
 }
 
-static guint slot_of(CatScws *scws, guint32 ch_id)
+static guint slot_of(ModemScws *scws, guint32 ch_id)
 {
-    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++) {
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         if (scws->channels[id].open && scws->channels[id].ch_id == ch_id)
             return id;
     }
@@ -69,7 +69,7 @@ static guint slot_of(CatScws *scws, guint32 ch_id)
 
 static gboolean on_connected(gpointer user_data, guint id)
 {
-    CatScws *scws = user_data;
+    ModemScws *scws = user_data;
 
     send_state(scws, MSG_CHANNEL_STATUS, scws->channels[id].ch_id, STATE_ESTABLISHED);
     return TRUE;
@@ -83,7 +83,7 @@ static gsize on_space(gpointer user_data, guint id)
 /* Data Available: {ch_id u32, length u16, data ≤ 1000} and what remains after this piece. */
 static void on_received(gpointer user_data, guint id, const guint8 *data, gsize length)
 {
-    CatScws *scws = user_data;
+    ModemScws *scws = user_data;
 
     for (gsize offset = 0; offset < length; offset += PIECE) {
         gsize n = MIN((gsize)PIECE, length - offset);
@@ -97,19 +97,19 @@ static void on_received(gpointer user_data, guint id, const guint8 *data, gsize 
         head[5] = (guint8)(n >> 8);
         g_byte_array_append(value, head, sizeof(head));
         g_byte_array_append(value, data + offset, (guint)n);
-        cat_qmi_request_async(scws->qmi, MSG_DATA_AVAILABLE, value->data, value->len, rest, 2,
-                              on_sent, NULL);
+        modem_cat2_request_async(scws->qmi, MSG_DATA_AVAILABLE, value->data, value->len, rest, 2,
+                                 on_sent, NULL);
     }
 }
 
 static void on_closed(gpointer user_data, guint id)
 {
-    CatScws *scws = user_data;
+    ModemScws *scws = user_data;
 
     send_state(scws, MSG_CHANNEL_STATUS, scws->channels[id].ch_id, STATE_LISTEN);
 }
 
-static const CatSocketCallbacks callbacks = {
+static const ModemSocketCallbacks callbacks = {
     .connected = on_connected,
     .space = on_space,
     .received = on_received,
@@ -118,27 +118,27 @@ static const CatSocketCallbacks callbacks = {
 
 /* --- Card → sockets ----------------------------------------------------------------------- */
 
-static void open_channel(CatScws *scws, const guint8 *v, gsize length)
+static void open_channel(ModemScws *scws, const guint8 *v, gsize length)
 {
     g_autoptr(GError) error = NULL;
-    CatScwsOpen open;
+    ModemScwsOpen open;
     guint32 ch_id;
     guint16 port;
     guint id;
 
-    if (!cat_scws_parse_open(v, length, &open, &error)) {
+    if (!modem_scws_parse_open(v, length, &open, &error)) {
         g_warning("%s", error->message);
         /* A channel it names is refused; one it cannot name is not answered. */
         if (length >= 4)
-            send_state(scws, MSG_OPEN_CHANNEL, cat_le32(v), STATE_CLOSED);
+            send_state(scws, MSG_OPEN_CHANNEL, modem_le32(v), STATE_CLOSED);
         return;
     }
     ch_id = open.ch_id;
     port = open.port;
-    for (id = 1; id <= CAT_SOCKETS_MAX && scws->channels[id].open; id++)
+    for (id = 1; id <= MODEM_SOCKETS_MAX && scws->channels[id].open; id++)
         ;
-    if (id > CAT_SOCKETS_MAX || slot_of(scws, ch_id) != 0 ||
-        !cat_sockets_listen(scws->sockets, id, port, &error)) {
+    if (id > MODEM_SOCKETS_MAX || slot_of(scws, ch_id) != 0 ||
+        !modem_sockets_listen(scws->sockets, id, port, &error)) {
         g_warning("SCWS channel %u on port %u: %s", ch_id, port,
                   error ? error->message : "no free channel");
         send_state(scws, MSG_OPEN_CHANNEL, ch_id, STATE_CLOSED);
@@ -153,24 +153,24 @@ static void open_channel(CatScws *scws, const guint8 *v, gsize length)
         scws->changed(scws->user_data);
 }
 
-static void close_channel(CatScws *scws, const guint8 *v, gsize length)
+static void close_channel(ModemScws *scws, const guint8 *v, gsize length)
 {
     g_autoptr(GError) error = NULL;
-    CatScwsState close;
+    ModemScwsState close;
     guint id;
 
-    if (!cat_scws_parse_state(v, length, &close, &error)) {
+    if (!modem_scws_parse_state(v, length, &close, &error)) {
         g_warning("%s", error->message);
         return;
     }
     if ((id = slot_of(scws, close.ch_id)) == 0)
         return;
     if (close.state == STATE_LISTEN) {
-        cat_sockets_drop_client(scws->sockets, id);
+        modem_sockets_drop_client(scws->sockets, id);
         g_byte_array_set_size(scws->channels[id].assembling, 0);
         scws->channels[id].next = 0;
     } else {
-        cat_sockets_close(scws->sockets, id);
+        modem_sockets_close(scws->sockets, id);
         g_byte_array_unref(scws->channels[id].assembling);
         memset(&scws->channels[id], 0, sizeof(Channel));
         if (scws->changed != NULL)
@@ -183,7 +183,7 @@ static void close_channel(CatScws *scws, const guint8 *v, gsize length)
  * Packets 1 … total of a message are assembled in order (at most 255 × 1000 bytes), then
  * written; a packet out of order drops what was assembled and is refused.
  */
-static gboolean assemble(CatScws *scws, guint id, const CatScwsData *data)
+static gboolean assemble(ModemScws *scws, guint id, const ModemScwsData *data)
 {
     Channel *c = &scws->channels[id];
     gboolean ok;
@@ -201,34 +201,34 @@ static gboolean assemble(CatScws *scws, guint id, const CatScwsData *data)
     c->next = (guint8)(data->current + 1);
     if (data->current < data->total)
         return TRUE;
-    ok = cat_sockets_send(scws->sockets, id, c->assembling->data, c->assembling->len);
+    ok = modem_sockets_send(scws->sockets, id, c->assembling->data, c->assembling->len);
     g_byte_array_set_size(c->assembling, 0);
     c->next = 0;
     return ok;
 }
 
 /* {ch_id u32, total u8, current u8, length u16, data}: assembled, then written. */
-static void send_data(CatScws *scws, const guint8 *v, gsize length)
+static void send_data(ModemScws *scws, const guint8 *v, gsize length)
 {
     g_autoptr(GError) error = NULL;
-    CatScwsData data;
+    ModemScwsData data;
     guint8 ack[5];
     guint id;
     gboolean ok;
 
-    if (length < 4 || (id = slot_of(scws, cat_le32(v))) == 0)
+    if (length < 4 || (id = slot_of(scws, modem_le32(v))) == 0)
         return;
-    ok = cat_scws_parse_data(v, length, &data, &error);
+    ok = modem_scws_parse_data(v, length, &data, &error);
     if (!ok)
         g_warning("%s", error->message);
     else
         ok = assemble(scws, id, &data);
-    put_u32(ack, cat_le32(v));
+    put_u32(ack, modem_le32(v));
     ack[4] = ok ? 1 : 0;
-    cat_qmi_request_async(scws->qmi, MSG_SEND_DATA, ack, sizeof(ack), NULL, 0, on_sent, NULL);
+    modem_cat2_request_async(scws->qmi, MSG_SEND_DATA, ack, sizeof(ack), NULL, 0, on_sent, NULL);
 }
 
-static void on_indication(CatQmi *qmi, guint16 message, const guint8 *value, gsize length,
+static void on_indication(ModemCat2 *qmi, guint16 message, const guint8 *value, gsize length,
                           gpointer user_data)
 {
     switch (message) {
@@ -244,34 +244,34 @@ static void on_indication(CatQmi *qmi, guint16 message, const guint8 *value, gsi
     }
 }
 
-CatScws *cat_scws_new(CatQmi *qmi, CatScwsChangedFunc changed, gpointer user_data)
+ModemScws *modem_scws_new(ModemCat2 *qmi, ModemScwsChangedFunc changed, gpointer user_data)
 {
-    CatScws *scws = g_new0(CatScws, 1);
+    ModemScws *scws = g_new0(ModemScws, 1);
 
     scws->qmi = qmi;
     scws->changed = changed;
     scws->user_data = user_data;
-    scws->sockets = cat_sockets_new(&callbacks, scws);
-    cat_qmi_set_scws_handler(qmi, on_indication, scws);
+    scws->sockets = modem_sockets_new(&callbacks, scws);
+    modem_cat2_set_scws_handler(qmi, on_indication, scws);
     return scws;
 }
 
-void cat_scws_free(CatScws *scws)
+void modem_scws_free(ModemScws *scws)
 {
     if (scws == NULL)
         return;
-    cat_qmi_set_scws_handler(scws->qmi, NULL, NULL);
-    cat_sockets_free(scws->sockets);
-    for (guint id = 1; id <= CAT_SOCKETS_MAX; id++)
+    modem_cat2_set_scws_handler(scws->qmi, NULL, NULL);
+    modem_sockets_free(scws->sockets);
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++)
         g_clear_pointer(&scws->channels[id].assembling, g_byte_array_unref);
     g_free(scws);
 }
 
-gsize cat_scws_get_ports(CatScws *scws, guint16 *ports, gsize max)
+gsize modem_scws_get_ports(ModemScws *scws, guint16 *ports, gsize max)
 {
     gsize n = 0;
 
-    for (guint id = 1; id <= CAT_SOCKETS_MAX && n < max; id++) {
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX && n < max; id++) {
         if (scws->channels[id].open)
             ports[n++] = scws->channels[id].port;
     }

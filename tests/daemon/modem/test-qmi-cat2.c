@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The raw CAT2 client on a real libqmi QmiDevice, against dmsc-sim through the proxy handshake. */
-#include "cat/cat.h"
+#include "daemon/modem/modem.h"
 #include "tests/check-run.h"
 
 #include <libqmi-glib.h>
@@ -13,7 +13,7 @@ static char *tmpdir;
 static char *control_path;
 static char *socket_name;
 static QmiDevice *device;
-static CatQmi *qmi;
+static ModemCat2 *qmi;
 
 static gboolean async_done;
 static GAsyncResult *async_result;
@@ -59,7 +59,7 @@ static char *control(const char *line)
     return answer;
 }
 
-static void on_command(CatQmi *q, guint32 ref, const guint8 *command, gsize length,
+static void on_command(ModemCat2 *q, guint32 ref, const guint8 *command, gsize length,
                        gpointer user_data)
 {
     g_autoptr(CatMessage) message = cat_message_parse(command, length, NULL);
@@ -70,7 +70,7 @@ static void on_command(CatQmi *q, guint32 ref, const guint8 *command, gsize leng
     ck_assert(cat_message_get_command(message, &details));
     tr = cat_terminal_response_new(&details, CAT_RESULT_BEYOND_CAPABILITIES, NULL, 0);
     g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes(g_steal_pointer(&tr));
-    cat_qmi_send_tr_async(q, ref, bytes, NULL, NULL);
+    modem_cat2_send_tr_async(q, ref, bytes, NULL, NULL);
 }
 
 static void setup(void)
@@ -109,12 +109,12 @@ static void setup(void)
     result = wait_result();
     ck_assert_msg(qmi_device_open_finish(device, result, &error), "%s",
                   error ? error->message : "");
-    qmi = cat_qmi_new(device, on_command, NULL);
+    qmi = modem_cat2_new(device, on_command, NULL);
 }
 
 static void teardown(void)
 {
-    g_clear_pointer(&qmi, cat_qmi_free);
+    g_clear_pointer(&qmi, modem_cat2_free);
     g_clear_object(&device);
     kill(sim_pid, SIGTERM);
     waitpid(sim_pid, NULL, 0);
@@ -130,9 +130,9 @@ static void start(void)
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
 
-    cat_qmi_start_async(qmi, NULL, on_done, NULL);
+    modem_cat2_start_async(qmi, NULL, on_done, NULL);
     result = wait_result();
-    ck_assert_msg(cat_qmi_start_finish(qmi, result, &error), "%s", error ? error->message : "");
+    ck_assert_msg(modem_cat2_start_finish(qmi, result, &error), "%s", error ? error->message : "");
 }
 
 START_TEST(client_id_is_allocated_on_start_and_released_on_stop)
@@ -143,12 +143,12 @@ START_TEST(client_id_is_allocated_on_start_and_released_on_stop)
 
     ck_assert_str_eq(before, "cids");
     start();
-    expected = g_strdup_printf("cids 10:%u", cat_qmi_get_cid(qmi));
+    expected = g_strdup_printf("cids 10:%u", modem_cat2_get_cid(qmi));
     during = control("cids\n");
     ck_assert_str_eq(during, expected);
-    cat_qmi_stop_async(qmi, on_done, NULL);
+    modem_cat2_stop_async(qmi, on_done, NULL);
     result = wait_result();
-    ck_assert(cat_qmi_stop_finish(qmi, result, NULL));
+    ck_assert(modem_cat2_stop_finish(qmi, result, NULL));
     after = control("cids\n");
     ck_assert_str_eq(after, "cids");
 }
@@ -172,9 +172,9 @@ START_TEST(envelopes_go_to_the_card)
     g_autofree char *answer = NULL;
 
     start();
-    cat_qmi_send_envelope_async(qmi, 0x05, envelope, on_done, NULL);
+    modem_cat2_send_envelope_async(qmi, 0x05, envelope, on_done, NULL);
     result = wait_result();
-    ck_assert(cat_qmi_send_envelope_finish(qmi, result, NULL));
+    ck_assert(modem_cat2_send_envelope_finish(qmi, result, NULL));
     answer = control("envelopes\n");
     ck_assert_str_eq(answer, "envelope d60b99010a82028281b8024100");
 }

@@ -3,13 +3,13 @@
  * The BIP engine on real loopback sockets: the test plays the card (proactive command bytes
  * in, terminal responses and envelopes out) and real TCP clients connect to the channels.
  */
-#include "cat/cat.h"
+#include "daemon/modem/modem.h"
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
 #include <sys/socket.h>
 
-static CatBipServer *server;
+static ModemBipGateway *server;
 static GPtrArray *envelopes; /* hex strings */
 
 static char *to_hex(const guint8 *data, gsize length)
@@ -29,12 +29,12 @@ static void on_envelope(GBytes *envelope, gpointer user_data)
 static void setup(void)
 {
     envelopes = g_ptr_array_new_with_free_func(g_free);
-    server = cat_bip_server_new(on_envelope, NULL);
+    server = modem_bip_gateway_new(on_envelope, NULL);
 }
 
 static void teardown(void)
 {
-    g_clear_pointer(&server, cat_bip_server_free);
+    g_clear_pointer(&server, modem_bip_gateway_free);
     g_ptr_array_unref(envelopes);
 }
 
@@ -52,7 +52,7 @@ static char *card(const char *hex)
     }
     message = cat_message_parse(bytes->data, bytes->len, &error);
     ck_assert_msg(message != NULL, "%s", error ? error->message : "");
-    response = cat_bip_server_handle_command(server, message);
+    response = modem_bip_gateway_handle_command(server, message);
     return to_hex(g_bytes_get_data(response, NULL), g_bytes_get_size(response));
 }
 
@@ -204,7 +204,7 @@ START_TEST(open_channel_server_mode_binds_loopback)
 {
     guint16 port = free_port();
     g_autofree char *tr = open_channel(port, 1400);
-    GSocketAddress *address = cat_bip_server_get_address(server, 1);
+    GSocketAddress *address = modem_bip_gateway_get_address(server, 1);
     g_autofree char *host = NULL;
 
     ck_assert_str_eq(tr, "81030140018202828183010038024100390205"
@@ -278,7 +278,8 @@ START_TEST(client_hanging_up_mid_transfer_returns_the_channel_to_listen)
     g_object_unref(client);
     wait_envelopes(3);
     ck_assert_str_eq(g_ptr_array_index(envelopes, 2), "d60b99010a82028281b8024100");
-    ck_assert_int_eq(cat_bip_channel_state(cat_bip_server_peek_engine(server), 1), CAT_TCP_LISTEN);
+    ck_assert_int_eq(cat_bip_channel_state(modem_bip_gateway_peek_engine(server), 1),
+                     CAT_TCP_LISTEN);
     sent = card_send(1, "late", TRUE);
     ck_assert_str_eq(sent, "81030143018202828183023a02");
 
@@ -319,7 +320,7 @@ START_TEST(closing_the_channel_frees_the_port)
     g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
 
     ck_assert_str_eq(closed, "810301410082028281830100");
-    ck_assert_ptr_null(cat_bip_server_get_address(server, 1));
+    ck_assert_ptr_null(modem_bip_gateway_get_address(server, 1));
     ck_assert(!g_socket_connect(probe, address, NULL, NULL));
 }
 END_TEST
@@ -379,7 +380,7 @@ START_TEST(a_second_client_on_a_busy_channel_is_refused)
     rest = client_read(second, 0, &eof);
     ck_assert(eof);
     ck_assert_uint_eq(envelopes->len, 1);
-    ck_assert_int_eq(cat_bip_channel_state(cat_bip_server_peek_engine(server), 1),
+    ck_assert_int_eq(cat_bip_channel_state(modem_bip_gateway_peek_engine(server), 1),
                      CAT_TCP_ESTABLISHED);
 }
 END_TEST
@@ -419,7 +420,7 @@ START_TEST(a_full_receive_buffer_pauses_the_client_until_the_card_reads)
     wait_envelopes(1);
     client_send(client, big, 5000);
     wait_envelopes(2);
-    ck_assert_uint_eq(cat_bip_rx_space(cat_bip_server_peek_engine(server), 1), 0);
+    ck_assert_uint_eq(cat_bip_rx_space(modem_bip_gateway_peek_engine(server), 1), 0);
     received = card_receive_all(1, 5000);
     ck_assert_uint_eq(received->len, 5000);
     ck_assert_str_eq(received->str, big);

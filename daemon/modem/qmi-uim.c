@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The card's files through libqmi's UIM client (design §2.2, §6): ICCID and the DM bootstrap. */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
 #include <libqmi-glib.h>
 #include <string.h>
@@ -10,14 +10,6 @@
 
 static const guint8 pkcs15_aid[] = { 0xa0, 0x00, 0x00, 0x00, 0x63, 0x50,
                                      0x4b, 0x43, 0x53, 0x2d, 0x31, 0x35 };
-
-char *cat_iccid_from_bcd(const guint8 *data, gsize length)
-{
-    char digits[2 * 20 + 1];
-
-    cat_bcd_to_digits(data, MIN(length, (gsize)20), digits, sizeof(digits));
-    return g_strdup(digits);
-}
 
 /* --- One file ----------------------------------------------------------------------------- */
 
@@ -64,12 +56,12 @@ static void finish_read(GTask *task, guint8 sw1, guint8 sw2, GArray *data)
     Read *read = g_task_get_task_data(task);
 
     if (read->error == NULL && sw1 != 0x90 && sw1 != 0x91 && sw1 != 0x9f && sw1 != 0)
-        g_set_error(&read->error, CAT_ERROR, CAT_ERROR_MISSING, "the card answered %02X%02X", sw1,
-                    sw2);
+        g_set_error(&read->error, MODEM_ERROR, MODEM_ERROR_MISSING, "the card answered %02X%02X",
+                    sw1, sw2);
     else if (read->error == NULL && data != NULL)
         read->data = g_bytes_new(data->data, data->len);
     else if (read->error == NULL)
-        g_set_error(&read->error, CAT_ERROR, CAT_ERROR_TRUNCATED, "no data in the answer");
+        g_set_error(&read->error, MODEM_ERROR, MODEM_ERROR_TRUNCATED, "no data in the answer");
     if (read->device == NULL) {
         /* A client the caller lent us stays theirs. */
         return_read(task);
@@ -171,33 +163,34 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     start_read(task);
 }
 
-void cat_uim_read_async(gpointer source, const guint8 *path, gsize path_length, guint record,
-                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+void modem_uim_read_async(QmiDevice *device, QmiClientUim *client, const guint8 *path,
+                          gsize path_length, guint record, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     Read *read = g_new0(Read, 1);
 
     g_task_set_task_data(task, read, (GDestroyNotify)read_free);
     if (path_length < 2 || path_length % 2 != 0 || path_length > sizeof(read->path)) {
-        g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_INVALID, "a file path of %zu bytes",
-                                path_length);
+        g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_MALFORMED,
+                                "a file path of %zu bytes", path_length);
         g_object_unref(task);
         return;
     }
     memcpy(read->path, path, path_length);
     read->path_length = path_length;
     read->record = record;
-    if (QMI_IS_CLIENT_UIM(source)) {
-        read->client = g_object_ref(source);
+    if (client != NULL) {
+        read->client = QMI_CLIENT(g_object_ref(client));
         start_read(task);
         return;
     }
-    read->device = g_object_ref(QMI_DEVICE(source));
+    read->device = g_object_ref(device);
     qmi_device_allocate_client(read->device, QMI_SERVICE_UIM, QMI_CID_NONE, TIMEOUT_SECONDS,
                                cancellable, on_allocated, task);
 }
 
-GBytes *cat_uim_read_finish(GAsyncResult *result, GError **error)
+GBytes *modem_uim_read_finish(GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
 }
@@ -208,27 +201,28 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
     GError *error = NULL;
-    g_autoptr(GBytes) data = cat_uim_read_finish(result, &error);
+    g_autoptr(GBytes) data = modem_uim_read_finish(result, &error);
 
     if (data == NULL)
         g_task_return_error(task, error);
     else if (g_bytes_get_size(data) == 0)
-        g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_TRUNCATED, "EF ICCID is empty");
+        g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_TRUNCATED, "EF ICCID is empty");
     else
         g_task_return_pointer(
             task, cat_iccid_from_bcd(g_bytes_get_data(data, NULL), g_bytes_get_size(data)), g_free);
 }
 
-void cat_uim_read_iccid_async(gpointer source, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data)
+void modem_uim_read_iccid_async(QmiDevice *device, QmiClientUim *client, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
 {
     static const guint8 ef_iccid[] = { 0x3f, 0x00, 0x2f, 0xe2 };
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
 
-    cat_uim_read_async(source, ef_iccid, sizeof(ef_iccid), 0, cancellable, on_iccid, task);
+    modem_uim_read_async(device, client, ef_iccid, sizeof(ef_iccid), 0, cancellable, on_iccid,
+                         task);
 }
 
-char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error)
+char *modem_uim_read_iccid_finish(GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
 }
@@ -236,14 +230,16 @@ char *cat_uim_read_iccid_finish(GAsyncResult *result, GError **error)
 /* --- The DM bootstrap file --------------------------------------------------------------- */
 
 typedef struct {
-    GObject *source; /* a QmiDevice or a QmiClientUim */
-    guint record;    /* of EF.DIR being read */
-    CatPath app;     /* the PKCS#15 application DF */
+    QmiDevice *device;
+    QmiClientUim *client; /* NULL: a client of its own for each read */
+    guint record;         /* of EF.DIR being read */
+    CatPath app;          /* the PKCS#15 application DF */
 } Bootstrap;
 
 static void bootstrap_free(Bootstrap *b)
 {
-    g_object_unref(b->source);
+    g_clear_object(&b->device);
+    g_clear_object(&b->client);
     g_free(b);
 }
 
@@ -252,7 +248,8 @@ static void bootstrap_step(GTask *task, GAsyncReadyCallback next, const guint8 *
 {
     Bootstrap *b = g_task_get_task_data(task);
 
-    cat_uim_read_async(b->source, path, length, record, g_task_get_cancellable(task), next, task);
+    modem_uim_read_async(b->device, b->client, path, length, record, g_task_get_cancellable(task),
+                         next, task);
 }
 
 /* A path in a PKCS#15 structure: absolute when it starts at the MF, else under the app. */
@@ -264,7 +261,7 @@ static gboolean resolve(const Bootstrap *b, const CatPath *relative, CatPath *ou
     }
     *out = b->app;
     if (relative->length > sizeof(out->bytes) - out->length) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED, "PKCS#15 path too deep");
+        g_set_error(error, MODEM_ERROR, MODEM_ERROR_MALFORMED, "PKCS#15 path too deep");
         return FALSE;
     }
     memcpy(out->bytes + out->length, relative->bytes, relative->length);
@@ -273,8 +270,15 @@ static gboolean resolve(const Bootstrap *b, const CatPath *relative, CatPath *ou
 }
 
 /* Ends the walk with the step's name on the error, so the journal says where it stopped. */
+/* The bootstrap is missing whether a file is not on the card or a PKCS#15 structure does not
+ * name it; a structure that does not parse is malformed. */
 static void fail(GTask *task, const char *step, GError *error)
 {
+    if (error->domain == CAT_ERROR) {
+        error->code =
+            error->code == CAT_ERROR_MISSING ? MODEM_ERROR_MISSING : MODEM_ERROR_MALFORMED;
+        error->domain = MODEM_ERROR;
+    }
     if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_prefix_error(&error, "%s: ", step);
     g_task_return_error(task, error);
@@ -285,7 +289,7 @@ static void on_bootstrap_file(GObject *source, GAsyncResult *result, gpointer us
 {
     g_autoptr(GTask) task = user_data;
     GError *error = NULL;
-    GBytes *data = cat_uim_read_finish(result, &error);
+    GBytes *data = modem_uim_read_finish(result, &error);
 
     if (data == NULL) {
         fail(g_steal_pointer(&task), "bootstrap file", error);
@@ -299,7 +303,7 @@ static void on_dodf(GObject *source, GAsyncResult *result, gpointer user_data)
     GTask *task = user_data;
     Bootstrap *b = g_task_get_task_data(task);
     GError *error = NULL;
-    g_autoptr(GBytes) dodf = cat_uim_read_finish(result, &error);
+    g_autoptr(GBytes) dodf = modem_uim_read_finish(result, &error);
     CatPath found, file;
 
     if (dodf == NULL ||
@@ -317,7 +321,7 @@ static void on_odf(GObject *source, GAsyncResult *result, gpointer user_data)
     GTask *task = user_data;
     Bootstrap *b = g_task_get_task_data(task);
     GError *error = NULL;
-    g_autoptr(GBytes) odf = cat_uim_read_finish(result, &error);
+    g_autoptr(GBytes) odf = modem_uim_read_finish(result, &error);
     CatPath found, dodf;
 
     if (odf == NULL ||
@@ -335,16 +339,16 @@ static void on_dir_record(GObject *source, GAsyncResult *result, gpointer user_d
     GTask *task = user_data;
     Bootstrap *b = g_task_get_task_data(task);
     GError *error = NULL;
-    g_autoptr(GBytes) record = cat_uim_read_finish(result, &error);
+    g_autoptr(GBytes) record = modem_uim_read_finish(result, &error);
     CatPath odf;
 
-    if (record == NULL && !g_error_matches(error, CAT_ERROR, CAT_ERROR_MISSING)) {
+    if (record == NULL && !g_error_matches(error, MODEM_ERROR, MODEM_ERROR_MISSING)) {
         fail(task, "EF.DIR", error);
         return;
     }
     if (record == NULL) {
         /* Past the last record, or no EF.DIR: no PKCS#15 application on this card. */
-        g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_MISSING,
+        g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_MISSING,
                                 "no PKCS#15 application (EF.DIR: %s)", error->message);
         g_error_free(error);
         g_object_unref(task);
@@ -353,7 +357,7 @@ static void on_dir_record(GObject *source, GAsyncResult *result, gpointer user_d
     if (!cat_pkcs15_dir_record(g_bytes_get_data(record, NULL), g_bytes_get_size(record), pkcs15_aid,
                                sizeof(pkcs15_aid), &b->app, NULL)) {
         if (++b->record > MAX_DIR_RECORDS) {
-            g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_MISSING,
+            g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_MISSING,
                                     "no PKCS#15 application in EF.DIR");
             g_object_unref(task);
             return;
@@ -364,7 +368,7 @@ static void on_dir_record(GObject *source, GAsyncResult *result, gpointer user_d
     /* EF.ODF is 5031 in the application DF. */
     odf = b->app;
     if (odf.length + 2 > sizeof(odf.bytes)) {
-        g_task_return_new_error(task, CAT_ERROR, CAT_ERROR_MALFORMED, "PKCS#15 path too deep");
+        g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_MALFORMED, "PKCS#15 path too deep");
         g_object_unref(task);
         return;
     }
@@ -373,20 +377,22 @@ static void on_dir_record(GObject *source, GAsyncResult *result, gpointer user_d
     bootstrap_step(task, on_odf, odf.bytes, odf.length, 0);
 }
 
-void cat_uim_read_bootstrap_async(gpointer source, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data)
+void modem_uim_read_bootstrap_async(QmiDevice *device, QmiClientUim *client,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
 {
     static const guint8 ef_dir[] = { 0x3f, 0x00, 0x2f, 0x00 };
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     Bootstrap *b = g_new0(Bootstrap, 1);
 
-    b->source = g_object_ref(G_OBJECT(source));
+    b->device = g_object_ref(device);
+    b->client = client != NULL ? g_object_ref(client) : NULL;
     b->record = 1;
     g_task_set_task_data(task, b, (GDestroyNotify)bootstrap_free);
     bootstrap_step(task, on_dir_record, ef_dir, sizeof(ef_dir), 1);
 }
 
-GBytes *cat_uim_read_bootstrap_finish(GAsyncResult *result, GError **error)
+GBytes *modem_uim_read_bootstrap_finish(GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
 }

@@ -5,41 +5,41 @@
  * Refresh Register All so the modem tells us when the card's files change, and Refresh
  * Complete once we have read them again.
  */
-#include "cat-private.h"
+#include "libmodem-private.h"
 
 #include <libqmi-glib.h>
 
 #define TIMEOUT_SECONDS 10
 
-struct CatUimWatch {
+struct ModemUimWatch {
     QmiDevice *device;
     QmiClient *client;
     gulong card_status_id;
     gulong refresh_id;
-    CatUimCardFunc card;
-    CatUimRefreshFunc refresh;
+    ModemUimCardFunc card;
+    ModemUimRefreshFunc refresh;
     gpointer user_data;
-    CatUimCardState state;
+    ModemUimCardState state;
     gboolean refresh_registered;
     gboolean started;
-    CatLifetime life; /* a start in flight stops touching us once we are freed */
+    ModemLifetime life; /* a start in flight stops touching us once we are freed */
 };
 
-CatUimWatch *cat_uim_watch_new(gpointer device, CatUimCardFunc card, CatUimRefreshFunc refresh,
-                               gpointer user_data)
+ModemUimWatch *modem_uim_watch_new(QmiDevice *device, ModemUimCardFunc card,
+                                   ModemUimRefreshFunc refresh, gpointer user_data)
 {
-    CatUimWatch *watch = g_new0(CatUimWatch, 1);
+    ModemUimWatch *watch = g_new0(ModemUimWatch, 1);
 
     watch->device = g_object_ref(QMI_DEVICE(device));
     watch->card = card;
     watch->refresh = refresh;
     watch->user_data = user_data;
-    watch->state = CAT_UIM_CARD_UNKNOWN;
-    cat_lifetime_init(&watch->life);
+    watch->state = MODEM_UIM_CARD_UNKNOWN;
+    modem_lifetime_init(&watch->life);
     return watch;
 }
 
-static void disconnect(CatUimWatch *watch)
+static void disconnect(ModemUimWatch *watch)
 {
     if (watch->client == NULL)
         return;
@@ -51,65 +51,65 @@ static void disconnect(CatUimWatch *watch)
     watch->refresh_id = 0;
 }
 
-void cat_uim_watch_free(CatUimWatch *watch)
+void modem_uim_watch_free(ModemUimWatch *watch)
 {
     if (watch == NULL)
         return;
     disconnect(watch);
-    cat_lifetime_end(&watch->life);
+    modem_lifetime_end(&watch->life);
     g_clear_object(&watch->client);
     g_object_unref(watch->device);
     g_free(watch);
 }
 
-CatUimCardState cat_uim_watch_get_card_state(CatUimWatch *watch)
+ModemUimCardState modem_uim_watch_get_card_state(ModemUimWatch *watch)
 {
     return watch->state;
 }
 
-gpointer cat_uim_watch_peek_client(CatUimWatch *watch)
+QmiClientUim *modem_uim_watch_peek_client(ModemUimWatch *watch)
 {
-    return watch->started ? watch->client : NULL;
+    return watch->started ? QMI_CLIENT_UIM(watch->client) : NULL;
 }
 
-gboolean cat_uim_watch_has_refresh(CatUimWatch *watch)
+gboolean modem_uim_watch_has_refresh(ModemUimWatch *watch)
 {
     return watch->refresh_registered;
 }
 
-const char *cat_uim_card_state_name(CatUimCardState state)
+const char *modem_uim_card_state_name(ModemUimCardState state)
 {
     switch (state) {
-    case CAT_UIM_CARD_ABSENT:
+    case MODEM_UIM_CARD_ABSENT:
         return "absent";
-    case CAT_UIM_CARD_PRESENT:
+    case MODEM_UIM_CARD_PRESENT:
         return "present";
-    case CAT_UIM_CARD_ERROR:
+    case MODEM_UIM_CARD_ERROR:
         return "error";
-    case CAT_UIM_CARD_UNKNOWN:
+    case MODEM_UIM_CARD_UNKNOWN:
     default:
         return "unknown";
     }
 }
 
-static CatUimCardState state_from(QmiUimCardState state)
+static ModemUimCardState state_from(QmiUimCardState state)
 {
     switch (state) {
     case QMI_UIM_CARD_STATE_PRESENT:
-        return CAT_UIM_CARD_PRESENT;
+        return MODEM_UIM_CARD_PRESENT;
     case QMI_UIM_CARD_STATE_ABSENT:
-        return CAT_UIM_CARD_ABSENT;
+        return MODEM_UIM_CARD_ABSENT;
     case QMI_UIM_CARD_STATE_ERROR:
     default:
-        return CAT_UIM_CARD_ERROR;
+        return MODEM_UIM_CARD_ERROR;
     }
 }
 
-static void set_state(CatUimWatch *watch, CatUimCardState state, guint error_code)
+static void set_state(ModemUimWatch *watch, ModemUimCardState state, guint error_code)
 {
     if (state == watch->state)
         return;
-    if (state == CAT_UIM_CARD_ERROR)
+    if (state == MODEM_UIM_CARD_ERROR)
         g_debug("UIM: card error %u", error_code);
     watch->state = state;
     if (watch->card != NULL)
@@ -119,7 +119,7 @@ static void set_state(CatUimWatch *watch, CatUimCardState state, guint error_cod
 static void on_card_status(QmiClientUim *client, QmiIndicationUimCardStatusOutput *output,
                            gpointer user_data)
 {
-    CatUimWatch *watch = user_data;
+    ModemUimWatch *watch = user_data;
     GArray *cards = NULL;
     QmiIndicationUimCardStatusOutputCardStatusCardsElement *slot1;
 
@@ -130,7 +130,7 @@ static void on_card_status(QmiClientUim *client, QmiIndicationUimCardStatusOutpu
     }
     /* The card in slot 1 is the first of the list; no list, no card. */
     if (cards == NULL || cards->len == 0) {
-        set_state(watch, CAT_UIM_CARD_ABSENT, 0);
+        set_state(watch, MODEM_UIM_CARD_ABSENT, 0);
         return;
     }
     slot1 = &g_array_index(cards, QmiIndicationUimCardStatusOutputCardStatusCardsElement, 0);
@@ -140,7 +140,7 @@ static void on_card_status(QmiClientUim *client, QmiIndicationUimCardStatusOutpu
 static void on_refresh(QmiClientUim *client, QmiIndicationUimRefreshOutput *output,
                        gpointer user_data)
 {
-    CatUimWatch *watch = user_data;
+    ModemUimWatch *watch = user_data;
     QmiUimRefreshStage stage;
     QmiUimRefreshMode mode;
 
@@ -158,7 +158,7 @@ static void on_refresh(QmiClientUim *client, QmiIndicationUimRefreshOutput *outp
 static void on_refresh_registered(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
-    CatUimWatch *watch = NULL;
+    ModemUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimRefreshRegisterAllOutput) output =
         qmi_client_uim_refresh_register_all_finish(QMI_CLIENT_UIM(source), result, &error);
@@ -181,7 +181,7 @@ static void on_refresh_registered(GObject *source, GAsyncResult *result, gpointe
 
 static void register_refresh(GTask *task)
 {
-    CatUimWatch *watch = g_task_get_task_data(task);
+    ModemUimWatch *watch = g_task_get_task_data(task);
     g_autoptr(QmiMessageUimRefreshRegisterAllInput) input =
         qmi_message_uim_refresh_register_all_input_new();
     g_autoptr(GArray) aid = g_array_new(FALSE, FALSE, 1);
@@ -196,7 +196,7 @@ static void register_refresh(GTask *task)
 static void on_card_status_read(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
-    CatUimWatch *watch = NULL;
+    ModemUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimGetCardStatusOutput) output =
         qmi_client_uim_get_card_status_finish(QMI_CLIENT_UIM(source), result, &error);
@@ -218,7 +218,7 @@ static void on_card_status_read(GObject *source, GAsyncResult *result, gpointer 
     }
     /* Quietly: the caller asks for the state it starts from. */
     if (cards == NULL || cards->len == 0) {
-        watch->state = CAT_UIM_CARD_ABSENT;
+        watch->state = MODEM_UIM_CARD_ABSENT;
     } else {
         slot1 = &g_array_index(cards, QmiMessageUimGetCardStatusOutputCardStatusCardsElement, 0);
         watch->state = state_from(slot1->card_state);
@@ -229,7 +229,7 @@ static void on_card_status_read(GObject *source, GAsyncResult *result, gpointer 
 static void on_events_registered(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
-    CatUimWatch *watch = NULL;
+    ModemUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimRegisterEventsOutput) output =
         qmi_client_uim_register_events_finish(QMI_CLIENT_UIM(source), result, &error);
@@ -252,7 +252,7 @@ static void on_events_registered(GObject *source, GAsyncResult *result, gpointer
 static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
-    CatUimWatch *watch = NULL;
+    ModemUimWatch *watch = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessageUimRegisterEventsInput) input = NULL;
     QmiClient *client = qmi_device_allocate_client_finish(QMI_DEVICE(source), result, &error);
@@ -281,19 +281,19 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
                                    g_task_get_cancellable(task), on_events_registered, task);
 }
 
-void cat_uim_watch_start_async(CatUimWatch *watch, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data)
+void modem_uim_watch_start_async(ModemUimWatch *watch, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
 {
     /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
     GTask *task = g_task_new(NULL, watch->life.own, callback, user_data);
 
     g_task_set_task_data(task, watch, NULL);
-    cat_lifetime_follow(&watch->life, cancellable);
+    modem_lifetime_follow(&watch->life, cancellable);
     qmi_device_allocate_client(watch->device, QMI_SERVICE_UIM, QMI_CID_NONE, TIMEOUT_SECONDS,
                                watch->life.own, on_allocated, task);
 }
 
-gboolean cat_uim_watch_start_finish(CatUimWatch *watch, GAsyncResult *result, GError **error)
+gboolean modem_uim_watch_start_finish(ModemUimWatch *watch, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
@@ -310,7 +310,7 @@ static void on_refresh_completed(GObject *source, GAsyncResult *result, gpointer
         g_warning("UIM Refresh Complete not delivered: %s", error->message);
 }
 
-void cat_uim_watch_refresh_complete(CatUimWatch *watch, gboolean success)
+void modem_uim_watch_refresh_complete(ModemUimWatch *watch, gboolean success)
 {
     g_autoptr(QmiMessageUimRefreshCompleteInput) input = NULL;
     g_autoptr(GArray) aid = NULL;
@@ -337,7 +337,8 @@ static void on_released(GObject *source, GAsyncResult *result, gpointer user_dat
         g_task_return_boolean(task, TRUE);
 }
 
-void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback, gpointer user_data)
+void modem_uim_watch_stop_async(ModemUimWatch *watch, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
 
@@ -353,7 +354,7 @@ void cat_uim_watch_stop_async(CatUimWatch *watch, GAsyncReadyCallback callback, 
     g_clear_object(&watch->client);
 }
 
-gboolean cat_uim_watch_stop_finish(CatUimWatch *watch, GAsyncResult *result, GError **error)
+gboolean modem_uim_watch_stop_finish(ModemUimWatch *watch, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
