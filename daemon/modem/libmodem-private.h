@@ -38,13 +38,6 @@ void modem_lifetime_init(ModemLifetime *life);
 void modem_lifetime_follow(ModemLifetime *life, GCancellable *caller);
 void modem_lifetime_end(ModemLifetime *life);
 
-/* Little-endian integers as QMI carries them. */
-static inline guint16 modem_le16(const guint8 *p)
-{
-    return (guint16)(p[0] | p[1] << 8);
-}
-
-static inline guint32 modem_le32(const guint8 *p)
-{
-    return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
-}
+/* qmi-values.c: a QMI response's result TLV 0x02; FALSE with @error (naming @what) when the
+ * modem refused or the TLV does not read. */
+gboolean modem_qmi_response_ok(QmiMessage *response, const char *what, GError **error);

@@ -72,9 +72,9 @@ void modem_cat2_stop_async(ModemCat2 *qmi, GAsyncReadyCallback callback, gpointe
 gboolean modem_cat2_stop_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error);
 guint8 modem_cat2_get_cid(ModemCat2 *qmi);
 
-/* SCWS indications (0x27 Open, 0x28 Close, 0x29 Send Data): their TLV 0x10 value. */
-typedef void (*ModemCat2ScwsFunc)(ModemCat2 *qmi, guint16 message, const guint8 *value,
-                                  gsize length, gpointer user_data);
+/* SCWS indications (0x27 Open, 0x28 Close, 0x29 Send Data), read with the parsers below. */
+typedef void (*ModemCat2ScwsFunc)(ModemCat2 *qmi, guint16 message, QmiMessage *indication,
+                                  gpointer user_data);
 void modem_cat2_set_scws_handler(ModemCat2 *qmi, ModemCat2ScwsFunc func, gpointer user_data);
 
 /*
@@ -90,11 +90,14 @@ typedef enum {
 typedef void (*ModemCat2RefreshFunc)(ModemCat2 *qmi, guint16 mode, guint8 stage,
                                      gpointer user_data);
 void modem_cat2_set_refresh_handler(ModemCat2 *qmi, ModemCat2RefreshFunc func, gpointer user_data);
-/* A CAT2 request with TLV 0x01 and, when not NULL, TLV 0x02. */
-void modem_cat2_request_async(ModemCat2 *qmi, guint16 message, const guint8 *tlv1, gsize length1,
-                              const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
-                              gpointer user_data);
-gboolean modem_cat2_request_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error);
+/*
+ * A CAT2 request on the client's id and a transaction of its own, for the caller to fill with
+ * libqmi's TLV writer and send: the response's result is checked, @name says what failed.
+ */
+QmiMessage *modem_cat2_request_new(ModemCat2 *qmi, guint16 message);
+void modem_cat2_send_async(ModemCat2 *qmi, QmiMessage *request, const char *name,
+                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error);
 
 /*
  * The SCWS gateway over the QMI SCWS messages (design §2.4): channels the modem opens are
@@ -111,19 +114,23 @@ void modem_scws_free(ModemScws *scws);
 gsize modem_scws_get_ports(ModemScws *scws, guint16 *ports, gsize max);
 
 /*
- * The values the modem's CAT2 indications carry, checked (pure functions, fuzzed): an Event
+ * The values the modem's CAT2 indications carry, read with libqmi's TLV reader and checked
+ * (no I/O, fuzzed): an Event
  * Report raw command TLV {uim_ref_id u32, length u16, command}, SCWS Open Channel TLV 0x10
  * {ch_id u32, port u16, buffer size u16}, Close Channel {ch_id u32, state u8} and Send Data
  * {ch_id u32, total u8, current u8, length u16, data ≤ 1000}. MODEM_ERROR_TRUNCATED or
- * MODEM_ERROR_MALFORMED say what is wrong; pointers in the results point into @value.
+ *  MODEM_ERROR_MALFORMED say what is wrong; pointers in the results point into @indication.
  */
 typedef struct {
     guint32 ref;
     const guint8 *command;
     gsize length;
 } ModemCat2RawCommand;
-gboolean modem_cat2_parse_raw_command(const guint8 *value, gsize length, ModemCat2RawCommand *out,
+gboolean modem_cat2_parse_raw_command(QmiMessage *indication, guint8 type, ModemCat2RawCommand *out,
                                       GError **error);
+/* Event Report TLV 0x19: {mode u16, stage u8}. */
+gboolean modem_cat2_parse_refresh(QmiMessage *indication, guint16 *mode, guint8 *stage,
+                                  GError **error);
 
 #define MODEM_SCWS_MAX_PIECE 1000
 typedef struct {
@@ -142,12 +149,11 @@ typedef struct {
     const guint8 *data;
     gsize length; /* ≤ MODEM_SCWS_MAX_PIECE */
 } ModemScwsData;
-gboolean modem_scws_parse_open(const guint8 *value, gsize length, ModemScwsOpen *out,
-                               GError **error);
-gboolean modem_scws_parse_state(const guint8 *value, gsize length, ModemScwsState *out,
-                                GError **error);
-gboolean modem_scws_parse_data(const guint8 *value, gsize length, ModemScwsData *out,
-                               GError **error);
+gboolean modem_scws_parse_open(QmiMessage *indication, ModemScwsOpen *out, GError **error);
+gboolean modem_scws_parse_state(QmiMessage *indication, ModemScwsState *out, GError **error);
+gboolean modem_scws_parse_data(QmiMessage *indication, ModemScwsData *out, GError **error);
+/* Only the channel id, to answer a message whose other fields do not read. */
+gboolean modem_scws_parse_channel(QmiMessage *indication, guint32 *ch_id);
 
 void modem_cat2_send_tr_async(ModemCat2 *qmi, guint32 ref, GBytes *response,
                               GAsyncReadyCallback callback, gpointer user_data);

@@ -49,16 +49,17 @@ void modem_cat2_set_refresh_handler(ModemCat2 *qmi, ModemCat2RefreshFunc func, g
 
 static void report_refresh(ModemCat2 *qmi, QmiMessage *message)
 {
-    guint16 length = 0;
-    const guint8 *value = qmi_message_get_raw_tlv(message, 0x19, &length);
+    g_autoptr(GError) error = NULL;
+    guint16 length = 0, mode;
+    guint8 stage;
 
-    if (value == NULL || qmi->refresh == NULL)
+    if (qmi->refresh == NULL || qmi_message_get_raw_tlv(message, 0x19, &length) == NULL)
         return;
-    if (length < 3) {
-        g_warning("CAT2 event report TLV 0x19 (refresh): %u bytes, 3 needed", length);
+    if (!modem_cat2_parse_refresh(message, &mode, &stage, &error)) {
+        g_warning("CAT2 event report TLV 0x19: %s", error->message);
         return;
     }
-    qmi->refresh(qmi, (guint16)(value[0] | value[1] << 8), value[2], qmi->refresh_data);
+    qmi->refresh(qmi, mode, stage, qmi->refresh_data);
 }
 
 void modem_cat2_set_scws_handler(ModemCat2 *qmi, ModemCat2ScwsFunc func, gpointer user_data)
@@ -86,10 +87,8 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
         qmi_message_get_client_id(message) != qmi->cid)
         return;
     if (id >= 0x0027 && id <= 0x0029) {
-        guint16 length = 0;
-        const guint8 *value = qmi_message_get_raw_tlv(message, 0x10, &length);
-        if (value != NULL && qmi->scws != NULL)
-            qmi->scws(qmi, id, value, length, qmi->scws_data);
+        if (qmi->scws != NULL)
+            qmi->scws(qmi, id, message, qmi->scws_data);
         return;
     }
     if (id != CAT2_SET_EVENT_REPORT)
@@ -98,13 +97,12 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     for (guint type = 0x10; type <= 0x54; type++) {
         g_autoptr(GError) error = NULL;
         guint16 length = 0;
-        const guint8 *value;
         ModemCat2RawCommand parsed;
 
         if (!is_raw_command_tlv((guint8)type) ||
-            (value = qmi_message_get_raw_tlv(message, (guint8)type, &length)) == NULL)
+            qmi_message_get_raw_tlv(message, (guint8)type, &length) == NULL)
             continue;
-        if (!modem_cat2_parse_raw_command(value, length, &parsed, &error)) {
+        if (!modem_cat2_parse_raw_command(message, (guint8)type, &parsed, &error)) {
             g_warning("CAT2 event report TLV 0x%02x: %s", type, error->message);
             continue;
         }
@@ -166,23 +164,24 @@ static void send(ModemCat2 *qmi, QmiMessage *request, GCancellable *cancellable,
 /* The response's result TLV: FALSE with @error when the modem refused. */
 static gboolean response_ok(QmiMessage *response, const char *what, GError **error)
 {
-    guint16 length = 0;
-    const guint8 *result = qmi_message_get_raw_tlv(response, 0x02, &length);
-    guint16 status, code;
+    return modem_qmi_response_ok(response, what, error);
+}
 
-    if (result == NULL || length < 4) {
-        g_set_error(error, MODEM_ERROR, MODEM_ERROR_MALFORMED, "%s: response without a result",
-                    what);
-        return FALSE;
-    }
-    status = (guint16)(result[0] | result[1] << 8);
-    code = (guint16)(result[2] | result[3] << 8);
-    if (status != 0) {
-        g_set_error(error, MODEM_ERROR, MODEM_ERROR_FAILED, "%s: the modem answered error %u", what,
-                    code);
-        return FALSE;
-    }
-    return TRUE;
+/* TLVs of one integer, written with libqmi's TLV writer; they cannot overflow a message. */
+static void add_u8(QmiMessage *request, guint8 type, guint8 value)
+{
+    gsize tlv = qmi_message_tlv_write_init(request, type, NULL);
+
+    qmi_message_tlv_write_guint8(request, value, NULL);
+    qmi_message_tlv_write_complete(request, tlv, NULL);
+}
+
+static void add_u32(QmiMessage *request, guint8 type, guint32 value)
+{
+    gsize tlv = qmi_message_tlv_write_init(request, type, NULL);
+
+    qmi_message_tlv_write_guint32(request, QMI_ENDIAN_LITTLE, value, NULL);
+    qmi_message_tlv_write_complete(request, tlv, NULL);
 }
 
 /* --- Start: allocate, register, check the mode --------------------------------------------- */
@@ -195,15 +194,17 @@ static void on_config(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
     guint16 length = 0;
-    const guint8 *mode;
+    gsize tlv, offset = 0;
+    guint8 mode;
 
     if (g_task_return_error_if_cancelled(task))
         return;
     qmi = g_task_get_task_data(task);
     /* An old modem may not know the request: that is worth a warning, not a failure. */
     if (response != NULL && response_ok(response, "CAT2 Get Configuration", NULL) &&
-        (mode = qmi_message_get_raw_tlv(response, 0x10, &length)) != NULL && length >= 1)
-        qmi->config_mode = mode[0];
+        (tlv = qmi_message_tlv_read_init(response, 0x10, &length, NULL)) != 0 &&
+        qmi_message_tlv_read_guint8(response, tlv, &offset, &mode, NULL))
+        qmi->config_mode = mode;
     if (qmi->config_mode >= 0 && qmi->config_mode != 2 && qmi->config_mode != 5)
         g_warning("CAT2: the modem's configuration mode is %u, not raw (2 or 5): proactive "
                   "commands may not reach dmscd; set it with the modem vendor's own tool",
@@ -238,15 +239,16 @@ static void on_event_report(GObject *source, GAsyncResult *result, gpointer user
     g_autoptr(QmiMessage) request = NULL;
     ModemCat2 *qmi = g_task_get_task_data(task);
     guint16 length = 0;
-    const guint8 *refused;
+    gsize tlv, offset = 0;
+    guint32 refused;
 
     if (response == NULL)
         return;
     /* A set bit in the error mask: another control point (or the modem) keeps the command. */
     qmi->full_function = FULL_FUNCTION_MASK;
-    refused = qmi_message_get_raw_tlv(response, 0x12, &length);
-    if (refused != NULL && length == 4)
-        qmi->full_function &= ~modem_le32(refused);
+    if ((tlv = qmi_message_tlv_read_init(response, 0x12, &length, NULL)) != 0 &&
+        qmi_message_tlv_read_guint32(response, tlv, &offset, QMI_ENDIAN_LITTLE, &refused, NULL))
+        qmi->full_function &= ~refused;
     if (!(qmi->full_function & 1u))
         g_message("CAT2: the modem sends the card's short messages itself; dmscd confirms them");
     request = qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_GET_CONFIG);
@@ -260,26 +262,27 @@ static void on_allocated(GObject *source, GAsyncResult *result, gpointer user_da
     g_autoptr(QmiMessage) response = step_response(task, source, result, "CTL Allocate CID (CAT2)");
     g_autoptr(QmiMessage) request = NULL;
     ModemCat2 *qmi = g_task_get_task_data(task);
-    guint32 masks[3] = { GUINT32_TO_LE(RAW_MASK), GUINT32_TO_LE(DECODED_MASK),
-                         GUINT32_TO_LE(FULL_FUNCTION_MASK) };
-    const guint8 *cid;
+    guint8 service = 0, cid = 0;
     guint16 length = 0;
+    gsize tlv, offset = 0;
 
     if (response == NULL)
         return;
-    cid = qmi_message_get_raw_tlv(response, 0x01, &length);
-    if (cid == NULL || length != 2 || cid[0] != MODEM_SERVICE_CAT2) {
+    if ((tlv = qmi_message_tlv_read_init(response, 0x01, &length, NULL)) == 0 ||
+        !qmi_message_tlv_read_guint8(response, tlv, &offset, &service, NULL) ||
+        !qmi_message_tlv_read_guint8(response, tlv, &offset, &cid, NULL) ||
+        service != MODEM_SERVICE_CAT2) {
         g_task_return_new_error(task, MODEM_ERROR, MODEM_ERROR_MALFORMED,
                                 "CTL Allocate CID: no CAT2 client id in the response");
         return;
     }
-    qmi->cid = cid[1];
+    qmi->cid = cid;
     qmi->indication_id =
         g_signal_connect(qmi->device, "indication", G_CALLBACK(on_indication), qmi);
     request = qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_SET_EVENT_REPORT);
-    qmi_message_add_raw_tlv(request, 0x10, (const guint8 *)&masks[0], 4, NULL);
-    qmi_message_add_raw_tlv(request, 0x11, (const guint8 *)&masks[1], 4, NULL);
-    qmi_message_add_raw_tlv(request, 0x13, (const guint8 *)&masks[2], 4, NULL);
+    add_u32(request, 0x10, RAW_MASK);
+    add_u32(request, 0x11, DECODED_MASK);
+    add_u32(request, 0x13, FULL_FUNCTION_MASK);
     send(qmi, request, qmi->life.own, g_steal_pointer(&task), on_event_report);
 }
 
@@ -289,12 +292,11 @@ void modem_cat2_start_async(ModemCat2 *qmi, GCancellable *cancellable, GAsyncRea
     /* Our own cancellable runs the start, so that freeing us ends it; the caller's cancels it. */
     GTask *task = g_task_new(NULL, qmi->life.own, callback, user_data);
     g_autoptr(QmiMessage) request = NULL;
-    guint8 service = MODEM_SERVICE_CAT2;
 
     g_task_set_task_data(task, qmi, NULL);
     modem_lifetime_follow(&qmi->life, cancellable);
     request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_ALLOCATE_CID);
-    qmi_message_add_raw_tlv(request, 0x01, &service, 1, NULL);
+    add_u8(request, 0x01, MODEM_SERVICE_CAT2);
     send(qmi, request, qmi->life.own, task, on_allocated);
 }
 
@@ -314,7 +316,7 @@ void modem_cat2_stop_async(ModemCat2 *qmi, GAsyncReadyCallback callback, gpointe
 
     g_task_set_task_data(task, qmi, NULL);
     g_autoptr(QmiMessage) request = NULL;
-    guint8 value[2] = { MODEM_SERVICE_CAT2, qmi->cid };
+    gsize tlv;
 
     if (qmi->indication_id != 0) {
         g_signal_handler_disconnect(qmi->device, qmi->indication_id);
@@ -326,7 +328,10 @@ void modem_cat2_stop_async(ModemCat2 *qmi, GAsyncReadyCallback callback, gpointe
         return;
     }
     request = qmi_message_new(QMI_SERVICE_CTL, 0, next_ctl_txn(qmi), CTL_RELEASE_CID);
-    qmi_message_add_raw_tlv(request, 0x01, value, 2, NULL);
+    tlv = qmi_message_tlv_write_init(request, 0x01, NULL);
+    qmi_message_tlv_write_guint8(request, MODEM_SERVICE_CAT2, NULL);
+    qmi_message_tlv_write_guint8(request, qmi->cid, NULL);
+    qmi_message_tlv_write_complete(request, tlv, NULL);
     qmi->cid = 0;
     g_task_set_name(task, "CTL Release CID (CAT2)");
     send(qmi, request, NULL, task, on_simple_response);
@@ -352,41 +357,48 @@ static void on_simple_response(GObject *source, GAsyncResult *result, gpointer u
         g_task_return_boolean(task, TRUE);
 }
 
-/* {head (ref u32 or type u16), length u16, bytes} as the CAT2 requests carry them. */
-static void add_payload_tlv(QmiMessage *request, const guint8 *head, gsize head_length,
-                            GBytes *bytes)
+/*
+ * TLV 0x01 {head (ref u32, or type u16 when @head_size is 2), length u16, bytes}, as Send TR and
+ * Send Envelope carry it; FALSE when the bytes do not fit a QMI message.
+ */
+static gboolean add_payload_tlv(QmiMessage *request, guint32 head, guint head_size, GBytes *bytes,
+                                GError **error)
 {
-    g_autoptr(GByteArray) value = g_byte_array_new();
     gsize length = g_bytes_get_size(bytes);
-    guint8 le[2] = { (guint8)length, (guint8)(length >> 8) };
+    gsize tlv = qmi_message_tlv_write_init(request, 0x01, error);
 
-    g_byte_array_append(value, head, (guint)head_length);
-    g_byte_array_append(value, le, 2);
-    g_byte_array_append(value, g_bytes_get_data(bytes, NULL), (guint)length);
-    qmi_message_add_raw_tlv(request, 0x01, value->data, value->len, NULL);
+    return tlv != 0 &&
+           qmi_message_tlv_write_sized_guint(request, head_size, QMI_ENDIAN_LITTLE, head, error) &&
+           qmi_message_tlv_write_string(request, 2, g_bytes_get_data(bytes, NULL), (gssize)length,
+                                        error) &&
+           qmi_message_tlv_write_complete(request, tlv, error);
 }
 
 /* A CAT2 request whose TLV 0x01 is {@head, length u16, @bytes}. */
-static void send_payload(ModemCat2 *qmi, guint16 message, const char *name, const guint8 *head,
-                         gsize head_length, GBytes *bytes, GAsyncReadyCallback callback,
+static void send_payload(ModemCat2 *qmi, guint16 message, const char *name, guint32 head,
+                         guint head_size, GBytes *bytes, GAsyncReadyCallback callback,
                          gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     g_autoptr(QmiMessage) request =
         qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
+    GError *error = NULL;
 
     g_task_set_task_data(task, qmi, NULL);
     g_task_set_name(task, name);
-    add_payload_tlv(request, head, head_length, bytes);
+    if (!add_payload_tlv(request, head, head_size, bytes, &error)) {
+        g_prefix_error(&error, "%s: ", name);
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
     send(qmi, request, NULL, task, on_simple_response);
 }
 
 void modem_cat2_send_tr_async(ModemCat2 *qmi, guint32 ref, GBytes *response,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    guint8 head[4] = { (guint8)ref, (guint8)(ref >> 8), (guint8)(ref >> 16), (guint8)(ref >> 24) };
-
-    send_payload(qmi, CAT2_SEND_TR, "CAT2 Send TR", head, 4, response, callback, user_data);
+    send_payload(qmi, CAT2_SEND_TR, "CAT2 Send TR", ref, 4, response, callback, user_data);
 }
 
 gboolean modem_cat2_send_tr_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
@@ -397,9 +409,7 @@ gboolean modem_cat2_send_tr_finish(ModemCat2 *qmi, GAsyncResult *result, GError 
 void modem_cat2_send_envelope_async(ModemCat2 *qmi, guint16 type, GBytes *envelope,
                                     GAsyncReadyCallback callback, gpointer user_data)
 {
-    guint8 head[2] = { (guint8)type, (guint8)(type >> 8) };
-
-    send_payload(qmi, CAT2_SEND_ENVELOPE, "CAT2 Send Envelope", head, 2, envelope, callback,
+    send_payload(qmi, CAT2_SEND_ENVELOPE, "CAT2 Send Envelope", type, 2, envelope, callback,
                  user_data);
 }
 
@@ -408,23 +418,22 @@ gboolean modem_cat2_send_envelope_finish(ModemCat2 *qmi, GAsyncResult *result, G
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-void modem_cat2_request_async(ModemCat2 *qmi, guint16 message, const guint8 *tlv1, gsize length1,
-                              const guint8 *tlv2, gsize length2, GAsyncReadyCallback callback,
-                              gpointer user_data)
+QmiMessage *modem_cat2_request_new(ModemCat2 *qmi, guint16 message)
+{
+    return qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
+}
+
+void modem_cat2_send_async(ModemCat2 *qmi, QmiMessage *request, const char *name,
+                           GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
-    g_autoptr(QmiMessage) request =
-        qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
 
     g_task_set_task_data(task, qmi, NULL);
-    g_task_set_name(task, "CAT2 SCWS request");
-    qmi_message_add_raw_tlv(request, 0x01, tlv1, length1, NULL);
-    if (tlv2 != NULL)
-        qmi_message_add_raw_tlv(request, 0x02, tlv2, length2, NULL);
+    g_task_set_name(task, name);
     send(qmi, request, NULL, task, on_simple_response);
 }
 
-gboolean modem_cat2_request_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
+gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
@@ -464,12 +473,11 @@ void modem_cat2_send_event_confirmation_async(ModemCat2 *qmi, gboolean confirmed
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     g_autoptr(QmiMessage) request =
         qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), CAT2_EVENT_CONFIRM);
-    guint8 confirm = confirmed ? 1 : 0, display = icon_shown ? 1 : 0;
 
     g_task_set_task_data(task, qmi, NULL);
     g_task_set_name(task, "CAT2 Event Confirmation");
-    qmi_message_add_raw_tlv(request, 0x10, &confirm, 1, NULL);
-    qmi_message_add_raw_tlv(request, 0x11, &display, 1, NULL);
+    add_u8(request, 0x10, confirmed ? 1 : 0);
+    add_u8(request, 0x11, icon_shown ? 1 : 0);
     send(qmi, request, NULL, task, on_simple_response);
 }
 

@@ -30,30 +30,25 @@ struct ModemScws {
     gpointer user_data;
 };
 
-static void put_u32(guint8 *p, guint32 v)
-{
-    p[0] = (guint8)v;
-    p[1] = (guint8)(v >> 8);
-    p[2] = (guint8)(v >> 16);
-    p[3] = (guint8)(v >> 24);
-}
-
 static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
 
-    if (!modem_cat2_request_finish(NULL, result, &error))
+    if (!modem_cat2_send_finish(NULL, result, &error))
         g_warning("SCWS: request not taken: %s", error->message);
 }
 
-/* {ch_id u32, state u8}: Open Channel (the answer), Close Channel and Channel Status. */
+/* TLV 0x01 {ch_id u32, state u8}: Open Channel (the answer), Close Channel, Channel Status and
+ * (with the result as state) the acknowledgement of Send Data. */
 static void send_state(ModemScws *scws, guint16 message, guint32 ch_id, guint8 state)
 {
-    guint8 value[5];
+    g_autoptr(QmiMessage) request = modem_cat2_request_new(scws->qmi, message);
+    gsize tlv = qmi_message_tlv_write_init(request, 0x01, NULL);
 
-    put_u32(value, ch_id);
-    value[4] = state;
-    modem_cat2_request_async(scws->qmi, message, value, sizeof(value), NULL, 0, on_sent, NULL);
+    qmi_message_tlv_write_guint32(request, QMI_ENDIAN_LITTLE, ch_id, NULL);
+    qmi_message_tlv_write_guint8(request, state, NULL);
+    qmi_message_tlv_write_complete(request, tlv, NULL);
+    modem_cat2_send_async(scws->qmi, request, "CAT2 SCWS request", on_sent, NULL);
 }
 
 static guint slot_of(ModemScws *scws, guint32 ch_id)
@@ -87,18 +82,17 @@ static void on_received(gpointer user_data, guint id, const guint8 *data, gsize 
 
     for (gsize offset = 0; offset < length; offset += PIECE) {
         gsize n = MIN((gsize)PIECE, length - offset);
-        g_autoptr(GByteArray) value = g_byte_array_sized_new((guint)n + 6);
-        guint8 head[6];
         guint16 remaining = (guint16)MIN(length - offset - n, (gsize)G_MAXUINT16);
-        guint8 rest[2] = { (guint8)remaining, (guint8)(remaining >> 8) };
+        g_autoptr(QmiMessage) request = modem_cat2_request_new(scws->qmi, MSG_DATA_AVAILABLE);
+        gsize tlv = qmi_message_tlv_write_init(request, 0x01, NULL);
 
-        put_u32(head, scws->channels[id].ch_id);
-        head[4] = (guint8)n;
-        head[5] = (guint8)(n >> 8);
-        g_byte_array_append(value, head, sizeof(head));
-        g_byte_array_append(value, data + offset, (guint)n);
-        modem_cat2_request_async(scws->qmi, MSG_DATA_AVAILABLE, value->data, value->len, rest, 2,
-                                 on_sent, NULL);
+        qmi_message_tlv_write_guint32(request, QMI_ENDIAN_LITTLE, scws->channels[id].ch_id, NULL);
+        qmi_message_tlv_write_string(request, 2, (const char *)data + offset, (gssize)n, NULL);
+        qmi_message_tlv_write_complete(request, tlv, NULL);
+        tlv = qmi_message_tlv_write_init(request, 0x02, NULL);
+        qmi_message_tlv_write_guint16(request, QMI_ENDIAN_LITTLE, remaining, NULL);
+        qmi_message_tlv_write_complete(request, tlv, NULL);
+        modem_cat2_send_async(scws->qmi, request, "CAT2 SCWS Data Available", on_sent, NULL);
     }
 }
 
@@ -118,7 +112,7 @@ static const ModemSocketCallbacks callbacks = {
 
 /* --- Card → sockets ----------------------------------------------------------------------- */
 
-static void open_channel(ModemScws *scws, const guint8 *v, gsize length)
+static void open_channel(ModemScws *scws, QmiMessage *indication)
 {
     g_autoptr(GError) error = NULL;
     ModemScwsOpen open;
@@ -126,11 +120,11 @@ static void open_channel(ModemScws *scws, const guint8 *v, gsize length)
     guint16 port;
     guint id;
 
-    if (!modem_scws_parse_open(v, length, &open, &error)) {
+    if (!modem_scws_parse_open(indication, &open, &error)) {
         g_warning("%s", error->message);
         /* A channel it names is refused; one it cannot name is not answered. */
-        if (length >= 4)
-            send_state(scws, MSG_OPEN_CHANNEL, modem_le32(v), STATE_CLOSED);
+        if (modem_scws_parse_channel(indication, &ch_id))
+            send_state(scws, MSG_OPEN_CHANNEL, ch_id, STATE_CLOSED);
         return;
     }
     ch_id = open.ch_id;
@@ -153,13 +147,13 @@ static void open_channel(ModemScws *scws, const guint8 *v, gsize length)
         scws->changed(scws->user_data);
 }
 
-static void close_channel(ModemScws *scws, const guint8 *v, gsize length)
+static void close_channel(ModemScws *scws, QmiMessage *indication)
 {
     g_autoptr(GError) error = NULL;
     ModemScwsState close;
     guint id;
 
-    if (!modem_scws_parse_state(v, length, &close, &error)) {
+    if (!modem_scws_parse_state(indication, &close, &error)) {
         g_warning("%s", error->message);
         return;
     }
@@ -208,38 +202,37 @@ static gboolean assemble(ModemScws *scws, guint id, const ModemScwsData *data)
 }
 
 /* {ch_id u32, total u8, current u8, length u16, data}: assembled, then written. */
-static void send_data(ModemScws *scws, const guint8 *v, gsize length)
+static void send_data(ModemScws *scws, QmiMessage *indication)
 {
     g_autoptr(GError) error = NULL;
     ModemScwsData data;
-    guint8 ack[5];
+    guint32 ch_id;
     guint id;
     gboolean ok;
 
-    if (length < 4 || (id = slot_of(scws, modem_le32(v))) == 0)
+    if (!modem_scws_parse_channel(indication, &ch_id) || (id = slot_of(scws, ch_id)) == 0)
         return;
-    ok = modem_scws_parse_data(v, length, &data, &error);
+    ok = modem_scws_parse_data(indication, &data, &error);
     if (!ok)
         g_warning("%s", error->message);
     else
         ok = assemble(scws, id, &data);
-    put_u32(ack, modem_le32(v));
-    ack[4] = ok ? 1 : 0;
-    modem_cat2_request_async(scws->qmi, MSG_SEND_DATA, ack, sizeof(ack), NULL, 0, on_sent, NULL);
+    /* The acknowledgement: {ch_id u32, result u8 (1 ok)}. */
+    send_state(scws, MSG_SEND_DATA, ch_id, ok ? 1 : 0);
 }
 
-static void on_indication(ModemCat2 *qmi, guint16 message, const guint8 *value, gsize length,
+static void on_indication(ModemCat2 *qmi, guint16 message, QmiMessage *indication,
                           gpointer user_data)
 {
     switch (message) {
     case MSG_OPEN_CHANNEL:
-        open_channel(user_data, value, length);
+        open_channel(user_data, indication);
         return;
     case MSG_CLOSE_CHANNEL:
-        close_channel(user_data, value, length);
+        close_channel(user_data, indication);
         return;
     case MSG_SEND_DATA:
-        send_data(user_data, value, length);
+        send_data(user_data, indication);
         return;
     }
 }

@@ -4,6 +4,29 @@
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
+/* The indications the values come in, freed after each test. */
+static GPtrArray *messages;
+
+static void setup(void)
+{
+    messages = g_ptr_array_new_with_free_func((GDestroyNotify)qmi_message_unref);
+}
+
+static void teardown(void)
+{
+    g_clear_pointer(&messages, g_ptr_array_unref);
+}
+
+/* A CAT2 indication whose TLV 0x10 is @value, as the modem sends it. */
+static QmiMessage *indication(GByteArray *value)
+{
+    QmiMessage *message = qmi_message_new(QMI_SERVICE_CAT2, 1, 1, 0x0001);
+
+    ck_assert(qmi_message_add_raw_tlv(message, 0x10, value->data, value->len, NULL));
+    g_ptr_array_add(messages, message);
+    return message;
+}
+
 START_TEST(a_raw_command_gives_its_reference_and_bytes)
 {
     g_autoptr(GByteArray) value = hex("78563412"
@@ -12,7 +35,7 @@ START_TEST(a_raw_command_gives_its_reference_and_bytes)
                                       "ff");
     ModemCat2RawCommand raw;
 
-    ck_assert(modem_cat2_parse_raw_command(value->data, value->len, &raw, NULL));
+    ck_assert(modem_cat2_parse_raw_command(indication(value), 0x10, &raw, NULL));
     ck_assert_uint_eq(raw.ref, 0x12345678);
     ck_assert_uint_eq(raw.length, 3);
     ck_assert_mem_eq(raw.command, "\xd0\x01\x00", 3);
@@ -28,9 +51,9 @@ START_TEST(a_raw_command_longer_than_its_tlv_is_truncated)
     g_autoptr(GError) e1 = NULL, e2 = NULL;
     ModemCat2RawCommand raw;
 
-    ck_assert(!modem_cat2_parse_raw_command(past->data, past->len, &raw, &e1));
+    ck_assert(!modem_cat2_parse_raw_command(indication(past), 0x10, &raw, &e1));
     ck_assert(g_error_matches(e1, MODEM_ERROR, MODEM_ERROR_TRUNCATED));
-    ck_assert(!modem_cat2_parse_raw_command(short_head->data, short_head->len, &raw, &e2));
+    ck_assert(!modem_cat2_parse_raw_command(indication(short_head), 0x10, &raw, &e2));
     ck_assert(g_error_matches(e2, MODEM_ERROR, MODEM_ERROR_TRUNCATED));
 }
 END_TEST
@@ -49,16 +72,16 @@ START_TEST(scws_open_and_state_are_checked)
     ModemScwsOpen o;
     ModemScwsState st;
 
-    ck_assert(modem_scws_parse_open(open->data, open->len, &o, NULL));
+    ck_assert(modem_scws_parse_open(indication(open), &o, NULL));
     ck_assert_uint_eq(o.ch_id, 1);
     ck_assert_uint_eq(o.port, 3516);
     ck_assert_uint_eq(o.buffer_size, 1400);
-    ck_assert(!modem_scws_parse_open(port0->data, port0->len, &o, &e1));
+    ck_assert(!modem_scws_parse_open(indication(port0), &o, &e1));
     ck_assert(g_error_matches(e1, MODEM_ERROR, MODEM_ERROR_MALFORMED));
-    ck_assert(modem_scws_parse_state(listen->data, listen->len, &st, NULL));
+    ck_assert(modem_scws_parse_state(indication(listen), &st, NULL));
     ck_assert_uint_eq(st.ch_id, 2);
     ck_assert_uint_eq(st.state, 1);
-    ck_assert(!modem_scws_parse_state(bad_state->data, bad_state->len, &st, &e2));
+    ck_assert(!modem_scws_parse_state(indication(bad_state), &st, &e2));
     ck_assert(g_error_matches(e2, MODEM_ERROR, MODEM_ERROR_MALFORMED));
 }
 END_TEST
@@ -88,20 +111,20 @@ START_TEST(scws_send_data_packets_are_bounded)
     static const guint8 head[] = { 1, 0, 0, 0, 1, 1, 0xe9, 0x03 }; /* 1001 bytes */
     ModemScwsData d;
 
-    ck_assert(modem_scws_parse_data(ok->data, ok->len, &d, NULL));
+    ck_assert(modem_scws_parse_data(indication(ok), &d, NULL));
     ck_assert_uint_eq(d.total, 2);
     ck_assert_uint_eq(d.current, 1);
     ck_assert_uint_eq(d.length, 3);
     ck_assert_mem_eq(d.data, "ABC", 3);
-    ck_assert(!modem_scws_parse_data(past->data, past->len, &d, &e1));
+    ck_assert(!modem_scws_parse_data(indication(past), &d, &e1));
     ck_assert(g_error_matches(e1, MODEM_ERROR, MODEM_ERROR_TRUNCATED));
-    ck_assert(!modem_scws_parse_data(beyond_total->data, beyond_total->len, &d, &e2));
+    ck_assert(!modem_scws_parse_data(indication(beyond_total), &d, &e2));
     ck_assert(g_error_matches(e2, MODEM_ERROR, MODEM_ERROR_MALFORMED));
-    ck_assert(!modem_scws_parse_data(zero->data, zero->len, &d, &e3));
+    ck_assert(!modem_scws_parse_data(indication(zero), &d, &e3));
     ck_assert(g_error_matches(e3, MODEM_ERROR, MODEM_ERROR_MALFORMED));
     g_byte_array_append(big, head, sizeof(head));
     g_byte_array_set_size(big, sizeof(head) + 1001);
-    ck_assert(!modem_scws_parse_data(big->data, big->len, &d, &e4));
+    ck_assert(!modem_scws_parse_data(indication(big), &d, &e4));
     ck_assert(g_error_matches(e4, MODEM_ERROR, MODEM_ERROR_MALFORMED));
 }
 END_TEST
@@ -120,10 +143,12 @@ START_TEST(imeis_are_fourteen_to_sixteen_digits)
 }
 END_TEST
 
-static Suite *qmi_parse_suite(void)
+static Suite *qmi_values_suite(void)
 {
-    Suite *suite = suite_create("qmi-parse");
-    TCase *tc = tcase_create("qmi-parse");
+    Suite *suite = suite_create("qmi-values");
+    TCase *tc = tcase_create("qmi-values");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
 
     tcase_add_test(tc, a_raw_command_gives_its_reference_and_bytes);
     tcase_add_test(tc, a_raw_command_longer_than_its_tlv_is_truncated);
@@ -136,5 +161,5 @@ static Suite *qmi_parse_suite(void)
 
 int main(void)
 {
-    return check_run(qmi_parse_suite());
+    return check_run(qmi_values_suite());
 }
