@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dmscd: the daemon's entry point, its lifecycle and its conversation with systemd. */
+#include "cards.h"
 #include "dmscd.h"
-#include "discovery.h"
-#include "modem.h"
 #include "session.h"
 #include "dbus/dbus-api.h"
 
@@ -24,8 +23,9 @@ typedef struct {
     DbusApiServer *server;
     DmscdTree tree;
     DmscdSessions *sessions;
-    DmscdModem *modem;
-    DmscdDiscovery *discovery;
+    DmscdCards *cards;
+    Modem *modem;
+    ModemDiscovery *discovery;
 } Dmscd;
 
 typedef struct {
@@ -171,12 +171,14 @@ static int run(const Options *options, const DmscdConfig *config)
             dbus_api_server_set_admin_group(dmscd.server, (unsigned int)group->gr_gid);
     }
     /* A configured device bypasses ModemManager. */
+    dmscd.cards = dmscd_cards_new(&dmscd.tree, dmscd.sessions, dmscd.server);
     if (config->modem_device != NULL)
-        dmscd.modem = dmscd_modem_new(config->modem_device, config->modem_proxy_path, &dmscd.tree,
-                                      dmscd.sessions, dmscd.server);
+        dmscd.modem = modem_new(config->modem_device, config->modem_proxy_path,
+                                config->card_bootstrap, dmscd_cards_events(), dmscd.cards);
     else
-        dmscd.discovery = dmscd_discovery_new(options->session_bus, config->modem_proxy_path,
-                                              &dmscd.tree, dmscd.sessions, dmscd.server);
+        dmscd.discovery =
+            modem_discovery_new(options->session_bus, config->modem_proxy_path,
+                                config->card_bootstrap, dmscd_cards_events(), dmscd.cards);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
@@ -190,8 +192,9 @@ static int run(const Options *options, const DmscdConfig *config)
     g_source_remove(sigint);
     if (watchdog != 0)
         g_source_remove(watchdog);
-    dmscd_discovery_free(dmscd.discovery);
-    dmscd_modem_free(dmscd.modem);
+    modem_discovery_free(dmscd.discovery);
+    modem_free(dmscd.modem);
+    dmscd_cards_free(dmscd.cards);
     dmscd_sessions_free(dmscd.sessions);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);

@@ -41,3 +41,59 @@ void modem_lifetime_end(ModemLifetime *life);
 /* qmi-values.c: a QMI response's result TLV 0x02; FALSE with @error (naming @what) when the
  * modem refused or the TLV does not read. */
 gboolean modem_qmi_response_ok(QmiMessage *response, const char *what, GError **error);
+
+/* --- The modem object: modem.c runs the device and its clients, modem-card.c the card's
+ * state, files and REFRESH, modem-commands.c the card's proactive commands. ----------------- */
+
+/* Where a REFRESH of the card stands: its files may have been read at its start already. */
+typedef enum {
+    MODEM_REFRESH_IDLE,
+    MODEM_REFRESH_READ_AT_START, /* a REFRESH that changes files: its end reads nothing more */
+} ModemRefreshPhase;
+
+typedef struct {
+    guint slot;
+    ModemCardState state;
+    char *iccid;            /* as read from EF ICCID */
+    GCancellable *reads;    /* the ICCID and bootstrap reads in flight, or NULL */
+    gboolean complete_owed; /* the reads in flight answer a REFRESH: Refresh Complete */
+    ModemRefreshPhase refresh;
+} ModemCard;
+
+struct Modem {
+    char *device_path;
+    char *proxy_path;
+    gboolean read_bootstrap;
+    const ModemEvents *events;
+    gpointer user_data;
+    ModemState state;
+    guint starting; /* clients (CAT2, UIM) whose start has not answered yet */
+    QmiDevice *device;
+    gulong removed_id;
+    ModemCat2 *cat;
+    guint cat_generation; /* a new ModemCat2 each time: late answers for an old one are dropped */
+    ModemUimWatch *uim;   /* NULL when the modem's UIM cannot follow the card */
+    ModemBipGateway *bip;
+    ModemScws *scws;
+    MMModemMessaging *messaging;          /* ModemManager's, when it manages the modem */
+    char *sim_identifier;                 /* ModemManager's, until the ICCID is read */
+    ModemCard cards[MODEM_MAX_SLOTS + 1]; /* 1-based */
+    guint reopen_id;
+    GCancellable *cancellable;
+};
+
+/* modem-card.c */
+ModemCard *modem_card(Modem *modem, guint slot);
+/* The one place a card changes state: logged at debug level, then told to the daemon. */
+void modem_card_set_state(Modem *modem, ModemCard *card, ModemCardState state);
+/* Reads the ICCID, then the DM bootstrap (again: reads in flight are dropped). */
+void modem_card_read(Modem *modem, ModemCard *card);
+void modem_on_uim_refresh(ModemUimWatch *watch, guint stage, guint mode, gpointer user_data);
+void modem_on_cat_refresh(ModemCat2 *cat, guint16 mode, guint8 stage, gpointer user_data);
+
+/* modem-commands.c */
+void modem_on_command(ModemCat2 *cat, guint32 ref, const guint8 *data, gsize length,
+                      gpointer user_data);
+void modem_on_bip_envelope(GBytes *envelope, gpointer user_data);
+/* Tells the daemon the ports of the card's SCWS channels. */
+void modem_publish_ports(Modem *modem);

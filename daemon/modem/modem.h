@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 #include <glib.h>
+#include <libmm-glib.h>
 #include <libqmi-glib.h>
 
 #define MODEM_ERROR (modem_error_quark())
@@ -255,3 +256,120 @@ void modem_dms_read_imei_async(QmiDevice *device, GCancellable *cancellable,
 char *modem_dms_read_imei_finish(GAsyncResult *result, GError **error);
 /* 14 to 16 decimal digits: an IMEI with or without its check digit, or an IMEISV. */
 gboolean modem_imei_is_valid(const char *imei);
+
+/* --- The modem and its card (design §2) ------------------------------------------------------ */
+
+/*
+ * One modem: its QmiDevice (through qmi-proxy, or the configured proxy socket), the CAT2
+ * client, the UIM watch, the SCWS gateways and its card, each an explicit state machine.
+ * The daemon learns what happens through ModemEvents; libmodem knows nothing of the DM tree,
+ * sessions or D-Bus.
+ */
+typedef struct Modem Modem;
+
+typedef enum {
+    MODEM_STATE_OPENING,  /* the device is being created and opened */
+    MODEM_STATE_STARTING, /* CAT2 and UIM clients are starting */
+    MODEM_STATE_READY,    /* CAT2 runs (and UIM follows the card, when it can) */
+    MODEM_STATE_WAITING,  /* the device vanished or failed: opened again in a moment */
+    MODEM_STATE_STOPPED,  /* being freed */
+} ModemState;
+const char *modem_state_name(ModemState state);
+
+/* Slots are numbered from 1; modems with one card slot are all that dmscd drives yet. */
+#define MODEM_MAX_SLOTS 1
+
+typedef enum {
+    MODEM_CARD_UNKNOWN, /* the modem is not ready, or has not said yet */
+    MODEM_CARD_ABSENT,  /* the modem says the slot is empty (or the card failed) */
+    MODEM_CARD_READING, /* the card is in: its ICCID and DM bootstrap are being read */
+    MODEM_CARD_READY,   /* the card is in and was read (or its reads failed) */
+} ModemCardState;
+const char *modem_card_state_name(ModemCardState state);
+
+typedef struct {
+    /* The card of @slot went from @old to its state now (modem_get_card_state()). */
+    void (*card_changed)(Modem *modem, guint slot, ModemCardState old, gpointer user_data);
+    /* The card's identifier changed: its ICCID once read, ModemManager's SIM id before. */
+    void (*card_identified)(Modem *modem, guint slot, const char *identifier, gpointer user_data);
+    /*
+     * The card's DM bootstrap file (@data), or why there is none (@error, MODEM_ERROR_MISSING
+     * when the card has no bootstrap). Only when the modem was asked to read bootstraps.
+     */
+    void (*card_bootstrap)(Modem *modem, guint slot, GBytes *data, const GError *error,
+                           gpointer user_data);
+    /* The ports of the card's SCWS channels, each port once. */
+    void (*card_ports)(Modem *modem, guint slot, const guint16 *ports, gsize n, gpointer user_data);
+    /*
+     * A DM notification (package #0) that the card sent in a SEND SHORT MESSAGE (it is never
+     * sent to the network). Returns the general result its terminal response owes: 00, or 32
+     * when it does not decode.
+     */
+    guint8 (*card_trigger)(Modem *modem, guint slot, const guint8 *package0, gsize length,
+                           gpointer user_data);
+    /* A DM notification in an SMS the network sent (found through ModemManager); @modem is
+     * the one that received it, or NULL when that modem has gone meanwhile. */
+    void (*network_trigger)(Modem *modem, const guint8 *package0, gsize length, gpointer user_data);
+    /* The modem's IMEI, once read. */
+    void (*imei)(Modem *modem, const char *imei, gpointer user_data);
+    /* The modem comes (from modem_new()) and goes (from modem_free()). */
+    void (*added)(Modem *modem, gpointer user_data);
+    void (*removed)(Modem *modem, gpointer user_data);
+} ModemEvents;
+
+/*
+ * Opens @device in the background through qmi-proxy (@proxy_path: another proxy socket name,
+ * or NULL) and keeps it open, opening it again when it vanishes. @read_bootstrap: read the
+ * card's DM bootstrap file after its ICCID. @events are called with @user_data.
+ */
+Modem *modem_new(const char *device, const char *proxy_path, gboolean read_bootstrap,
+                 const ModemEvents *events, gpointer user_data);
+/* Releases the client ids (waiting up to two seconds) and closes the device. */
+void modem_free(Modem *modem);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Modem, modem_free)
+const char *modem_get_device_path(Modem *modem);
+ModemState modem_get_state(Modem *modem);
+ModemCardState modem_get_card_state(Modem *modem, guint slot);
+/* The card's ICCID once read, else ModemManager's SIM identifier, or NULL. */
+const char *modem_get_card_identifier(Modem *modem, guint slot);
+/* The ICCID read from the card, or NULL. */
+const char *modem_get_card_iccid(Modem *modem, guint slot);
+/* What ModemManager says the SIM is, until the card's own EF ICCID is read. */
+void modem_set_sim_identifier(Modem *modem, const char *identifier);
+/* ModemManager's Messaging of the modem: the card's own short messages are sent through it
+ * (without it they are answered "beyond capabilities"). */
+void modem_set_messaging(Modem *modem, MMModemMessaging *messaging);
+MMModemMessaging *modem_peek_messaging(Modem *modem);
+
+/* --- ModemManager discovery (design §2.1) ------------------------------------------------------
+ */
+
+typedef struct ModemDiscovery ModemDiscovery;
+
+/*
+ * Watches ModemManager on the system bus (the session bus with @session_bus) and runs a Modem
+ * for the QMI port of every modem it exports, following modems as they come and go and
+ * ModemManager as it restarts. DM notifications in received SMS are @events->network_trigger.
+ */
+ModemDiscovery *modem_discovery_new(gboolean session_bus, const char *proxy_path,
+                                    gboolean read_bootstrap, const ModemEvents *events,
+                                    gpointer user_data);
+void modem_discovery_free(ModemDiscovery *discovery);
+
+/* --- The card's own short messages, through ModemManager ----------------------------------------
+ */
+
+/*
+ * The ModemManager SMS for an SMS-SUBMIT TPDU: number (with "+" when international), text
+ * (GSM 7-bit or UCS2) or data (8-bit), message class. @packing: the card asked the terminal to
+ * pack 8-bit default-alphabet text (the command qualifier's bit 1). G_IO_ERROR_NOT_SUPPORTED
+ * when ModemManager cannot carry it (a user data header, a compressed or reserved coding, no
+ * destination), G_IO_ERROR_INVALID_DATA when the TPDU does not decode.
+ */
+MMSmsProperties *modem_card_sms_properties(const guint8 *tpdu, gsize length, gboolean packing,
+                                           GError **error);
+/* Creates the SMS, sends it and deletes it from ModemManager's list again. */
+void modem_card_sms_send_async(MMModemMessaging *messaging, MMSmsProperties *properties,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+gboolean modem_card_sms_send_finish(GAsyncResult *result, GError **error);

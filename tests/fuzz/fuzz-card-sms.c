@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A card's SMS-SUBMIT turned into ModemManager's SMS properties, from arbitrary bytes. */
-#include "card-sms.h"
+#include "daemon/modem/modem.h"
 
 #include <stdint.h>
 
@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     for (int packing = 0; packing < 2; packing++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(MMSmsProperties) sms = dmscd_card_sms_properties(data, size, packing, &error);
+        g_autoptr(MMSmsProperties) sms = modem_card_sms_properties(data, size, packing, &error);
         const char *text;
 
         g_assert((sms == NULL) == (error != NULL));

@@ -1,62 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The raw CAT2 client on a real libqmi QmiDevice, against dmsc-sim through the proxy handshake. */
 #include "daemon/modem/modem.h"
+#include "sim-helpers.h"
 #include "tests/check-run.h"
 
-#include <libqmi-glib.h>
-#include <glib/gstdio.h>
-#include <signal.h>
-#include <sys/wait.h>
-
-static GPid sim_pid;
-static char *tmpdir;
-static char *control_path;
-static char *socket_name;
+static Sim sim;
 static QmiDevice *device;
 static ModemCat2 *qmi;
 
-static gboolean async_done;
-static GAsyncResult *async_result;
+#define on_done     sim_on_done
+#define wait_result sim_wait_result
 
-static void on_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    async_result = g_object_ref(result);
-    async_done = TRUE;
-}
-
-/* Runs the main loop until the pending call finished; returns its result. */
-static GAsyncResult *wait_result(void)
-{
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-
-    while (!async_done) {
-        ck_assert_msg(g_get_monotonic_time() < deadline, "timed out");
-        g_main_context_iteration(NULL, TRUE);
-    }
-    async_done = FALSE;
-    return g_steal_pointer(&async_result);
-}
-
-/* One line to the control socket, and its answer (the main loop runs meanwhile). */
 static char *control(const char *line)
 {
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-    g_autoptr(GSocketAddress) address = g_unix_socket_address_new(control_path);
-    g_autoptr(GSocketConnection) connection = NULL;
-    g_autoptr(GDataInputStream) input = NULL;
-    g_autoptr(GAsyncResult) result = NULL;
-    char *answer;
-
-    connection = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, NULL);
-    ck_assert_ptr_nonnull(connection);
-    ck_assert(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)),
-                                        line, strlen(line), NULL, NULL, NULL));
-    input = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(connection)));
-    g_data_input_stream_read_line_async(input, G_PRIORITY_DEFAULT, NULL, on_done, NULL);
-    result = wait_result();
-    answer = g_data_input_stream_read_line_finish(input, result, NULL, NULL);
-    ck_assert_ptr_nonnull(answer);
-    return answer;
+    return sim_control(&sim, line);
 }
 
 static void on_command(ModemCat2 *q, guint32 ref, const guint8 *command, gsize length,
@@ -75,30 +32,14 @@ static void on_command(ModemCat2 *q, guint32 ref, const guint8 *command, gsize l
 
 static void setup(void)
 {
-    g_autofree char *profile = NULL;
-    g_autofree char *profile_text = NULL;
-    const char *sim = g_getenv("DMSC_SIM");
     g_autoptr(GFile) file = g_file_new_for_path("/dev/cdc-wdm-sim");
     g_autoptr(GError) error = NULL;
     g_autoptr(GAsyncResult) result = NULL;
 
-    ck_assert_ptr_nonnull(sim);
-    tmpdir = g_dir_make_tmp("dmsc-sim-XXXXXX", NULL);
-    profile = g_build_filename(tmpdir, "profile", NULL);
-    control_path = g_build_filename(tmpdir, "control", NULL);
-    socket_name = g_strdup_printf("dmsc-sim-test-%d", getpid());
-    profile_text = g_strdup_printf("[modem]\nsocket=%s\n", socket_name);
-    ck_assert(g_file_set_contents(profile, profile_text, -1, NULL));
-    const char *argv[] = { sim, "--profile", profile, "--control", control_path, NULL };
-    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
-                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                            &sim_pid, &error));
-    for (int i = 0; i < 100 && !g_file_test(control_path, G_FILE_TEST_EXISTS); i++)
-        g_usleep(20000);
-
+    sim_start(&sim, NULL);
     g_async_initable_new_async(QMI_TYPE_DEVICE, G_PRIORITY_DEFAULT, NULL, on_done, NULL,
                                QMI_DEVICE_FILE, file, QMI_DEVICE_NO_FILE_CHECK, TRUE,
-                               QMI_DEVICE_PROXY_PATH, socket_name, NULL);
+                               QMI_DEVICE_PROXY_PATH, sim.socket_name, NULL);
     result = wait_result();
     device = QMI_DEVICE(g_async_initable_new_finish(
         G_ASYNC_INITABLE(g_async_result_get_source_object(result)), result, &error));
@@ -116,13 +57,7 @@ static void teardown(void)
 {
     g_clear_pointer(&qmi, modem_cat2_free);
     g_clear_object(&device);
-    kill(sim_pid, SIGTERM);
-    waitpid(sim_pid, NULL, 0);
-    g_unlink(control_path);
-    g_rmdir(tmpdir);
-    g_clear_pointer(&tmpdir, g_free);
-    g_clear_pointer(&control_path, g_free);
-    g_clear_pointer(&socket_name, g_free);
+    sim_stop(&sim);
 }
 
 static void start(void)

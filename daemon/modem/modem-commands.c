@@ -4,9 +4,7 @@
  * notification taken as a trigger (others sent through ModemManager when it manages the
  * modem), the network commands the modem runs itself confirmed, the rest by the defaults.
  */
-#include "modem-private.h"
-
-#include "card-sms.h"
+#include "libmodem-private.h"
 
 static void on_tr_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -26,7 +24,7 @@ static void on_envelope_sent(GObject *source, GAsyncResult *result, gpointer use
 
 void modem_on_bip_envelope(GBytes *envelope, gpointer user_data)
 {
-    DmscdModem *modem = user_data;
+    Modem *modem = user_data;
 
     if (modem->cat != NULL)
         modem_cat2_send_envelope_async(modem->cat, 0x05, envelope, on_envelope_sent, NULL);
@@ -39,14 +37,13 @@ static GBytes *respond(const CatCommandDetails *details, guint8 general)
 }
 
 /*
- * A SEND SHORT MESSAGE whose TPDU is a WAP push of a DM notification is a trigger: signalled
- * here. Returns the general result its TR owes: 00 taken, 32 a DM push that does not decode,
- * 30 not a trigger (dmscd does not send short messages for the card).
+ * A SEND SHORT MESSAGE whose TPDU is a WAP push of a DM notification is a trigger: handed to
+ * the daemon. Returns the general result its TR owes: 00 taken, 32 a DM push that does not
+ * decode, 30 not a trigger.
  */
-static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
+static guint8 take_trigger(Modem *modem, const CatMessage *command)
 {
     const CatTlv *tpdu = cat_message_find(command, CAT_TAG_SMS_TPDU);
-    g_autoptr(DmNotification) notification = NULL;
     CatSmsTpdu sms;
     CatWapPush push;
 
@@ -55,33 +52,14 @@ static guint8 take_trigger(DmscdModem *modem, const CatMessage *command)
         !cat_wap_push_parse(sms.user_data, sms.user_data_length, &push, NULL) ||
         !push.is_dm_notification)
         return CAT_RESULT_BEYOND_CAPABILITIES;
-    notification = dm_notification_parse(push.body, push.body_length, NULL);
-    if (notification == NULL) {
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
-                         DMSCD_MESSAGE_NOTIFICATION_REJECTED, "DMSCD_ORIGIN", "card", "MESSAGE",
-                         "CAT: a DM notification from the card does not decode");
-        return CAT_RESULT_DATA_NOT_UNDERSTOOD;
-    }
-    DbusApiNotification signal = {
-        .origin = "card",
-        .server_id = notification->server_id,
-        .session_id = notification->session_id,
-        .ui_mode = dm_ui_mode_name(notification->ui_mode),
-        .initiator = notification->server_initiated ? "server" : "client",
-        .card = modem->card_path,
-        .package0 = push.body,
-        .package0_length = push.body_length,
-        .verified = dmscd_notification_check(modem->tree, "card", notification),
-    };
-    /* Consumed even when it does not verify: a trigger never goes to the network. */
-    dbus_api_server_emit_notification(modem->bus, &signal);
-    if (signal.verified && modem->sessions != NULL)
-        dmscd_sessions_queue(modem->sessions, notification, "card");
-    return CAT_RESULT_OK;
+    /* Consumed whatever the daemon makes of it: a trigger never goes to the network. */
+    if (modem->events->card_trigger == NULL)
+        return CAT_RESULT_OK;
+    return modem->events->card_trigger(modem, 1, push.body, push.body_length, modem->user_data);
 }
 
 typedef struct {
-    DmscdModem *modem;
+    Modem *modem;
     guint cat_generation;
     guint32 ref;
     CatCommandDetails details;
@@ -90,12 +68,12 @@ typedef struct {
 static void on_short_message_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autofree ShortMessage *message = user_data;
-    DmscdModem *modem = message->modem;
+    Modem *modem = message->modem;
     g_autoptr(GError) error = NULL;
     g_autoptr(GByteArray) tr = NULL;
     static const guint8 no_cause = 0x00;
 
-    if (!dmscd_card_sms_send_finish(result, &error)) {
+    if (!modem_card_sms_send_finish(result, &error)) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             return;
         g_warning("CAT: the card's short message was not sent: %s", error->message);
@@ -115,7 +93,7 @@ static void on_short_message_sent(GObject *source, GAsyncResult *result, gpointe
  * A short message of the card's own, not a trigger: sent through ModemManager when it manages
  * the modem, its TR owed once that is done. FALSE when it cannot be, for a TR at once.
  */
-static gboolean send_short_message(DmscdModem *modem, guint32 ref, const CatMessage *command,
+static gboolean send_short_message(Modem *modem, guint32 ref, const CatMessage *command,
                                    const CatCommandDetails *details)
 {
     const CatTlv *tpdu = cat_message_find(command, CAT_TAG_SMS_TPDU);
@@ -126,7 +104,7 @@ static gboolean send_short_message(DmscdModem *modem, guint32 ref, const CatMess
     if (modem->messaging == NULL || tpdu == NULL)
         return FALSE;
     properties =
-        dmscd_card_sms_properties(tpdu->value, tpdu->length, details->qualifier & 0x01, &error);
+        modem_card_sms_properties(tpdu->value, tpdu->length, details->qualifier & 0x01, &error);
     if (properties == NULL) {
         g_message("CAT: the card's short message is not sent: %s", error->message);
         return FALSE;
@@ -136,7 +114,7 @@ static gboolean send_short_message(DmscdModem *modem, guint32 ref, const CatMess
     message->cat_generation = modem->cat_generation;
     message->ref = ref;
     message->details = *details;
-    dmscd_card_sms_send_async(modem->messaging, properties, modem->cancellable,
+    modem_card_sms_send_async(modem->messaging, properties, modem->cancellable,
                               on_short_message_sent, message);
     return TRUE;
 }
@@ -153,7 +131,7 @@ static void on_confirmation_sent(GObject *source, GAsyncResult *result, gpointer
  * A network command the modem runs itself: a trigger in it is still seen, and the modem gets
  * the user's part. There is no user to accept a call; the rest needs no one's consent.
  */
-static void confirm_command(DmscdModem *modem, const CatMessage *command,
+static void confirm_command(Modem *modem, const CatMessage *command,
                             const CatCommandDetails *details)
 {
     gboolean confirmed = details->type != CAT_CMD_SET_UP_CALL;
@@ -182,7 +160,7 @@ static gsize unique_ports(guint16 *ports, gsize n)
 }
 
 /* The card's SCWS ports, whichever way its channels came: raw BIP or QMI SCWS messages. */
-void modem_publish_ports(DmscdModem *modem)
+void modem_publish_ports(Modem *modem)
 {
     CatBip *engine = modem_bip_gateway_peek_engine(modem->bip);
     guint16 ports[2 * CAT_BIP_MAX_CHANNELS];
@@ -195,14 +173,14 @@ void modem_publish_ports(DmscdModem *modem)
     if (modem->scws != NULL)
         n += modem_scws_get_ports(modem->scws, ports + n, G_N_ELEMENTS(ports) - n);
     n = unique_ports(ports, n);
-    if (modem->card_path != NULL)
-        dbus_api_server_set_card_ports(modem->bus, modem->card_path, ports, n);
+    if (modem->events->card_ports != NULL)
+        modem->events->card_ports(modem, 1, ports, n, modem->user_data);
 }
 
 void modem_on_command(ModemCat2 *cat, guint32 ref, const guint8 *data, gsize length,
                       gpointer user_data)
 {
-    DmscdModem *modem = user_data;
+    Modem *modem = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(CatMessage) command = cat_message_parse(data, length, &error);
     g_autoptr(GBytes) tr = NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A card's own SMS-SUBMIT as ModemManager is asked to send it. */
-#include "card-sms.h"
+#include "daemon/modem/modem.h"
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
@@ -13,7 +13,7 @@ static MMSmsProperties *properties(const char *tpdu_hex, gboolean packing, GErro
 {
     g_autoptr(GByteArray) tpdu = hex(tpdu_hex);
 
-    return dmscd_card_sms_properties(tpdu->data, tpdu->len, packing, error);
+    return modem_card_sms_properties(tpdu->data, tpdu->len, packing, error);
 }
 
 START_TEST(gsm_text_to_an_international_number)

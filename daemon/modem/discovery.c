@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ModemManager discovery (design §2.1) with libmm-glib. */
-#include "discovery.h"
+#include "libmodem-private.h"
 
-#include "cat/cat.h"
-
-#include <libmm-glib.h>
-
-struct DmscdDiscovery {
+struct ModemDiscovery {
     char *proxy_path;
-    DmscdTree *tree;
-    DmscdSessions *sessions;
-    DbusApiServer *bus;
+    gboolean read_bootstrap;
+    const ModemEvents *events;
+    gpointer user_data;
     MMManager *manager;
-    GHashTable *modems; /* ModemManager object path → DmscdModem * */
+    GHashTable *modems; /* ModemManager object path → Modem * */
     GCancellable *cancellable;
 };
 
@@ -32,7 +28,7 @@ static char *qmi_port(MMModem *modem)
 }
 
 typedef struct {
-    DmscdDiscovery *discovery;
+    ModemDiscovery *discovery;
     char *path;
 } SimLookup;
 
@@ -41,11 +37,11 @@ static void on_sim(GObject *source, GAsyncResult *result, gpointer user_data)
     SimLookup *lookup = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(MMSim) sim = mm_modem_get_sim_finish(MM_MODEM(source), result, &error);
-    DmscdModem *modem;
+    Modem *modem;
 
     if (sim != NULL && !g_cancellable_is_cancelled(lookup->discovery->cancellable) &&
         (modem = g_hash_table_lookup(lookup->discovery->modems, lookup->path)) != NULL)
-        dmscd_modem_set_sim_identifier(modem, mm_sim_get_identifier(sim));
+        modem_set_sim_identifier(modem, mm_sim_get_identifier(sim));
     else if (error != NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_debug("ModemManager: no SIM for %s: %s", lookup->path, error->message);
     g_free(lookup->path);
@@ -53,7 +49,7 @@ static void on_sim(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 typedef struct {
-    DmscdDiscovery *discovery;
+    ModemDiscovery *discovery;
     char *modem_path;
     char *sms_path;
 } SmsLookup;
@@ -67,10 +63,9 @@ static void sms_lookup_free(SmsLookup *lookup)
 
 /* A received SMS: ModemManager hands its data reassembled and without the UDH ports, so a DM
  * notification is recognised from the WSP push header alone (design §2.1). */
-static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *sms)
+static void check_sms(ModemDiscovery *discovery, const char *modem_path, MMSms *sms)
 {
-    g_autoptr(DmNotification) notification = NULL;
-    DmscdModem *modem = g_hash_table_lookup(discovery->modems, modem_path);
+    Modem *modem = g_hash_table_lookup(discovery->modems, modem_path);
     const guint8 *data;
     gsize length = 0;
     CatWapPush push;
@@ -79,28 +74,11 @@ static void check_sms(DmscdDiscovery *discovery, const char *modem_path, MMSms *
         (data = mm_sms_get_data(sms, &length)) == NULL ||
         !cat_wap_push_parse(data, length, &push, NULL) || !push.is_dm_notification)
         return;
-    notification = dm_notification_parse(push.body, push.body_length, NULL);
-    if (notification == NULL) {
-        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
-                         DMSCD_MESSAGE_NOTIFICATION_REJECTED, "DMSCD_ORIGIN", "network", "MESSAGE",
-                         "ModemManager: SMS %s carries a DM notification that does not decode",
-                         mm_sms_get_path(sms));
-        return;
-    }
-    DbusApiNotification signal = {
-        .origin = "network",
-        .server_id = notification->server_id,
-        .session_id = notification->session_id,
-        .ui_mode = dm_ui_mode_name(notification->ui_mode),
-        .initiator = notification->server_initiated ? "server" : "client",
-        .card = modem ? dmscd_modem_get_card_path(modem) : NULL,
-        .package0 = push.body,
-        .package0_length = push.body_length,
-        .verified = dmscd_notification_check(discovery->tree, "network", notification),
-    };
-    dbus_api_server_emit_notification(discovery->bus, &signal);
-    if (signal.verified)
-        dmscd_sessions_queue(discovery->sessions, notification, "network");
+    g_debug("ModemManager: SMS %s carries a DM notification", mm_sms_get_path(sms));
+    /* @modem may be NULL: one ModemManager dropped while its message was being read. */
+    if (discovery->events->network_trigger != NULL)
+        discovery->events->network_trigger(modem, push.body, push.body_length,
+                                           discovery->user_data);
 }
 
 static void on_sms_list(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -122,7 +100,7 @@ static void on_sms_list(GObject *source, GAsyncResult *result, gpointer user_dat
 static void on_sms_added(MMModemMessaging *messaging, const char *path, gboolean received,
                          gpointer user_data)
 {
-    DmscdDiscovery *discovery = user_data;
+    ModemDiscovery *discovery = user_data;
     SmsLookup *lookup;
 
     if (!received)
@@ -138,22 +116,22 @@ static void on_sms_added(MMModemMessaging *messaging, const char *path, gboolean
  * Messaging comes with the modem or later (ModemManager adds it once the modem is enabled):
  * received SMS may be triggers, and the card's own short messages go out through it.
  */
-static void watch_messaging(DmscdDiscovery *discovery, DmscdModem *ours, GDBusObject *object)
+static void watch_messaging(ModemDiscovery *discovery, Modem *ours, GDBusObject *object)
 {
     MMModemMessaging *messaging = mm_object_peek_modem_messaging(MM_OBJECT(object));
 
-    if (messaging == NULL || dmscd_modem_peek_messaging(ours) == messaging)
+    if (messaging == NULL || modem_peek_messaging(ours) == messaging)
         return;
     g_signal_connect(messaging, "added", G_CALLBACK(on_sms_added), discovery);
-    dmscd_modem_set_messaging(ours, messaging);
+    modem_set_messaging(ours, messaging);
 }
 
-static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
+static void add_object(ModemDiscovery *discovery, GDBusObject *object)
 {
     const char *path = g_dbus_object_get_object_path(object);
     MMModem *modem = mm_object_peek_modem(MM_OBJECT(object));
     g_autofree char *device = NULL;
-    DmscdModem *ours;
+    Modem *ours;
     SimLookup *lookup;
 
     if (modem == NULL)
@@ -168,8 +146,8 @@ static void add_object(DmscdDiscovery *discovery, GDBusObject *object)
         return;
     }
     g_message("ModemManager: %s on %s", path, device);
-    ours = dmscd_modem_new(device, discovery->proxy_path, discovery->tree, discovery->sessions,
-                           discovery->bus);
+    ours = modem_new(device, discovery->proxy_path, discovery->read_bootstrap, discovery->events,
+                     discovery->user_data);
     g_hash_table_insert(discovery->modems, g_strdup(path), ours);
     lookup = g_new0(SimLookup, 1);
     lookup->discovery = discovery;
@@ -191,7 +169,7 @@ static void on_interface_added(GDBusObjectManager *manager, GDBusObject *object,
 
 static void on_object_removed(GDBusObjectManager *manager, GDBusObject *object, gpointer data)
 {
-    DmscdDiscovery *discovery = data;
+    ModemDiscovery *discovery = data;
     const char *path = g_dbus_object_get_object_path(object);
 
     if (g_hash_table_remove(discovery->modems, path))
@@ -200,7 +178,7 @@ static void on_object_removed(GDBusObjectManager *manager, GDBusObject *object, 
 
 static void on_manager(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    DmscdDiscovery *discovery = user_data;
+    ModemDiscovery *discovery = user_data;
     g_autoptr(GError) error = NULL;
     MMManager *manager = mm_manager_new_finish(result, &error);
     GList *objects;
@@ -225,7 +203,7 @@ static void on_manager(GObject *source, GAsyncResult *result, gpointer user_data
 
 static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    DmscdDiscovery *discovery = user_data;
+    ModemDiscovery *discovery = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(GDBusConnection) connection = g_bus_get_finish(result, &error);
 
@@ -238,24 +216,25 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
                    discovery->cancellable, on_manager, discovery);
 }
 
-DmscdDiscovery *dmscd_discovery_new(gboolean session_bus, const char *proxy_path, DmscdTree *tree,
-                                    DmscdSessions *sessions, DbusApiServer *bus)
+ModemDiscovery *modem_discovery_new(gboolean session_bus, const char *proxy_path,
+                                    gboolean read_bootstrap, const ModemEvents *events,
+                                    gpointer user_data)
 {
-    DmscdDiscovery *discovery = g_new0(DmscdDiscovery, 1);
+    ModemDiscovery *discovery = g_new0(ModemDiscovery, 1);
 
-    discovery->tree = tree;
-    discovery->sessions = sessions;
     discovery->proxy_path = g_strdup(proxy_path);
-    discovery->bus = bus;
+    discovery->read_bootstrap = read_bootstrap;
+    discovery->events = events;
+    discovery->user_data = user_data;
     discovery->cancellable = g_cancellable_new();
     discovery->modems =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)dmscd_modem_free);
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)modem_free);
     g_bus_get(session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, discovery->cancellable, on_bus,
               discovery);
     return discovery;
 }
 
-void dmscd_discovery_free(DmscdDiscovery *discovery)
+void modem_discovery_free(ModemDiscovery *discovery)
 {
     if (discovery == NULL)
         return;

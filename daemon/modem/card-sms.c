@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A card's own short messages, sent through ModemManager (TS 102 223 §6.4.10, TS 23.040). */
-#include "card-sms.h"
+#include "libmodem-private.h"
 
 #include "cat/cat.h"
 
@@ -57,7 +57,7 @@ static gboolean set_user_data(MMSmsProperties *properties, const CatSmsTpdu *sms
     return TRUE;
 }
 
-MMSmsProperties *dmscd_card_sms_properties(const guint8 *tpdu, gsize length, gboolean packing,
+MMSmsProperties *modem_card_sms_properties(const guint8 *tpdu, gsize length, gboolean packing,
                                            GError **error)
 {
     g_autoptr(MMSmsProperties) properties = NULL;
@@ -154,7 +154,7 @@ static void on_created(GObject *source, GAsyncResult *result, gpointer user_data
     mm_sms_send(sms, g_task_get_cancellable(task), on_sent, task);
 }
 
-void dmscd_card_sms_send_async(MMModemMessaging *messaging, MMSmsProperties *properties,
+void modem_card_sms_send_async(MMModemMessaging *messaging, MMSmsProperties *properties,
                                GCancellable *cancellable, GAsyncReadyCallback callback,
                                gpointer user_data)
 {
@@ -166,7 +166,7 @@ void dmscd_card_sms_send_async(MMModemMessaging *messaging, MMSmsProperties *pro
     mm_modem_messaging_create(messaging, properties, cancellable, on_created, task);
 }
 
-gboolean dmscd_card_sms_send_finish(GAsyncResult *result, GError **error)
+gboolean modem_card_sms_send_finish(GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
 }
