@@ -69,7 +69,7 @@ gboolean dmscd_notification_check(const DmscdTree *tree, const char *origin,
                                   const DmNotification *notification);
 
 /*
- * GetNode/ListNodes: fills @node (format, type, value, children) for @uri. DBUS_API_ERROR
+ * GetNode/ListNodes: fills @node (format, type, value, children) for @uri. DM_ERROR
  * INVALID (a malformed URI), NOT_FOUND, or DENIED for a secret (AAuthSecret).
  */
 gboolean dmscd_tree_read_node(DmscdTree *tree, const char *uri, DbusApiNode *node, GError **error);

@@ -364,8 +364,7 @@ char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GEr
     char *path;
 
     if (account == NULL) {
-        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_NOT_FOUND, "no account for server \"%s\"",
-                    server_id);
+        g_set_error(error, DM_ERROR, DM_ERROR_NOT_FOUND, "no account for server \"%s\"", server_id);
         return NULL;
     }
     request = g_new0(Request, 1);

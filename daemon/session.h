@@ -24,7 +24,7 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
                           const char *origin);
 /*
  * Queues a client-initiated session (alert 1201) with the account of @server_id; its object
- * path (a new string). DBUS_API_ERROR_NOT_FOUND when there is no such account.
+ * path (a new string). DM_ERROR_NOT_FOUND when there is no such account.
  */
 char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GError **error);
 /* TRUE when no session runs or waits. */

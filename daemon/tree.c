@@ -326,16 +326,16 @@ gboolean dmscd_tree_read_node(DmscdTree *tree, const char *uri, DbusApiNode *nod
     DmNodeInfo info;
 
     if (canonical == NULL) {
-        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_INVALID, "not a node URI: %s", uri);
+        g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "not a node URI: %s", uri);
         return FALSE;
     }
     if (!dm_tree_get(tree->tree, canonical, &info)) {
-        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_NOT_FOUND, "no node %s", canonical);
+        g_set_error(error, DM_ERROR, DM_ERROR_NOT_FOUND, "no node %s", canonical);
         return FALSE;
     }
     /* Secrets are never read back, by servers or on the bus (design §5). */
     if (g_str_equal(info.name, "AAuthSecret")) {
-        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_DENIED, "%s is a secret", canonical);
+        g_set_error(error, DM_ERROR, DM_ERROR_DENIED, "%s is a secret", canonical);
         return FALSE;
     }
     node->format = g_strdup(info.format ? info.format : "chr");

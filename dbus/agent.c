@@ -35,24 +35,33 @@ static int on_agent_gone(sd_bus_track *track, void *userdata)
     return 0;
 }
 
+/* The agent goes when its connection does. */
+static int track_agent(DbusApiServer *server, sd_bus_message *m)
+{
+    int r;
+
+    r = sd_bus_track_new(server->bus, &server->agent_track, on_agent_gone, server);
+    if (r < 0)
+        return r;
+    return sd_bus_track_add_sender(server->agent_track, m);
+}
+
 int dbus_api_method_register_agent(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
     DbusApiServer *server = userdata;
     const char *path, *sender = sd_bus_message_get_sender(m);
     int r;
 
-    if (!dbus_api_caller_may_act(server, m))
-        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_PERMISSION,
-                                "permission denied: root or the admin group only");
+    r = dbus_api_check_caller(server, m, error);
+    if (r < 0)
+        return r;
     r = sd_bus_message_read(m, "o", &path);
     if (r < 0 || sender == NULL)
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "RegisterAgent(o)");
     if (server->agent_owner != NULL && !g_str_equal(server->agent_owner, sender))
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_BUSY, "another agent is registered");
     agent_clear(server);
-    r = sd_bus_track_new(server->bus, &server->agent_track, on_agent_gone, server);
-    if (r >= 0)
-        r = sd_bus_track_add_sender(server->agent_track, m);
+    r = track_agent(server, m);
     if (r < 0) {
         agent_clear(server);
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_FAILED, "cannot follow the agent");
@@ -67,10 +76,11 @@ int dbus_api_method_unregister_agent(sd_bus_message *m, void *userdata, sd_bus_e
 {
     DbusApiServer *server = userdata;
     const char *path, *sender = sd_bus_message_get_sender(m);
+    int r;
 
-    if (!dbus_api_caller_may_act(server, m))
-        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_PERMISSION,
-                                "permission denied: root or the admin group only");
+    r = dbus_api_check_caller(server, m, error);
+    if (r < 0)
+        return r;
     if (sd_bus_message_read(m, "o", &path) < 0)
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "UnregisterAgent(o)");
     if (server->agent_owner == NULL || sender == NULL ||
@@ -135,39 +145,60 @@ static int on_answer(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
     return 0;
 }
 
+/* The agent's method for a user interaction alert, with its arguments. */
+static int question_new(DbusApiServer *server, const DbusApiAlert *alert, sd_bus_message **out)
+{
+    g_autoptr(sd_bus_message) m = NULL;
+    const char *member = alert->code == 1100   ? "DisplayAlert"
+                         : alert->code == 1101 ? "Confirm"
+                         : alert->code == 1102 ? "Input"
+                                               : "Choose";
+    int r;
+
+    r = sd_bus_message_new_method_call(server->bus, &m, server->agent_owner, server->agent_path,
+                                       AGENT_INTERFACE, member);
+    if (r < 0)
+        return r;
+    switch (alert->code) {
+    case 1100:
+        r = sd_bus_message_append(m, "su", alert->text, alert->min_seconds);
+        break;
+    case 1101:
+        r = sd_bus_message_append(m, "s", alert->text);
+        break;
+    case 1102:
+        r = sd_bus_message_append(m, "sa{sv}", alert->text, 2, "max-length", "u", alert->max_length,
+                                  "default", "s",
+                                  alert->default_response ? alert->default_response : "");
+        break;
+    default:
+        r = sd_bus_message_append(m, "s", alert->text);
+        if (r < 0)
+            return r;
+        r = sd_bus_message_append_strv(m, (char **)alert->choices);
+        if (r < 0)
+            return r;
+        r = sd_bus_message_append(m, "b", alert->code == 1104);
+        break;
+    }
+    if (r < 0)
+        return r;
+    *out = g_steal_pointer(&m);
+    return 0;
+}
+
 gboolean dbus_api_server_ask_agent(DbusApiServer *server, const DbusApiAlert *alert,
                                    DbusApiAgentReply reply, gpointer user_data)
 {
-    sd_bus_message *m = NULL;
+    g_autoptr(sd_bus_message) m = NULL;
     Question *q;
-    const char *member;
     int r;
 
     if (server->agent_owner == NULL)
         return FALSE;
-    member = alert->code == 1100   ? "DisplayAlert"
-             : alert->code == 1101 ? "Confirm"
-             : alert->code == 1102 ? "Input"
-                                   : "Choose";
-    r = sd_bus_message_new_method_call(server->bus, &m, server->agent_owner, server->agent_path,
-                                       AGENT_INTERFACE, member);
-    if (r >= 0 && alert->code == 1100)
-        r = sd_bus_message_append(m, "su", alert->text, alert->min_seconds);
-    else if (r >= 0 && alert->code == 1101)
-        r = sd_bus_message_append(m, "s", alert->text);
-    else if (r >= 0 && alert->code == 1102)
-        r = sd_bus_message_append(m, "sa{sv}", alert->text, 2, "max-length", "u", alert->max_length,
-                                  "default", "s",
-                                  alert->default_response ? alert->default_response : "");
-    else if (r >= 0) {
-        r = sd_bus_message_append(m, "s", alert->text);
-        if (r >= 0)
-            r = sd_bus_message_append_strv(m, (char **)alert->choices);
-        if (r >= 0)
-            r = sd_bus_message_append(m, "b", alert->code == 1104);
-    }
+    r = question_new(server, alert, &m);
     if (r < 0) {
-        sd_bus_message_unref(m);
+        g_warning("cannot ask the agent: %s", g_strerror(-r));
         return FALSE;
     }
     q = g_new0(Question, 1);
@@ -178,7 +209,6 @@ gboolean dbus_api_server_ask_agent(DbusApiServer *server, const DbusApiAlert *al
     /* The daemon owns the timeout: no answer in time is no answer (408). */
     r = sd_bus_call_async(server->bus, &q->slot, m, on_answer, q,
                           (guint64)alert->timeout_seconds * G_USEC_PER_SEC);
-    sd_bus_message_unref(m);
     if (r < 0) {
         g_free(q);
         return FALSE;

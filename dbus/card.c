@@ -74,13 +74,22 @@ void dbus_api_card_free(DbusApiCard *card)
     g_free(card);
 }
 
+static int export_cards(DbusApiServer *server)
+{
+    int r;
+
+    r = sd_bus_add_fallback_vtable(server->bus, &server->card_slot, DBUS_API_CARD_PREFIX,
+                                   DBUS_API_CARD_INTERFACE, card_vtable, find_card, server);
+    if (r < 0)
+        return r;
+    return sd_bus_add_node_enumerator(server->bus, &server->card_enumerator_slot,
+                                      DBUS_API_CARD_PREFIX, enumerate_cards, server);
+}
+
 gboolean dbus_api_cards_export(DbusApiServer *server, GError **error)
 {
-    int r = sd_bus_add_fallback_vtable(server->bus, &server->card_slot, DBUS_API_CARD_PREFIX,
-                                       DBUS_API_CARD_INTERFACE, card_vtable, find_card, server);
-    if (r >= 0)
-        r = sd_bus_add_node_enumerator(server->bus, &server->card_enumerator_slot,
-                                       DBUS_API_CARD_PREFIX, enumerate_cards, server);
+    int r = export_cards(server);
+
     if (r < 0) {
         g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_EXPORT, "cannot export cards: %s",
                     g_strerror(-r));
@@ -164,76 +173,106 @@ void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, con
                                          NULL);
 }
 
+/* One {sv} entry of a vardict: @type 's', 'q', 'b' or 'o'. */
 static int append_entry(sd_bus_message *m, const char *key, char type, const void *value)
 {
     char signature[2] = { type, '\0' };
-    int r = sd_bus_message_open_container(m, 'e', "sv");
+    int r;
 
-    if (r >= 0)
-        r = sd_bus_message_append(m, "s", key);
-    if (r >= 0)
-        r = sd_bus_message_open_container(m, 'v', signature);
-    if (r >= 0 && type == 'q')
+    r = sd_bus_message_open_container(m, 'e', "sv");
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append(m, "s", key);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_open_container(m, 'v', signature);
+    if (r < 0)
+        return r;
+    if (type == 'q')
         r = sd_bus_message_append(m, "q", *(const guint16 *)value);
-    else if (r >= 0 && type == 'b')
+    else if (type == 'b')
         r = sd_bus_message_append(m, "b", *(const int *)value);
-    else if (r >= 0)
-        r = sd_bus_message_append(m, "s", (const char *)value);
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
-    return r;
+    else
+        r = sd_bus_message_append_basic(m, type, value);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_close_container(m);
+    if (r < 0)
+        return r;
+    return sd_bus_message_close_container(m);
+}
+
+static int append_bytes_entry(sd_bus_message *m, const char *key, const guint8 *bytes, gsize length)
+{
+    int r;
+
+    r = sd_bus_message_open_container(m, 'e', "sv");
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append(m, "s", key);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_open_container(m, 'v', "ay");
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append_array(m, 'y', bytes, length);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_close_container(m);
+    if (r < 0)
+        return r;
+    return sd_bus_message_close_container(m);
+}
+
+static int emit_notification(DbusApiServer *server, const DbusApiNotification *n)
+{
+    g_autoptr(sd_bus_message) m = NULL;
+    int verified = n->verified ? 1 : 0;
+    int r;
+
+    r = sd_bus_message_new_signal(server->bus, &m, DBUS_API_PATH, DBUS_API_MANAGER_INTERFACE,
+                                  "NotificationReceived");
+    if (r < 0)
+        return r;
+    r = sd_bus_message_open_container(m, 'a', "{sv}");
+    if (r < 0)
+        return r;
+    r = append_entry(m, "origin", 's', n->origin);
+    if (r < 0)
+        return r;
+    r = append_entry(m, "server-id", 's', n->server_id);
+    if (r < 0)
+        return r;
+    r = append_entry(m, "session-id", 'q', &n->session_id);
+    if (r < 0)
+        return r;
+    r = append_entry(m, "ui-mode", 's', n->ui_mode);
+    if (r < 0)
+        return r;
+    r = append_entry(m, "initiator", 's', n->initiator);
+    if (r < 0)
+        return r;
+    r = append_entry(m, "verified", 'b', &verified);
+    if (r < 0)
+        return r;
+    if (n->card != NULL) {
+        r = append_entry(m, "card", 'o', n->card);
+        if (r < 0)
+            return r;
+    }
+    r = append_bytes_entry(m, "package0", n->package0, n->package0_length);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_close_container(m);
+    if (r < 0)
+        return r;
+    return sd_bus_send(server->bus, m, NULL);
 }
 
 void dbus_api_server_emit_notification(DbusApiServer *server, const DbusApiNotification *n)
 {
-    sd_bus_message *m = NULL;
-    int r = sd_bus_message_new_signal(server->bus, &m, DBUS_API_PATH, DBUS_API_MANAGER_INTERFACE,
-                                      "NotificationReceived");
+    int r = emit_notification(server, n);
 
-    if (r >= 0)
-        r = sd_bus_message_open_container(m, 'a', "{sv}");
-    if (r >= 0)
-        r = append_entry(m, "origin", 's', n->origin);
-    if (r >= 0)
-        r = append_entry(m, "server-id", 's', n->server_id);
-    if (r >= 0)
-        r = append_entry(m, "session-id", 'q', &n->session_id);
-    if (r >= 0)
-        r = append_entry(m, "ui-mode", 's', n->ui_mode);
-    if (r >= 0)
-        r = append_entry(m, "initiator", 's', n->initiator);
-    if (r >= 0) {
-        int verified = n->verified ? 1 : 0;
-        r = append_entry(m, "verified", 'b', &verified);
-    }
-    if (r >= 0 && n->card != NULL) {
-        r = sd_bus_message_open_container(m, 'e', "sv");
-        if (r >= 0)
-            r = sd_bus_message_append(m, "s", "card");
-        if (r >= 0)
-            r = sd_bus_message_append(m, "v", "o", n->card);
-        if (r >= 0)
-            r = sd_bus_message_close_container(m);
-    }
-    if (r >= 0)
-        r = sd_bus_message_open_container(m, 'e', "sv");
-    if (r >= 0)
-        r = sd_bus_message_append(m, "s", "package0");
-    if (r >= 0)
-        r = sd_bus_message_open_container(m, 'v', "ay");
-    if (r >= 0)
-        r = sd_bus_message_append_array(m, 'y', n->package0, n->package0_length);
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
-    if (r >= 0)
-        r = sd_bus_message_close_container(m);
-    if (r >= 0)
-        r = sd_bus_send(server->bus, m, NULL);
     if (r < 0)
         g_warning("cannot emit NotificationReceived: %s", g_strerror(-r));
-    sd_bus_message_unref(m);
 }

@@ -21,9 +21,6 @@ typedef enum {
     DBUS_API_ERROR_CONNECT,    /* no bus to connect to */
     DBUS_API_ERROR_NAME_TAKEN, /* another process owns DBUS_API_NAME */
     DBUS_API_ERROR_EXPORT,     /* an object or the name could not be registered */
-    DBUS_API_ERROR_NOT_FOUND,  /* what a caller named is not there (org.dmscd…NotFound) */
-    DBUS_API_ERROR_INVALID,    /* what a caller gave is malformed (…InvalidArgs) */
-    DBUS_API_ERROR_DENIED,     /* what a caller asked is not for it (…PermissionDenied) */
 } DbusApiError;
 
 /* The errors callers get (design §8). */
@@ -108,8 +105,8 @@ void dbus_api_server_emit_notification(DbusApiServer *server,
 
 /*
  * Manager.Trigger(server_id): the daemon queues a client-initiated session and returns its
- * object path (newly allocated), or NULL with DBUS_API_ERROR_NOT_FOUND (no such server) or
- * another error.
+ * object path (newly allocated), or NULL with DM_ERROR_NOT_FOUND (no such server) or another
+ * error. dbus/ turns DM_ERROR codes into the API's D-Bus errors.
  */
 typedef char *(*DbusApiTriggerFunc)(const char *server_id, gpointer user_data, GError **error);
 void dbus_api_server_set_trigger_handler(DbusApiServer *server, DbusApiTriggerFunc func,
@@ -160,9 +157,10 @@ typedef struct {
     char **children; /* for an interior node */
 } DbusApiNode;
 void dbus_api_node_clear(DbusApiNode *node);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DbusApiNode, dbus_api_node_clear)
 /*
- * The daemon's tree reader: fills @node for @uri, or fails with DBUS_API_ERROR_NOT_FOUND,
- * DBUS_API_ERROR_INVALID (a malformed URI) or DBUS_API_ERROR_DENIED (a secret).
+ * The daemon's tree reader: fills @node for @uri, or fails with DM_ERROR_NOT_FOUND,
+ * DM_ERROR_INVALID (a malformed URI) or DM_ERROR_DENIED (a secret).
  */
 typedef gboolean (*DbusApiNodeFunc)(const char *uri, DbusApiNode *node, gpointer user_data,
                                     GError **error);

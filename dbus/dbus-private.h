@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
+
 typedef struct {
     char *path;
     char *modem;
@@ -65,8 +68,13 @@ int dbus_api_method_register_agent(sd_bus_message *m, void *userdata, sd_bus_err
 int dbus_api_method_get_node(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int dbus_api_method_list_nodes(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int dbus_api_method_unregister_agent(sd_bus_message *m, void *userdata, sd_bus_error *error);
-/* Root, or a member of the admin group: who may call the Manager's methods. */
-gboolean dbus_api_caller_may_act(DbusApiServer *server, sd_bus_message *m);
+/*
+ * Every method but the property reads is for root and the admin group: 0 when the caller is
+ * one of them, else PermissionDenied in @error (negative). The one check each method makes.
+ */
+int dbus_api_check_caller(DbusApiServer *server, sd_bus_message *m, sd_bus_error *error);
+/* A library's error (DM_ERROR: not found, invalid, denied) as the API's D-Bus error. */
+int dbus_api_error_set_from(sd_bus_error *error, const GError *failure);
 /* Tells the agent it is let go (Release), and forgets it. */
 void dbus_api_agent_release(DbusApiServer *server);
 void dbus_api_card_free(DbusApiCard *card);

@@ -19,42 +19,51 @@ void dbus_api_server_set_node_reader(DbusApiServer *server, DbusApiNodeFunc func
     server->node_reader_data = user_data;
 }
 
-/* The library's refusal as the caller's D-Bus error. */
-static int node_error(sd_bus_error *error, const GError *failure)
-{
-    const char *name = DBUS_API_ERROR_NAME_FAILED;
-
-    if (g_error_matches(failure, DBUS_API_ERROR, DBUS_API_ERROR_NOT_FOUND))
-        name = DBUS_API_ERROR_NAME_NOT_FOUND;
-    else if (g_error_matches(failure, DBUS_API_ERROR, DBUS_API_ERROR_INVALID))
-        name = DBUS_API_ERROR_NAME_INVALID_ARGS;
-    else if (g_error_matches(failure, DBUS_API_ERROR, DBUS_API_ERROR_DENIED))
-        name = DBUS_API_ERROR_NAME_PERMISSION;
-    return sd_bus_error_set(error, name, failure->message);
-}
-
-static gboolean read_node(DbusApiServer *server, sd_bus_message *m, DbusApiNode *node,
-                          sd_bus_error *error, int *r)
+/* Checks the caller and reads @node for the method's URI: 0, or the D-Bus error (negative). */
+static int read_node(DbusApiServer *server, sd_bus_message *m, DbusApiNode *node,
+                     sd_bus_error *error)
 {
     g_autoptr(GError) failure = NULL;
     const char *uri;
+    int r;
 
-    if (!dbus_api_caller_may_act(server, m)) {
-        *r = sd_bus_error_set(error, DBUS_API_ERROR_NAME_PERMISSION,
-                              "permission denied: root or the admin group only");
-        return FALSE;
-    }
-    if (sd_bus_message_read(m, "s", &uri) < 0) {
-        *r = sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "a node URI");
-        return FALSE;
-    }
-    if (server->node_reader == NULL ||
-        !server->node_reader(uri, node, server->node_reader_data, &failure)) {
-        *r = failure != NULL ? node_error(error, failure)
-                             : sd_bus_error_set(error, DBUS_API_ERROR_NAME_FAILED, "no tree");
-        return FALSE;
-    }
-    return TRUE;
+    r = dbus_api_check_caller(server, m, error);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_read(m, "s", &uri);
+    if (r < 0)
+        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "a node URI");
+    if (server->node_reader == NULL)
+        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_FAILED, "no tree");
+    if (!server->node_reader(uri, node, server->node_reader_data, &failure))
+        return dbus_api_error_set_from(error, failure);
+    return 0;
+}
+
+static int append_bytes(sd_bus_message *reply, const guint8 *bytes, gsize length)
+{
+    int r;
+
+    r = sd_bus_message_open_container(reply, 'v', "ay");
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append_array(reply, 'y', bytes, length);
+    if (r < 0)
+        return r;
+    return sd_bus_message_close_container(reply);
+}
+
+static int append_children(sd_bus_message *reply, char **children)
+{
+    int r;
+
+    r = sd_bus_message_open_container(reply, 'v', "as");
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append_strv(reply, children);
+    if (r < 0)
+        return r;
+    return sd_bus_message_close_container(reply);
 }
 
 /* The value by its format: int, bool and bin as such, a node its children, the rest text. */
@@ -63,7 +72,6 @@ static int append_value(sd_bus_message *reply, const DbusApiNode *node)
     gsize length = 0;
     const guint8 *bytes = node->value ? g_bytes_get_data(node->value, &length) : NULL;
     g_autofree char *text = g_strndup((const char *)bytes, length);
-    int r;
 
     if (g_strcmp0(node->format, "int") == 0) {
         gint64 number = 0;
@@ -72,72 +80,70 @@ static int append_value(sd_bus_message *reply, const DbusApiNode *node)
     } else if (g_strcmp0(node->format, "bool") == 0) {
         return sd_bus_message_append(reply, "v", "b", g_ascii_strcasecmp(text, "true") == 0);
     } else if (g_strcmp0(node->format, "bin") == 0) {
-        r = sd_bus_message_open_container(reply, 'v', "ay");
-        if (r >= 0)
-            r = sd_bus_message_append_array(reply, 'y', bytes, length);
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-        return r;
+        return append_bytes(reply, bytes, length);
     }
     /* Text must be UTF-8 on the bus: what is not goes as bytes. */
-    if (!g_utf8_validate(text, (gssize)length, NULL) || strlen(text) != length) {
-        r = sd_bus_message_open_container(reply, 'v', "ay");
-        if (r >= 0)
-            r = sd_bus_message_append_array(reply, 'y', bytes, length);
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-        return r;
-    }
+    if (!g_utf8_validate(text, (gssize)length, NULL) || strlen(text) != length)
+        return append_bytes(reply, bytes, length);
     return sd_bus_message_append(reply, "v", "s", text);
+}
+
+static int reply_node(sd_bus_message *m, const DbusApiNode *node)
+{
+    g_autoptr(sd_bus_message) reply = NULL;
+    int r;
+
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append(reply, "ss", node->format, node->type ? node->type : "");
+    if (r < 0)
+        return r;
+    if (g_strcmp0(node->format, "node") == 0)
+        r = append_children(reply, node->children);
+    else
+        r = append_value(reply, node);
+    if (r < 0)
+        return r;
+    return sd_bus_send(NULL, reply, NULL);
+}
+
+static int reply_children(sd_bus_message *m, char **children)
+{
+    g_autoptr(sd_bus_message) reply = NULL;
+    int r;
+
+    r = sd_bus_message_new_method_return(m, &reply);
+    if (r < 0)
+        return r;
+    r = sd_bus_message_append_strv(reply, children);
+    if (r < 0)
+        return r;
+    return sd_bus_send(NULL, reply, NULL);
 }
 
 int dbus_api_method_get_node(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
     DbusApiServer *server = userdata;
-    DbusApiNode node = { 0 };
-    sd_bus_message *reply = NULL;
-    int r = 0;
+    g_auto(DbusApiNode) node = { 0 };
+    int r;
 
-    if (!read_node(server, m, &node, error, &r))
+    r = read_node(server, m, &node, error);
+    if (r < 0)
         return r;
-    r = sd_bus_message_new_method_return(m, &reply);
-    if (r >= 0)
-        r = sd_bus_message_append(reply, "ss", node.format, node.type ? node.type : "");
-    if (r >= 0 && g_strcmp0(node.format, "node") == 0) {
-        r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-            r = sd_bus_message_append_strv(reply, node.children);
-        if (r >= 0)
-            r = sd_bus_message_close_container(reply);
-    } else if (r >= 0) {
-        r = append_value(reply, &node);
-    }
-    if (r >= 0)
-        r = sd_bus_send(NULL, reply, NULL);
-    sd_bus_message_unref(reply);
-    dbus_api_node_clear(&node);
-    return r;
+    return reply_node(m, &node);
 }
 
 int dbus_api_method_list_nodes(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
     DbusApiServer *server = userdata;
-    DbusApiNode node = { 0 };
-    sd_bus_message *reply = NULL;
-    int r = 0;
+    g_auto(DbusApiNode) node = { 0 };
+    int r;
 
-    if (!read_node(server, m, &node, error, &r))
+    r = read_node(server, m, &node, error);
+    if (r < 0)
         return r;
-    if (g_strcmp0(node.format, "node") != 0) {
-        dbus_api_node_clear(&node);
+    if (g_strcmp0(node.format, "node") != 0)
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "a leaf has no children");
-    }
-    r = sd_bus_message_new_method_return(m, &reply);
-    if (r >= 0)
-        r = sd_bus_message_append_strv(reply, node.children);
-    if (r >= 0)
-        r = sd_bus_send(NULL, reply, NULL);
-    sd_bus_message_unref(reply);
-    dbus_api_node_clear(&node);
-    return r;
+    return reply_children(m, node.children);
 }

@@ -68,14 +68,21 @@ static gboolean server_connect(DbusApiServer *server, DbusApiBusType bus_type, G
     return TRUE;
 }
 
-static gboolean server_export(DbusApiServer *server, GError **error)
+static int export_manager(DbusApiServer *server)
 {
     int r;
 
     r = sd_bus_add_object_manager(server->bus, &server->object_manager_slot, DBUS_API_PATH);
-    if (r >= 0)
-        r = sd_bus_add_object_vtable(server->bus, &server->manager_slot, DBUS_API_PATH,
-                                     DBUS_API_MANAGER_INTERFACE, manager_vtable, server);
+    if (r < 0)
+        return r;
+    return sd_bus_add_object_vtable(server->bus, &server->manager_slot, DBUS_API_PATH,
+                                    DBUS_API_MANAGER_INTERFACE, manager_vtable, server);
+}
+
+static gboolean server_export(DbusApiServer *server, GError **error)
+{
+    int r = export_manager(server);
+
     if (r < 0) {
         g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_EXPORT, "cannot export %s: %s",
                     DBUS_API_PATH, g_strerror(-r));

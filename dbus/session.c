@@ -28,30 +28,41 @@ static int get_result(sd_bus *bus, const char *path, const char *interface, cons
                       sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
     DbusApiSession *session = userdata;
-    int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+    int r;
 
-    if (r >= 0 && session->result != NULL)
+    r = sd_bus_message_open_container(reply, 'a', "{sv}");
+    if (r < 0)
+        return r;
+    if (session->result != NULL) {
         r = sd_bus_message_append(reply, "{sv}", "result", "s", session->result);
-    if (r >= 0 && session->error != NULL)
+        if (r < 0)
+            return r;
+    }
+    if (session->error != NULL) {
         r = sd_bus_message_append(reply, "{sv}", "error", "s", session->error);
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
-    return r;
+        if (r < 0)
+            return r;
+    }
+    return sd_bus_message_close_container(reply);
 }
 
 static int get_changes(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
     DbusApiSession *session = userdata;
-    int r = sd_bus_message_open_container(reply, 'a', "(sss)");
+    int r;
 
-    for (guint i = 0; r >= 0 && i + 2 < session->changes->len; i += 3)
+    r = sd_bus_message_open_container(reply, 'a', "(sss)");
+    if (r < 0)
+        return r;
+    for (guint i = 0; i + 2 < session->changes->len; i += 3) {
         r = sd_bus_message_append(reply, "(sss)", g_ptr_array_index(session->changes, i),
                                   g_ptr_array_index(session->changes, i + 1),
                                   g_ptr_array_index(session->changes, i + 2));
-    if (r >= 0)
-        r = sd_bus_message_close_container(reply);
-    return r;
+        if (r < 0)
+            return r;
+    }
+    return sd_bus_message_close_container(reply);
 }
 
 static const sd_bus_vtable session_vtable[] = {
@@ -109,34 +120,6 @@ static int enumerate_sessions(sd_bus *bus, const char *prefix, void *userdata, c
     return 0;
 }
 
-/* Root, or a member of the admin group (the bus policy lets others reach us for this). */
-gboolean dbus_api_caller_may_act(DbusApiServer *server, sd_bus_message *m)
-{
-    sd_bus_creds *creds = NULL;
-    gboolean allowed = FALSE;
-    uid_t euid;
-    gid_t egid;
-    const gid_t *gids = NULL;
-    int n;
-
-    if (sd_bus_query_sender_creds(m,
-                                  SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
-                                      SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
-                                  &creds) < 0)
-        return FALSE;
-    if (sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0)
-        allowed = TRUE;
-    else if (server->has_admin_gid) {
-        if (sd_bus_creds_get_egid(creds, &egid) >= 0 && egid == server->admin_gid)
-            allowed = TRUE;
-        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
-        for (int i = 0; !allowed && i < n; i++)
-            allowed = gids[i] == server->admin_gid;
-    }
-    sd_bus_creds_unref(creds);
-    return allowed;
-}
-
 /* Manager.Trigger(s server_id, a{sv} options) → o: a client-initiated session. */
 int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -146,12 +129,13 @@ int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *err
     const char *server_id;
     int r;
 
-    if (!dbus_api_caller_may_act(server, m))
-        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_PERMISSION,
-                                "permission denied: root or the admin group only");
+    r = dbus_api_check_caller(server, m, error);
+    if (r < 0)
+        return r;
     r = sd_bus_message_read(m, "s", &server_id);
-    if (r >= 0)
-        r = sd_bus_message_skip(m, "a{sv}");
+    if (r < 0)
+        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "Trigger(s, a{sv})");
+    r = sd_bus_message_skip(m, "a{sv}");
     if (r < 0)
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "Trigger(s, a{sv})");
     if (server_id[0] == '\0')
@@ -160,22 +144,27 @@ int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *err
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_FAILED, "no sessions here");
     path = server->trigger(server_id, server->trigger_data, &failure);
     if (path == NULL)
-        return sd_bus_error_set(error,
-                                g_error_matches(failure, DBUS_API_ERROR, DBUS_API_ERROR_NOT_FOUND)
-                                    ? DBUS_API_ERROR_NAME_NOT_FOUND
-                                    : DBUS_API_ERROR_NAME_FAILED,
-                                failure->message);
+        return dbus_api_error_set_from(error, failure);
     return sd_bus_reply_method_return(m, "o", path);
+}
+
+static int export_sessions(DbusApiServer *server)
+{
+    int r;
+
+    r = sd_bus_add_fallback_vtable(server->bus, &server->session_slot, DBUS_API_SESSION_PREFIX,
+                                   DBUS_API_SESSION_INTERFACE, session_vtable, find_session,
+                                   server);
+    if (r < 0)
+        return r;
+    return sd_bus_add_node_enumerator(server->bus, &server->session_enumerator_slot,
+                                      DBUS_API_SESSION_PREFIX, enumerate_sessions, server);
 }
 
 gboolean dbus_api_sessions_export(DbusApiServer *server, GError **error)
 {
-    int r = sd_bus_add_fallback_vtable(server->bus, &server->session_slot, DBUS_API_SESSION_PREFIX,
-                                       DBUS_API_SESSION_INTERFACE, session_vtable, find_session,
-                                       server);
-    if (r >= 0)
-        r = sd_bus_add_node_enumerator(server->bus, &server->session_enumerator_slot,
-                                       DBUS_API_SESSION_PREFIX, enumerate_sessions, server);
+    int r = export_sessions(server);
+
     if (r < 0) {
         g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_EXPORT, "cannot export sessions: %s",
                     g_strerror(-r));

@@ -20,6 +20,8 @@ typedef enum {
     DM_ERROR_IO,        /* a file that cannot be written */
     DM_ERROR_TRANSPORT, /* HTTP failed: no connection, a timeout, a status other than 200 */
     DM_ERROR_DENIED,    /* a change its sender may not make: nodes that are another's */
+    DM_ERROR_NOT_FOUND, /* a node or an account that is not there */
+    DM_ERROR_INVALID,   /* an argument that is not valid: a node URI, say */
 } DmError;
 
 /* --- Package #0: the DM notification (OMA-TS-DM_Notification-V1_2) ----------------------- */
