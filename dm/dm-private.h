@@ -33,3 +33,15 @@ void dm_node_detach_free(DmNode *node);
 DmNode *dm_node_new(const char *name, const char *format);
 void dm_node_free(DmNode *node);
 DmNode *dm_node_copy(const DmNode *node, DmNode *parent);
+
+/* http.c: the HTTP binding, one POST a message (libsoup 3, connections kept alive). */
+typedef struct DmHttp DmHttp;
+DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent);
+void dm_http_free(DmHttp *http);
+/* POSTs @body as @media_type (with its x-syncml-hmac header when @hmac is not NULL). */
+void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, GBytes *body,
+                        const char *hmac, GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data);
+/* The answer's body and its x-syncml-hmac header; DM_ERROR_TRANSPORT when there is none or
+ * its status is not 200. */
+GBytes *dm_http_post_finish(DmHttp *http, GAsyncResult *result, char **hmac, GError **error);

@@ -8,39 +8,6 @@
 
 #include <string.h>
 
-void dm_frame_free(Frame *frame)
-{
-    if (frame == NULL)
-        return;
-    if (frame->tree != NULL)
-        dm_tree_free(frame->tree);
-    g_ptr_array_unref(frame->out);
-    g_free(frame);
-}
-
-void dm_large_object_clear(LargeObject *large)
-{
-    g_free(large->target);
-    g_free(large->format);
-    g_free(large->type);
-    if (large->data != NULL)
-        g_byte_array_unref(large->data);
-    memset(large, 0, sizeof(*large));
-}
-
-void dm_alert_request_free(DmAlertRequest *request)
-{
-    if (request == NULL)
-        return;
-    g_free(request->text);
-    g_free(request->default_response);
-    g_free(request->input_type);
-    g_free(request->echo_type);
-    if (request->choices != NULL)
-        g_ptr_array_unref(request->choices);
-    g_free(request);
-}
-
 static Frame *frame_push(DmSession *s, GPtrArray *commands, DmCommand *container)
 {
     Frame *frame = g_new0(Frame, 1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The session engine's insides, shared by session.c (messages) and session-exec.c (commands). */
+/* The session engine's insides: session.c (messages), session-exec.c (commands), session-state.c.
+ */
 #pragma once
 
 #include "dm-private.h"
@@ -27,7 +28,7 @@ typedef struct {
 
 struct DmSession {
     DmSessionConfig config; /* strings and nonces owned */
-    DmTree *base; /* the tree as the session found it */
+    DmTree *base;           /* the tree as the session found it */
     DmTree *tree;
     char *target;
     guint msg_id; /* of the last message sent */
@@ -54,15 +55,17 @@ struct DmSession {
     GBytes *new_client_nonce;
 };
 
-/* session-exec.c */
+/* session-exec.c: the commands of a server message. */
 void dm_session_run_body(DmSession *session, DmMessage *message);
 /* Runs frames until done (TRUE) or an alert waits (FALSE). */
 gboolean dm_session_run_frames(DmSession *session);
 void dm_session_finish_alert(DmSession *session, int status, const char *const *items);
+
+/* session-state.c: what both halves use. */
+/* Ends the session with @result (the first end stands). */
+void dm_session_end(DmSession *session, DmSessionResult result, const char *error);
+DmCommand *dm_session_status_new(DmSession *session, const DmCommand *command, int code);
+void dm_session_record(DmSession *session, const char *uri, const char *command, int status);
 void dm_frame_free(Frame *frame);
 void dm_large_object_clear(LargeObject *large);
 void dm_alert_request_free(DmAlertRequest *request);
-
-/* session.c */
-DmCommand *dm_session_status_new(DmSession *session, const DmCommand *command, int code);
-void dm_session_record(DmSession *session, const char *uri, const char *command, int status);

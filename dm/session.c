@@ -77,39 +77,6 @@ void dm_session_free(DmSession *s)
     g_free(s);
 }
 
-static void end(DmSession *s, DmSessionResult result, const char *error)
-{
-    if (s->result != DM_SESSION_RESULT_NONE)
-        return;
-    s->result = result;
-    g_free(s->error);
-    s->error = g_strdup(error);
-}
-
-void dm_session_record(DmSession *s, const char *uri, const char *command, int status)
-{
-    char code[8];
-    const char *row[] = { uri ? uri : "", command, code, NULL };
-
-    g_snprintf(code, sizeof(code), "%d", status);
-    g_ptr_array_add(s->changes, g_strdupv((char **)row));
-}
-
-/* --- Building messages ------------------------------------------------------------------- */
-
-DmCommand *dm_session_status_new(DmSession *s, const DmCommand *command, int code)
-{
-    DmCommand *status = dm_command_new(DM_COMMAND_STATUS);
-
-    status->msg_ref = s->server_msg_id;
-    status->cmd_ref = command ? command->cmd_id : 0;
-    status->cmd = g_strdup(
-        command ? (command->element ? command->element : dm_command_type_name(command->type))
-                : "SyncHdr");
-    status->code = code;
-    return status;
-}
-
 static GBytes *random_nonce(void)
 {
     guint8 nonce[16];
@@ -440,7 +407,8 @@ static gboolean handle_header_status(DmSession *s, const DmCommand *status, gboo
     if (status->has_chal && dm_auth_type_parse(status->chal.type, &type))
         s->config.client_auth = type;
     if (++s->client_retries > MAX_CLIENT_RETRIES || s->config.client_auth == DM_AUTH_NONE) {
-        end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server did not accept dmscd's credentials");
+        dm_session_end(s, DM_SESSION_RESULT_AUTH_FAILED,
+                       "the server did not accept dmscd's credentials");
         return FALSE;
     }
     *resend = TRUE;
@@ -492,7 +460,7 @@ static DmSessionStep body_done(DmSession *s)
         return DM_SESSION_DONE;
     /* A server package without commands, Final, and nothing left to say: the end. */
     if (s->server_final && !has_commands(s->incoming) && g_queue_is_empty(&s->outbox)) {
-        end(s, DM_SESSION_RESULT_OK, NULL);
+        dm_session_end(s, DM_SESSION_RESULT_OK, NULL);
         return DM_SESSION_DONE;
     }
     return reply(s);
@@ -501,7 +469,7 @@ static DmSessionStep body_done(DmSession *s)
 static gboolean header_acceptable(DmSession *s, DmMessage *m, int *code)
 {
     if (!m->has_header) {
-        end(s, DM_SESSION_RESULT_FAILED, "a server message without SyncHdr");
+        dm_session_end(s, DM_SESSION_RESULT_FAILED, "a server message without SyncHdr");
         return FALSE;
     }
     if (g_strcmp0(m->ver_proto, "DM/1.2") != 0 || g_strcmp0(m->ver_dtd, "1.2") != 0) {
@@ -509,7 +477,7 @@ static gboolean header_acceptable(DmSession *s, DmMessage *m, int *code)
         return FALSE;
     }
     if (g_strcmp0(m->session_id, s->config.session_id) != 0) {
-        end(s, DM_SESSION_RESULT_FAILED, "the server message is for another session");
+        dm_session_end(s, DM_SESSION_RESULT_FAILED, "the server message is for another session");
         return FALSE;
     }
     return TRUE;
@@ -525,7 +493,7 @@ DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length,
         return DM_SESSION_DONE;
     m = dm_message_parse(data, length, &error);
     if (m == NULL) {
-        end(s, DM_SESSION_RESULT_FAILED, error->message);
+        dm_session_end(s, DM_SESSION_RESULT_FAILED, error->message);
         return DM_SESSION_DONE;
     }
     s->server_msg_id = m->msg_id;
@@ -536,7 +504,7 @@ DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length,
         dm_message_free(s->incoming);
         s->incoming = g_steal_pointer(&m);
         s->server_final = TRUE;
-        end(s, DM_SESSION_RESULT_FAILED, "the server speaks another DM version");
+        dm_session_end(s, DM_SESSION_RESULT_FAILED, "the server speaks another DM version");
         build_output(s, header_status(s, s->incoming, code));
         return DM_SESSION_SEND_LAST;
     }
@@ -553,7 +521,7 @@ DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length,
     if (code == DM_STATUS_INVALID_CREDENTIALS || code == DM_STATUS_MISSING_CREDENTIALS) {
         /* Nothing of the message runs; the tree stays as it was. */
         g_queue_clear_full(&s->outbox, (GDestroyNotify)dm_command_free);
-        end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server failed to authenticate");
+        dm_session_end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server failed to authenticate");
         s->server_final = TRUE;
         build_output(s, header_status(s, s->incoming, code));
         return DM_SESSION_SEND_LAST;
@@ -619,11 +587,6 @@ void dm_session_queue_generic_alert(DmSession *s, const char *source, const char
         dm_item_set_data(item, data, strlen(data));
     g_ptr_array_add(alert->items, item);
     g_queue_push_tail(&s->outbox, alert);
-}
-
-void dm_session_abort(DmSession *s, const char *why)
-{
-    end(s, DM_SESSION_RESULT_ABORTED, why);
 }
 
 DmSessionResult dm_session_get_result(DmSession *s)

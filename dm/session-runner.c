@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Runs the session engine over the HTTP transport: each message out, the server's answer in. */
+#include "dm-private.h"
+
+struct DmSessionRunner {
+    DmSession *session;
+    DmHttp *http;
+    DmAlertHandler alert;
+    gpointer alert_data;
+    GTask *task; /* while running */
+};
+
+DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds,
+                                       const char *user_agent, DmAlertHandler alert,
+                                       gpointer alert_data)
+{
+    DmSessionRunner *runner = g_new0(DmSessionRunner, 1);
+
+    runner->session = session;
+    runner->http = dm_http_new(timeout_seconds, user_agent);
+    runner->alert = alert;
+    runner->alert_data = alert_data;
+    return runner;
+}
+
+void dm_session_runner_free(DmSessionRunner *runner)
+{
+    if (runner == NULL)
+        return;
+    g_clear_pointer(&runner->http, dm_http_free);
+    g_clear_object(&runner->task);
+    g_free(runner);
+}
+
+static void step(DmSessionRunner *runner, DmSessionStep next);
+
+static void fail(DmSessionRunner *runner, GError *error)
+{
+    g_autoptr(GTask) task = g_steal_pointer(&runner->task);
+
+    dm_session_abort(runner->session, error->message);
+    g_task_return_error(task, error);
+}
+
+static void finish(DmSessionRunner *runner)
+{
+    g_autoptr(GTask) task = g_steal_pointer(&runner->task);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void on_answer(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmSessionRunner *runner = user_data;
+    GError *error = NULL;
+    g_autofree char *hmac = NULL;
+    g_autoptr(GBytes) body = dm_http_post_finish(runner->http, result, &hmac, &error);
+
+    if (body == NULL) {
+        fail(runner, error);
+        return;
+    }
+    step(runner, dm_session_receive(runner->session, g_bytes_get_data(body, NULL),
+                                    g_bytes_get_size(body), hmac));
+}
+
+/* The session has ended either way: the answer to a last message is not read. */
+static void on_last_answer(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    DmSessionRunner *runner = user_data;
+    g_autoptr(GBytes) body = dm_http_post_finish(runner->http, result, NULL, NULL);
+
+    finish(runner);
+}
+
+static void send_output(DmSessionRunner *runner, gboolean last)
+{
+    g_autofree char *hmac = NULL;
+    g_autoptr(GBytes) body = dm_session_take_output(runner->session, &hmac);
+
+    if (body == NULL) {
+        if (last)
+            finish(runner);
+        else
+            fail(runner, g_error_new(DM_ERROR, DM_ERROR_TRANSPORT, "nothing to send"));
+        return;
+    }
+    dm_http_post_async(runner->http, dm_session_get_target(runner->session),
+                       dm_session_get_media_type(runner->session), body, hmac,
+                       g_task_get_cancellable(runner->task), last ? on_last_answer : on_answer,
+                       runner);
+}
+
+static void step(DmSessionRunner *runner, DmSessionStep next)
+{
+    switch (next) {
+    case DM_SESSION_SEND:
+        send_output(runner, FALSE);
+        return;
+    case DM_SESSION_SEND_LAST:
+        send_output(runner, TRUE);
+        return;
+    case DM_SESSION_WAIT:
+        if (runner->alert != NULL)
+            runner->alert(runner, dm_session_get_alert(runner->session), runner->alert_data);
+        else
+            dm_session_runner_answer_alert(runner, 408, NULL);
+        return;
+    case DM_SESSION_DONE:
+        finish(runner);
+        return;
+    }
+}
+
+void dm_session_runner_run_async(DmSessionRunner *runner, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(runner->task == NULL);
+    runner->task = g_task_new(NULL, cancellable, callback, user_data);
+    step(runner, dm_session_start(runner->session));
+}
+
+gboolean dm_session_runner_run_finish(DmSessionRunner *runner, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+void dm_session_runner_answer_alert(DmSessionRunner *runner, int status, const char *const *items)
+{
+    if (runner->task == NULL)
+        return;
+    step(runner, dm_session_answer_alert(runner->session, status, items));
+}
