@@ -14,3 +14,12 @@ const char *cat_json_get_string(JsonObject *o, const char *key, GError **error);
 /* A member of the given JSON type, or NULL when absent or of another type (no warning). */
 JsonObject *cat_json_get_object(JsonObject *o, const char *key);
 JsonArray *cat_json_get_array(JsonObject *o, const char *key);
+
+/* json-util.c */
+void cat_json_set_hex(JsonObject *o, const char *key, const guint8 *data, gsize length);
+/* @name, or "@prefix-XX" for a code without one. */
+void cat_json_set_name(JsonObject *o, const char *key, const char *name, const char *prefix,
+                       guint code);
+gboolean cat_json_get_u8(JsonObject *o, const char *key, guint8 *out, GError **error);
+gboolean cat_json_get_hex(JsonObject *o, const char *key, GByteArray *out, GError **error);
+gboolean cat_json_get_bool(JsonObject *o, const char *key, gboolean *out, GError **error);

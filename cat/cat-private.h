@@ -9,11 +9,6 @@
 /* "device-identities (0x02)" for error messages; writes into @buf and returns it. */
 const char *cat_tag_label(guint16 tag, char buf[CAT_LABEL_SIZE]);
 
-/* Lowercase hex of @data. */
-char *cat_hex_encode(const guint8 *data, gsize length);
-/* Hex (either case, no separators) to bytes; FALSE for odd length or a non-hex digit. */
-gboolean cat_hex_decode(const char *hex, GByteArray *out);
-
 /* Swapped-nibble BCD digits (TS 102 223 address, TS 23.040 addresses) to text, F ends it. */
 void cat_bcd_to_digits(const guint8 *data, gsize length, char *out, gsize out_size);
 /* Digits (0-9 * # a b c) to swapped-nibble BCD, F-padded; FALSE for another character. */

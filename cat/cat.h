@@ -63,15 +63,19 @@ typedef enum {
     CAT_TAG_DURATION = 0x04,
     CAT_TAG_ALPHA_IDENTIFIER = 0x05,
     CAT_TAG_ADDRESS = 0x06,
+    CAT_TAG_SS_STRING = 0x09,
+    CAT_TAG_USSD_STRING = 0x0A,
     CAT_TAG_SMS_TPDU = 0x0B,
     CAT_TAG_TEXT_STRING = 0x0D,
     CAT_TAG_ITEM = 0x0F,
+    CAT_TAG_ITEM_IDENTIFIER = 0x10,
     CAT_TAG_RESPONSE_LENGTH = 0x11,
     CAT_TAG_FILE_LIST = 0x12,
     CAT_TAG_EVENT_LIST = 0x19,
     CAT_TAG_ICON_IDENTIFIER = 0x1E,
     CAT_TAG_TIMER_IDENTIFIER = 0x24,
     CAT_TAG_TIMER_VALUE = 0x25,
+    CAT_TAG_DTMF_STRING = 0x2C,
     CAT_TAG_LANGUAGE = 0x2D,
     CAT_TAG_URL = 0x31,
     CAT_TAG_BEARER_DESCRIPTION = 0x35,
@@ -94,8 +98,12 @@ typedef enum {
     CAT_DEVICE_NETWORK = 0x83,
 } CatDevice;
 
+/* The BER tag of a proactive command; envelopes use D1–DF. */
+#define CAT_BER_PROACTIVE_COMMAND 0xD0
+
 typedef enum {
     CAT_ENVELOPE_SMS_PP_DOWNLOAD = 0xD1,
+    CAT_ENVELOPE_MENU_SELECTION = 0xD3,
     CAT_ENVELOPE_EVENT_DOWNLOAD = 0xD6,
 } CatEnvelopeTag;
 
@@ -148,6 +156,16 @@ gboolean cat_tag_from_name(const char *name, guint16 *tag);
 gboolean cat_device_from_name(const char *name, guint8 *device);
 gboolean cat_envelope_from_name(const char *name, guint8 *ber_tag);
 gboolean cat_event_from_name(const char *name, guint8 *event);
+
+/* --- Hex: how dmscd writes bytes for people (dmscctl, JSON, logs) ----------------------------- */
+
+/* Lowercase hex of @data. */
+char *cat_hex_encode(const guint8 *data, gsize length);
+/*
+ * Hex (either case; white space between bytes is skipped) appended to @out as bytes; FALSE
+ * (with @out as it was) for an odd number of digits or anything else.
+ */
+gboolean cat_hex_decode(const char *hex, GByteArray *out);
 
 /* --- TLV ---------------------------------------------------------------------------------- */
 

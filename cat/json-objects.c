@@ -9,105 +9,7 @@
 
 #include <string.h>
 
-/* --- Helpers ---------------------------------------------------------------------------- */
-
-static void set_hex(JsonObject *o, const char *key, const guint8 *data, gsize length)
-{
-    g_autofree char *hex = cat_hex_encode(data, length);
-    json_object_set_string_member(o, key, hex);
-}
-
-static void set_name(JsonObject *o, const char *key, const char *name, const char *prefix,
-                     guint code)
-{
-    if (name != NULL) {
-        json_object_set_string_member(o, key, name);
-    } else {
-        g_autofree char *generic = g_strdup_printf("%s-%02x", prefix, code);
-        json_object_set_string_member(o, key, generic);
-    }
-}
-
-gboolean cat_json_get_int(JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out,
-                          GError **error)
-{
-    JsonNode *node = json_object_get_member(o, key);
-
-    if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-        json_node_get_value_type(node) != G_TYPE_INT64) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"%s\": an integer is needed", key);
-        return FALSE;
-    }
-    *out = json_node_get_int(node);
-    if (*out < min || *out > max) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID,
-                    "\"%s\": %" G_GINT64_FORMAT " is outside %" G_GINT64_FORMAT
-                    "-%" G_GINT64_FORMAT,
-                    key, *out, min, max);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-JsonObject *cat_json_get_object(JsonObject *o, const char *key)
-{
-    JsonNode *node = json_object_get_member(o, key);
-    return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-JsonArray *cat_json_get_array(JsonObject *o, const char *key)
-{
-    JsonNode *node = json_object_get_member(o, key);
-    return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
-}
-
-const char *cat_json_get_string(JsonObject *o, const char *key, GError **error)
-{
-    JsonNode *node = json_object_get_member(o, key);
-
-    if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-        json_node_get_value_type(node) != G_TYPE_STRING) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"%s\": a string is needed", key);
-        return NULL;
-    }
-    return json_node_get_string(node);
-}
-
-static gboolean get_u8(JsonObject *o, const char *key, guint8 *out, GError **error)
-{
-    gint64 v;
-
-    if (!cat_json_get_int(o, key, 0, 0xff, &v, error))
-        return FALSE;
-    *out = (guint8)v;
-    return TRUE;
-}
-
-static gboolean get_hex(JsonObject *o, const char *key, GByteArray *out, GError **error)
-{
-    const char *hex = cat_json_get_string(o, key, error);
-
-    if (hex == NULL)
-        return FALSE;
-    if (!cat_hex_decode(hex, out)) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"%s\": \"%s\" is not hex", key, hex);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean get_bool(JsonObject *o, const char *key, gboolean *out, GError **error)
-{
-    JsonNode *node = json_object_get_member(o, key);
-
-    if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-        json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"%s\": true or false is needed", key);
-        return FALSE;
-    }
-    *out = json_node_get_boolean(node);
-    return TRUE;
-}
+/* --- Helpers (json-util.c) ------------------------------------------------------------ */
 
 static void append_u8(GByteArray *out, guint8 byte)
 {
@@ -121,7 +23,7 @@ static void decode_command_details(const guint8 *v, gsize n, JsonObject *o)
     if (n != 3)
         return;
     json_object_set_int_member(o, "number", v[0]);
-    set_name(o, "type", cat_command_name(v[1]), "command", v[1]);
+    cat_json_set_name(o, "type", cat_command_name(v[1]), "command", v[1]);
     json_object_set_int_member(o, "type_code", v[1]);
     json_object_set_int_member(o, "qualifier", v[2]);
 }
@@ -130,8 +32,8 @@ static void decode_devices(const guint8 *v, gsize n, JsonObject *o)
 {
     if (n != 2)
         return;
-    set_name(o, "source", cat_device_name(v[0]), "device", v[0]);
-    set_name(o, "destination", cat_device_name(v[1]), "device", v[1]);
+    cat_json_set_name(o, "source", cat_device_name(v[0]), "device", v[0]);
+    cat_json_set_name(o, "destination", cat_device_name(v[1]), "device", v[1]);
 }
 
 static void decode_result(const guint8 *v, gsize n, JsonObject *o)
@@ -139,7 +41,7 @@ static void decode_result(const guint8 *v, gsize n, JsonObject *o)
     if (n < 1)
         return;
     json_object_set_int_member(o, "general", v[0]);
-    set_hex(o, "additional_hex", v + 1, n - 1);
+    cat_json_set_hex(o, "additional_hex", v + 1, n - 1);
 }
 
 static const char *const duration_units[] = { "minutes", "seconds", "tenths-of-seconds" };
@@ -230,7 +132,7 @@ static void decode_bearer(const guint8 *v, gsize n, JsonObject *o)
     if (n < 1)
         return;
     json_object_set_int_member(o, "bearer_type", v[0]);
-    set_hex(o, "parameters_hex", v + 1, n - 1);
+    cat_json_set_hex(o, "parameters_hex", v + 1, n - 1);
 }
 
 static void decode_u8_value(const guint8 *v, gsize n, JsonObject *o)
@@ -390,7 +292,7 @@ static int encode_command_details(JsonObject *o, GByteArray *out, GError **error
     if (!json_object_has_member(o, "type_code") && !json_object_has_member(o, "type"))
         return 0;
     if (json_object_has_member(o, "type_code")) {
-        if (!get_u8(o, "type_code", &type, error))
+        if (!cat_json_get_u8(o, "type_code", &type, error))
             return -1;
     } else if ((name = cat_json_get_string(o, "type", error)) == NULL) {
         return -1;
@@ -398,7 +300,8 @@ static int encode_command_details(JsonObject *o, GByteArray *out, GError **error
         g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"type\": unknown command \"%s\"", name);
         return -1;
     }
-    if (!get_u8(o, "number", &number, error) || !get_u8(o, "qualifier", &qualifier, error))
+    if (!cat_json_get_u8(o, "number", &number, error) ||
+        !cat_json_get_u8(o, "qualifier", &qualifier, error))
         return -1;
     append_u8(out, number);
     append_u8(out, type);
@@ -440,10 +343,11 @@ static int encode_result(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "general"))
         return 0;
-    if (!get_u8(o, "general", &general, error))
+    if (!cat_json_get_u8(o, "general", &general, error))
         return -1;
     append_u8(out, general);
-    if (json_object_has_member(o, "additional_hex") && !get_hex(o, "additional_hex", out, error))
+    if (json_object_has_member(o, "additional_hex") &&
+        !cat_json_get_hex(o, "additional_hex", out, error))
         return -1;
     return 1;
 }
@@ -472,7 +376,7 @@ static int encode_duration(JsonObject *o, GByteArray *out, GError **error)
     if (!json_object_has_member(o, "unit"))
         return 0;
     if (!lookup_word(o, "unit", duration_units, G_N_ELEMENTS(duration_units), &unit, error) ||
-        !get_u8(o, "interval", &interval, error))
+        !cat_json_get_u8(o, "interval", &interval, error))
         return -1;
     append_u8(out, unit);
     append_u8(out, interval);
@@ -508,7 +412,8 @@ static int encode_text_string(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "text"))
         return 0;
-    if (!get_u8(o, "dcs", &dcs, error) || (text = cat_json_get_string(o, "text", error)) == NULL)
+    if (!cat_json_get_u8(o, "dcs", &dcs, error) ||
+        (text = cat_json_get_string(o, "text", error)) == NULL)
         return -1;
     append_u8(out, dcs);
     return cat_utf8_to_text(dcs, text, out, error) ? 1 : -1;
@@ -521,7 +426,7 @@ static int encode_address(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "number"))
         return 0;
-    if (!get_u8(o, "ton", &ton, error) || !get_u8(o, "npi", &npi, error) ||
+    if (!cat_json_get_u8(o, "ton", &ton, error) || !cat_json_get_u8(o, "npi", &npi, error) ||
         (number = cat_json_get_string(o, "number", error)) == NULL)
         return -1;
     append_u8(out, (guint8)(0x80 | (ton & 0x7) << 4 | (npi & 0xf)));
@@ -566,7 +471,7 @@ static int encode_file_list(JsonObject *o, GByteArray *out, GError **error)
     if (!json_object_has_member(o, "files"))
         return 0;
     files = cat_json_get_array(o, "files");
-    if (files == NULL || !get_u8(o, "count", &count, error)) {
+    if (files == NULL || !cat_json_get_u8(o, "count", &count, error)) {
         if (files == NULL)
             g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"files\": an array is needed");
         return -1;
@@ -590,10 +495,11 @@ static int encode_bearer(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "bearer_type"))
         return 0;
-    if (!get_u8(o, "bearer_type", &type, error))
+    if (!cat_json_get_u8(o, "bearer_type", &type, error))
         return -1;
     append_u8(out, type);
-    if (json_object_has_member(o, "parameters_hex") && !get_hex(o, "parameters_hex", out, error))
+    if (json_object_has_member(o, "parameters_hex") &&
+        !cat_json_get_hex(o, "parameters_hex", out, error))
         return -1;
     return 1;
 }
@@ -604,7 +510,7 @@ static int encode_u8_value(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "value"))
         return 0;
-    if (!get_u8(o, "value", &value, error))
+    if (!cat_json_get_u8(o, "value", &value, error))
         return -1;
     append_u8(out, value);
     return 1;
@@ -678,7 +584,7 @@ static int encode_transport(JsonObject *o, GByteArray *out, GError **error)
     gint64 port;
 
     if (json_object_has_member(o, "protocol_code")) {
-        if (!get_u8(o, "protocol_code", &protocol, error))
+        if (!cat_json_get_u8(o, "protocol_code", &protocol, error))
             return -1;
     } else if (json_object_has_member(o, "protocol")) {
         if (!lookup_word(o, "protocol", transport_names, G_N_ELEMENTS(transport_names), &protocol,
@@ -704,10 +610,10 @@ static int encode_channel_status(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "channel_id"))
         return 0;
-    if (!get_u8(o, "channel_id", &id, error) ||
+    if (!cat_json_get_u8(o, "channel_id", &id, error) ||
         !lookup_word(o, "tcp_state", tcp_states, G_N_ELEMENTS(tcp_states), &state, error) ||
-        !get_bool(o, "established", &established, error) ||
-        !get_u8(o, "further_info", &further, error))
+        !cat_json_get_bool(o, "established", &established, error) ||
+        !cat_json_get_u8(o, "further_info", &further, error))
         return -1;
     if (id > 7) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "\"channel_id\": %u is above 7", id);
@@ -757,7 +663,7 @@ static int encode_item(JsonObject *o, GByteArray *out, GError **error)
 
     if (!json_object_has_member(o, "id"))
         return 0;
-    if (!get_u8(o, "id", &id, error))
+    if (!cat_json_get_u8(o, "id", &id, error))
         return -1;
     append_u8(out, id);
     if (json_object_has_member(o, "text") && !encode_alpha_text(o, out, error))
@@ -772,7 +678,7 @@ static int encode_two_u8(JsonObject *o, const char *a, const char *b, GByteArray
 
     if (!json_object_has_member(o, a))
         return 0;
-    if (!get_u8(o, a, &x, error) || !get_u8(o, b, &y, error))
+    if (!cat_json_get_u8(o, a, &x, error) || !cat_json_get_u8(o, b, &y, error))
         return -1;
     append_u8(out, x);
     append_u8(out, y);

@@ -9,12 +9,6 @@ static char *generic_name(const char *prefix, guint code)
     return g_strdup_printf("%s-%02x", prefix, code);
 }
 
-static void set_hex(JsonObject *o, const char *key, const guint8 *data, gsize length)
-{
-    g_autofree char *hex = cat_hex_encode(data, length);
-    json_object_set_string_member(o, key, hex);
-}
-
 static JsonObject *wap_push_to_json(const CatWapPush *push)
 {
     JsonObject *o = json_object_new();
@@ -24,7 +18,7 @@ static JsonObject *wap_push_to_json(const CatWapPush *push)
         json_object_set_int_member(o, "content_type_code", push->content_type_code);
     if (push->application_id >= 0)
         json_object_set_int_member(o, "application_id", push->application_id);
-    set_hex(o, "body_hex", push->body, push->body_length);
+    cat_json_set_hex(o, "body_hex", push->body, push->body_length);
     return o;
 }
 
@@ -48,7 +42,7 @@ static JsonObject *tpdu_to_json(const CatTlv *tlv, gboolean from_terminal,
     json_object_set_int_member(o, "pid", sms.pid);
     json_object_set_int_member(o, "dcs", sms.dcs);
     json_object_set_boolean_member(o, "udhi", sms.udhi);
-    set_hex(o, "user_data_hex", sms.user_data, sms.user_data_length);
+    cat_json_set_hex(o, "user_data_hex", sms.user_data, sms.user_data_length);
     if (sms.has_concat) {
         JsonObject *c = json_object_new();
         json_object_set_int_member(c, "reference", sms.concat_ref);
@@ -90,7 +84,7 @@ static JsonObject *object_to_json(const CatMessage *message, const CatTlv *tlv,
     json_object_set_int_member(o, "tag_code", tlv->tag);
     json_object_set_boolean_member(o, "comprehension_required", tlv->cr);
     json_object_set_int_member(o, "length", (gint64)tlv->length);
-    set_hex(o, "hex", tlv->value, tlv->length);
+    cat_json_set_hex(o, "hex", tlv->value, tlv->length);
     if (tlv->tag == CAT_TAG_SMS_TPDU)
         json_object_set_object_member(
             o, "tpdu", tpdu_to_json(tlv, message->kind != CAT_KIND_ENVELOPE, decoder, user_data));
@@ -264,7 +258,7 @@ GBytes *cat_message_from_json(JsonNode *root_node, GError **error)
     JsonObject *root;
     JsonArray *objects;
     const char *kind;
-    guint8 ber_tag = 0xd0;
+    guint8 ber_tag = CAT_BER_PROACTIVE_COMMAND;
 
     if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT(root_node)) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_INVALID, "a JSON object is needed");

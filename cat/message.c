@@ -10,11 +10,11 @@ typedef struct {
 /* Beyond Command Details and Device Identities, which every command has. */
 static const Mandatory command_objects[] = {
     { CAT_CMD_SET_UP_EVENT_LIST, { CAT_TAG_EVENT_LIST } },
-    { 0x10, { CAT_TAG_ADDRESS } }, /* set up call */
-    { 0x11, { 0x09 } },            /* send SS: SS string */
-    { 0x12, { 0x0a } },            /* send USSD: USSD string */
+    { CAT_CMD_SET_UP_CALL, { CAT_TAG_ADDRESS } },
+    { CAT_CMD_SEND_SS, { CAT_TAG_SS_STRING } },
+    { CAT_CMD_SEND_USSD, { CAT_TAG_USSD_STRING } },
     { CAT_CMD_SEND_SHORT_MESSAGE, { CAT_TAG_SMS_TPDU } },
-    { 0x14, { 0x2c } }, /* send DTMF: DTMF string */
+    { CAT_CMD_SEND_DTMF, { CAT_TAG_DTMF_STRING } },
     { CAT_CMD_DISPLAY_TEXT, { CAT_TAG_TEXT_STRING } },
     { CAT_CMD_GET_INKEY, { CAT_TAG_TEXT_STRING } },
     { CAT_CMD_GET_INPUT, { CAT_TAG_TEXT_STRING, CAT_TAG_RESPONSE_LENGTH } },
@@ -156,8 +156,8 @@ static gboolean check_envelope(const CatMessage *message, GError **error)
             return FALSE;
         }
         return TRUE;
-    case 0xd3: /* menu selection */
-        return require(message, 0x10, name, error);
+    case CAT_ENVELOPE_MENU_SELECTION:
+        return require(message, CAT_TAG_ITEM_IDENTIFIER, name, error);
     default:
         return TRUE;
     }
@@ -198,13 +198,14 @@ CatMessage *cat_message_parse(const guint8 *data, gsize length, GError **error)
             return NULL;
         return g_steal_pointer(&message);
     }
-    if (bytes[0] < 0xd0 || bytes[0] > 0xdf) {
+    if (bytes[0] < CAT_BER_PROACTIVE_COMMAND || bytes[0] > 0xdf) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
                     "first byte 0x%02x is neither a BER tag D0-DF nor Command Details", bytes[0]);
         return NULL;
     }
     message->ber_tag = bytes[0];
-    message->kind = bytes[0] == 0xd0 ? CAT_KIND_PROACTIVE_COMMAND : CAT_KIND_ENVELOPE;
+    message->kind =
+        bytes[0] == CAT_BER_PROACTIVE_COMMAND ? CAT_KIND_PROACTIVE_COMMAND : CAT_KIND_ENVELOPE;
     used = cat_ber_length_read(bytes + 1, length - 1, 1, &body_length, error);
     if (used == 0)
         return NULL;
@@ -234,7 +235,7 @@ gboolean cat_command_peek_details(const guint8 *data, gsize length, CatCommandDe
     CatTlvIter iter;
     CatTlv tlv;
 
-    if (length < 2 || data[0] != 0xd0)
+    if (length < 2 || data[0] != CAT_BER_PROACTIVE_COMMAND)
         return FALSE;
     used = cat_ber_length_read(data + 1, length - 1, 1, &body_length, NULL);
     if (used == 0)

@@ -166,127 +166,127 @@ static const Name tag_names[] = {
     { 0x65, "network-search-mode" },
 };
 
-static const char *lookup(const Name *names, gsize n, guint code)
+static const Name device_names[] = {
+    { 0x01, "keypad" },        { 0x02, "display" },       { 0x03, "earpiece" },
+    { 0x10, "card-reader-0" }, { 0x11, "card-reader-1" }, { 0x12, "card-reader-2" },
+    { 0x13, "card-reader-3" }, { 0x14, "card-reader-4" }, { 0x15, "card-reader-5" },
+    { 0x16, "card-reader-6" }, { 0x17, "card-reader-7" }, { 0x21, "channel-1" },
+    { 0x22, "channel-2" },     { 0x23, "channel-3" },     { 0x24, "channel-4" },
+    { 0x25, "channel-5" },     { 0x26, "channel-6" },     { 0x27, "channel-7" },
+    { 0x81, "uicc" },          { 0x82, "terminal" },      { 0x83, "network" },
+};
+
+/* A kind of name: its table, and the generic "PREFIX-XX" form for codes up to @max. */
+typedef struct {
+    const Name *names;
+    gsize n;
+    const char *prefix;
+    guint min, max;
+} NameTable;
+
+#define TABLE(table, prefix, min, max)               \
+    {                                                \
+        table, G_N_ELEMENTS(table), prefix, min, max \
+    }
+
+static const NameTable commands = TABLE(command_names, "command", 0, 0xff);
+static const NameTable tags = TABLE(tag_names, "tag", 1, 0x7fff);
+static const NameTable envelopes = TABLE(envelope_names, "envelope", 0, 0xff);
+static const NameTable events = TABLE(event_names, "event", 0, 0xff);
+static const NameTable devices = TABLE(device_names, "device", 0, 0xff);
+
+static const char *name_of(const NameTable *table, guint code)
 {
-    for (gsize i = 0; i < n; i++) {
-        if (names[i].code == code)
-            return names[i].name;
+    for (gsize i = 0; i < table->n; i++) {
+        if (table->names[i].code == code)
+            return table->names[i].name;
     }
     return NULL;
 }
 
-/* Accepts a table name or "PREFIX-XX" (lowercase or uppercase hex, up to @max). */
-static gboolean reverse(const Name *names, gsize n, const char *prefix, guint max, const char *name,
-                        guint *code)
+/* Accepts a table name or "PREFIX-XX" (lowercase or uppercase hex, from min to max). */
+static gboolean code_of(const NameTable *table, const char *name, guint *code)
 {
-    gsize prefix_length = strlen(prefix);
+    gsize prefix_length = strlen(table->prefix);
     guint64 value;
 
-    for (gsize i = 0; i < n; i++) {
-        if (g_str_equal(names[i].name, name)) {
-            *code = names[i].code;
+    for (gsize i = 0; i < table->n; i++) {
+        if (g_str_equal(table->names[i].name, name)) {
+            *code = table->names[i].code;
             return TRUE;
         }
     }
-    if (strncmp(name, prefix, prefix_length) != 0 || name[prefix_length] != '-')
-        return FALSE;
-    if (!g_ascii_string_to_unsigned(name + prefix_length + 1, 16, 0, max, &value, NULL))
+    if (strncmp(name, table->prefix, prefix_length) != 0 || name[prefix_length] != '-' ||
+        !g_ascii_string_to_unsigned(name + prefix_length + 1, 16, table->min, table->max, &value,
+                                    NULL))
         return FALSE;
     *code = (guint)value;
     return TRUE;
 }
 
-#define N(table) table, G_N_ELEMENTS(table)
-
 const char *cat_command_name(guint8 type)
 {
-    return lookup(N(command_names), type);
+    return name_of(&commands, type);
 }
 
 const char *cat_tag_name(guint16 tag)
 {
-    return lookup(N(tag_names), tag);
+    return name_of(&tags, tag);
 }
 
 const char *cat_envelope_name(guint8 ber_tag)
 {
-    return lookup(N(envelope_names), ber_tag);
+    return name_of(&envelopes, ber_tag);
 }
 
 const char *cat_event_name(guint8 event)
 {
-    return lookup(N(event_names), event);
+    return name_of(&events, event);
 }
 
 const char *cat_device_name(guint8 device)
 {
-    static const char *const fixed[] = {
-        [0x01] = "keypad",        [0x02] = "display",       [0x03] = "earpiece",
-        [0x10] = "card-reader-0", [0x11] = "card-reader-1", [0x12] = "card-reader-2",
-        [0x13] = "card-reader-3", [0x14] = "card-reader-4", [0x15] = "card-reader-5",
-        [0x16] = "card-reader-6", [0x17] = "card-reader-7", [0x21] = "channel-1",
-        [0x22] = "channel-2",     [0x23] = "channel-3",     [0x24] = "channel-4",
-        [0x25] = "channel-5",     [0x26] = "channel-6",     [0x27] = "channel-7",
-        [0x81] = "uicc",          [0x82] = "terminal",      [0x83] = "network",
-    };
-    return device < G_N_ELEMENTS(fixed) ? fixed[device] : NULL;
+    return name_of(&devices, device);
+}
+
+/* The 8-bit kinds share one reverse look-up. */
+static gboolean byte_of(const NameTable *table, const char *name, guint8 *out)
+{
+    guint code;
+
+    if (!code_of(table, name, &code))
+        return FALSE;
+    *out = (guint8)code;
+    return TRUE;
 }
 
 gboolean cat_command_from_name(const char *name, guint8 *type)
 {
-    guint code;
+    return byte_of(&commands, name, type);
+}
 
-    if (!reverse(N(command_names), "command", 0xff, name, &code))
-        return FALSE;
-    *type = (guint8)code;
-    return TRUE;
+gboolean cat_envelope_from_name(const char *name, guint8 *ber_tag)
+{
+    return byte_of(&envelopes, name, ber_tag);
+}
+
+gboolean cat_event_from_name(const char *name, guint8 *event)
+{
+    return byte_of(&events, name, event);
+}
+
+gboolean cat_device_from_name(const char *name, guint8 *device)
+{
+    return byte_of(&devices, name, device);
 }
 
 gboolean cat_tag_from_name(const char *name, guint16 *tag)
 {
     guint code;
 
-    if (!reverse(N(tag_names), "tag", 0x7fff, name, &code) || code == 0)
+    if (!code_of(&tags, name, &code))
         return FALSE;
     *tag = (guint16)code;
-    return TRUE;
-}
-
-gboolean cat_envelope_from_name(const char *name, guint8 *ber_tag)
-{
-    guint code;
-
-    if (!reverse(N(envelope_names), "envelope", 0xff, name, &code))
-        return FALSE;
-    *ber_tag = (guint8)code;
-    return TRUE;
-}
-
-gboolean cat_event_from_name(const char *name, guint8 *event)
-{
-    guint code;
-
-    if (!reverse(N(event_names), "event", 0xff, name, &code))
-        return FALSE;
-    *event = (guint8)code;
-    return TRUE;
-}
-
-gboolean cat_device_from_name(const char *name, guint8 *device)
-{
-    guint64 value;
-
-    for (guint code = 0; code <= 0xff; code++) {
-        const char *known = cat_device_name((guint8)code);
-        if (known != NULL && g_str_equal(known, name)) {
-            *device = (guint8)code;
-            return TRUE;
-        }
-    }
-    if (!g_str_has_prefix(name, "device-") ||
-        !g_ascii_string_to_unsigned(name + 7, 16, 0, 0xff, &value, NULL))
-        return FALSE;
-    *device = (guint8)value;
     return TRUE;
 }
 
@@ -316,19 +316,30 @@ char *cat_hex_encode(const guint8 *data, gsize length)
 
 gboolean cat_hex_decode(const char *hex, GByteArray *out)
 {
-    gsize length = strlen(hex);
+    guint start = out->len;
+    int high = -1;
 
-    if (length % 2 != 0)
-        return FALSE;
-    for (gsize i = 0; i < length; i += 2) {
-        int high = g_ascii_xdigit_value(hex[i]);
-        int low = g_ascii_xdigit_value(hex[i + 1]);
+    for (const char *p = hex; *p != '\0'; p++) {
+        int digit = g_ascii_xdigit_value(*p);
         guint8 byte;
 
-        if (high < 0 || low < 0)
-            return FALSE;
-        byte = (guint8)(high << 4 | low);
+        if (high < 0 && g_ascii_isspace(*p))
+            continue;
+        if (digit < 0) {
+            high = -2; /* not hex, or a space inside a byte */
+            break;
+        }
+        if (high < 0) {
+            high = digit;
+            continue;
+        }
+        byte = (guint8)(high << 4 | digit);
         g_byte_array_append(out, &byte, 1);
+        high = -1;
+    }
+    if (high != -1) {
+        g_byte_array_set_size(out, start);
+        return FALSE;
     }
     return TRUE;
 }

@@ -22,7 +22,7 @@ static int cat_decode(int argc, char **argv)
 
     if (argc != 2)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl cat decode HEX");
-    if (!ctl_parse_hex(argv[1], bytes))
+    if (!cat_hex_decode(argv[1], bytes))
         return ctl_fail(CTL_EXIT_DATAERR, "input is not hex");
     message = cat_message_parse(bytes->data, bytes->len, &error);
     if (message == NULL)
@@ -52,7 +52,7 @@ static int cat_encode(int argc, char **argv)
     output = cat_message_from_json(json_parser_get_root(parser), &error);
     if (output == NULL)
         return ctl_fail(CTL_EXIT_DATAERR, "%s", error->message);
-    hex = ctl_hex(g_bytes_get_data(output, NULL), g_bytes_get_size(output));
+    hex = cat_hex_encode(g_bytes_get_data(output, NULL), g_bytes_get_size(output));
     printf("%s\n", hex);
     return CTL_EXIT_OK;
 }

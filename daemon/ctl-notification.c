@@ -14,8 +14,8 @@ JsonNode *ctl_notification_to_json(const DmNotification *n, int digest_valid)
     JsonNode *node = json_node_new(JSON_NODE_OBJECT);
     gsize vendor_length;
     const guint8 *vendor = g_bytes_get_data(n->vendor, &vendor_length);
-    g_autofree char *vendor_hex = ctl_hex(vendor, vendor_length);
-    g_autofree char *digest_hex = ctl_hex(n->digest, sizeof(n->digest));
+    g_autofree char *vendor_hex = cat_hex_encode(vendor, vendor_length);
+    g_autofree char *digest_hex = cat_hex_encode(n->digest, sizeof(n->digest));
 
     json_object_set_int_member(o, "version", n->version);
     json_object_set_string_member(o, "ui_mode", dm_ui_mode_name(n->ui_mode));
@@ -57,9 +57,9 @@ static int notification_decode(int argc, char **argv)
     if (argc != 2)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl notification decode HEX "
                                         "[--password PW] [--nonce-hex HEX]");
-    if (!ctl_parse_hex(argv[1], bytes))
+    if (!cat_hex_decode(argv[1], bytes))
         return ctl_fail(CTL_EXIT_DATAERR, "input is not hex");
-    if (nonce_hex != NULL && !ctl_parse_hex(nonce_hex, nonce))
+    if (nonce_hex != NULL && !cat_hex_decode(nonce_hex, nonce))
         return ctl_fail(CTL_EXIT_USAGE, "--nonce-hex: not hex");
     if (nonce_hex == NULL)
         g_byte_array_append(nonce, zero_nonce, sizeof(zero_nonce));
@@ -123,9 +123,9 @@ static int notification_encode(int argc, char **argv)
     server_initiated = initiator == NULL || g_str_equal(initiator, "server");
     if (nonce_hex == NULL)
         g_byte_array_append(nonce, zero_nonce, sizeof(zero_nonce));
-    else if (!ctl_parse_hex(nonce_hex, nonce))
+    else if (!cat_hex_decode(nonce_hex, nonce))
         return ctl_fail(CTL_EXIT_USAGE, "--nonce-hex: not hex");
-    if (vendor_hex != NULL && !ctl_parse_hex(vendor_hex, vendor))
+    if (vendor_hex != NULL && !cat_hex_decode(vendor_hex, vendor))
         return ctl_fail(CTL_EXIT_USAGE, "--vendor-hex: not hex");
 
     package =
@@ -134,7 +134,7 @@ static int notification_encode(int argc, char **argv)
     if (package == NULL)
         return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
     data = g_bytes_get_data(package, &length);
-    g_autofree char *hex = ctl_hex(data, length);
+    g_autofree char *hex = cat_hex_encode(data, length);
     printf("%s\n", hex);
     return CTL_EXIT_OK;
 }

@@ -50,7 +50,8 @@ static int syncml_encode(int argc, char **argv)
     if (output == NULL)
         return ctl_fail(CTL_EXIT_DATAERR, "%s", error->message);
     if (hex) {
-        g_autofree char *text = ctl_hex(g_bytes_get_data(output, NULL), g_bytes_get_size(output));
+        g_autofree char *text =
+            cat_hex_encode(g_bytes_get_data(output, NULL), g_bytes_get_size(output));
         printf("%s\n", text);
     } else {
         fwrite(g_bytes_get_data(output, NULL), 1, g_bytes_get_size(output), stdout);

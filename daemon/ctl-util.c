@@ -20,36 +20,6 @@ int ctl_fail(int status, const char *format, ...)
     return status;
 }
 
-gboolean ctl_parse_hex(const char *text, GByteArray *out)
-{
-    int high = -1;
-
-    for (const char *p = text; *p != '\0'; p++) {
-        int digit;
-        if (g_ascii_isspace(*p))
-            continue;
-        if ((digit = g_ascii_xdigit_value(*p)) < 0)
-            return FALSE;
-        if (high < 0) {
-            high = digit;
-        } else {
-            guint8 byte = (guint8)(high << 4 | digit);
-            g_byte_array_append(out, &byte, 1);
-            high = -1;
-        }
-    }
-    return high < 0;
-}
-
-char *ctl_hex(const guint8 *data, gsize length)
-{
-    GString *hex = g_string_sized_new(length * 2 + 1);
-
-    for (gsize i = 0; i < length; i++)
-        g_string_append_printf(hex, "%02x", data[i]);
-    return g_string_free(hex, FALSE);
-}
-
 gboolean ctl_read_input(const char *path, GBytes **out, GError **error)
 {
     g_autofree char *data = NULL;

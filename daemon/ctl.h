@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "cat/cat.h"
 #include "dm/dm.h"
 
 /* sysexits.h values, spelled out so that the numbers in the docs are visible here. */
@@ -24,10 +25,6 @@ int ctl_syncml(int argc, char **argv);
 /* Prints "dmscctl: MESSAGE" on stderr and returns @status. */
 int ctl_fail(int status, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
-/* Hex with optional whitespace between digits; FALSE when it is not hex. */
-gboolean ctl_parse_hex(const char *text, GByteArray *out);
-/* Lowercase hex of @data. */
-char *ctl_hex(const guint8 *data, gsize length);
 /* Reads FILE, or standard input for "-" or NULL. */
 gboolean ctl_read_input(const char *path, GBytes **out, GError **error);
 /* Prints @node as indented JSON and a newline on standard output. */

@@ -443,18 +443,18 @@ gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **e
 gboolean modem_cat2_modem_executes(ModemCat2 *qmi, guint8 type)
 {
     switch (type) {
-    case 0x13: /* SEND SHORT MESSAGE: ours when the full function was granted */
+    case CAT_CMD_SEND_SHORT_MESSAGE: /* ours when the full function was granted */
         return !(qmi->full_function & 1u);
-    case 0x10: /* SET UP CALL */
-    case 0x11: /* SEND SS */
-    case 0x12: /* SEND USSD */
-    case 0x14: /* SEND DTMF */
+    case CAT_CMD_SET_UP_CALL:
+    case CAT_CMD_SEND_SS:
+    case CAT_CMD_SEND_USSD:
+    case CAT_CMD_SEND_DTMF:
         return TRUE;
-    case 0x40: /* OPEN CHANNEL */
-    case 0x41: /* CLOSE CHANNEL */
-    case 0x42: /* RECEIVE DATA */
-    case 0x43: /* SEND DATA */
-    case 0x44: /* GET CHANNEL STATUS */
+    case CAT_CMD_OPEN_CHANNEL:
+    case CAT_CMD_CLOSE_CHANNEL:
+    case CAT_CMD_RECEIVE_DATA:
+    case CAT_CMD_SEND_DATA:
+    case CAT_CMD_GET_CHANNEL_STATUS:
         /*
          * Custom raw mode runs on the host's terminal profile, so the host is the terminal
          * BIP speaks to; in the modem's own modes the modem runs BIP (and hands the SCWS

@@ -168,6 +168,26 @@ START_TEST(names_map_both_ways_with_generic_fallbacks)
 }
 END_TEST
 
+START_TEST(hex_is_read_with_spaces_between_bytes_and_nothing_else)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    g_autofree char *text = NULL;
+    static const guint8 bytes[] = { 0xd0, 0x09, 0x81 };
+
+    ck_assert(cat_hex_decode("D0 09\t81", out));
+    ck_assert_uint_eq(out->len, 3);
+    ck_assert_mem_eq(out->data, bytes, 3);
+    /* Odd digits, a space inside a byte or a non-hex character: refused, @out as it was. */
+    ck_assert(!cat_hex_decode("d00", out));
+    ck_assert(!cat_hex_decode("d 0", out));
+    ck_assert(!cat_hex_decode("d0zz", out));
+    ck_assert_uint_eq(out->len, 3);
+    ck_assert(cat_hex_decode("", out));
+    text = cat_hex_encode(bytes, sizeof(bytes));
+    ck_assert_str_eq(text, "d00981");
+}
+END_TEST
+
 static Suite *tlv_suite(void)
 {
     Suite *suite = suite_create("tlv");
@@ -185,6 +205,7 @@ static Suite *tlv_suite(void)
     tcase_add_test(tc, every_prefix_is_handled_without_overread);
     tcase_add_test(tc, ber_length_append_uses_the_minimal_form);
     tcase_add_test(tc, names_map_both_ways_with_generic_fallbacks);
+    tcase_add_test(tc, hex_is_read_with_spaces_between_bytes_and_nothing_else);
     suite_add_tcase(suite, tc);
     return suite;
 }

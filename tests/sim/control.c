@@ -23,6 +23,8 @@
  */
 #include "sim.h"
 
+#include "cat/cat.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,25 +46,14 @@ void sim_control_reply(GOutputStream *out, const char *format, ...)
     g_output_stream_write_all(out, text, strlen(text), NULL, NULL, NULL);
 }
 
+/* Compact hex, as the control commands take it; NULL for anything else. */
 static GByteArray *parse_hex(const char *text)
 {
-    gsize n = strlen(text);
-    GByteArray *out;
+    g_autoptr(GByteArray) out = g_byte_array_new();
 
-    if (n % 2 != 0)
+    if (strpbrk(text, " \t") != NULL || !cat_hex_decode(text, out))
         return NULL;
-    out = g_byte_array_new();
-    for (gsize i = 0; i < n; i += 2) {
-        int high = g_ascii_xdigit_value(text[i]), low = g_ascii_xdigit_value(text[i + 1]);
-        guint8 b;
-        if (high < 0 || low < 0) {
-            g_byte_array_unref(out);
-            return NULL;
-        }
-        b = (guint8)(high << 4 | low);
-        g_byte_array_append(out, &b, 1);
-    }
-    return out;
+    return g_steal_pointer(&out);
 }
 
 /*

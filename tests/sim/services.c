@@ -3,6 +3,8 @@
  * UIM is in uim.c. */
 #include "sim.h"
 
+#include "cat/cat.h"
+
 #include <string.h>
 
 #define CTL_GET_VERSION_INFO 0x0021
@@ -110,10 +112,7 @@ static guint32 read_u32(const guint8 *p)
 
 static char *hex(const guint8 *data, gsize length)
 {
-    GString *out = g_string_new(NULL);
-    for (gsize i = 0; i < length; i++)
-        g_string_append_printf(out, "%02x", data[i]);
-    return g_string_free(out, FALSE);
+    return cat_hex_encode(data, length);
 }
 
 /* Send TR: TLV 0x01 {uim_ref_id u32, length u16, TR}. */
