@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The AOSP DM 1.2 golden cases (../shared/data/syncml, README §1): each server message goes
+ * The AOSP DM 1.2 golden cases (tests/data/syncml, README §1): each server message goes
  * through the engine, and the statuses and results must be the spec-correct answers the
  * README gives (where AOSP's own answer differs from the specification, the spec wins).
  */

@@ -3,7 +3,7 @@
 #include "tests/check-run.h"
 
 #ifndef SYNCML_DATA
-#error "SYNCML_DATA must name ../shared/data/syncml"
+#error "SYNCML_DATA must name tests/data/syncml"
 #endif
 
 static DmMessage *parse_file(const char *name, GError **error)

@@ -602,8 +602,8 @@ class Bootstrap(ModemFixture, unittest.TestCase):
         self.assertEqual(err.count("reading the card again"), 1)
 
     def test_a_file_that_is_not_a_bootstrap_is_refused_and_the_tree_kept(self):
-        with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data",
-                               "syncml", "aosp-dm12-testadd.wbxml"), "rb") as f:
+        with open(os.path.join(os.path.dirname(__file__), "..", "data", "syncml",
+                               "aosp-dm12-testadd.wbxml"), "rb") as f:
             content = f.read()
         with open(os.path.join(self.tmp.name, "bootstrap.wbxml"), "wb") as f:
             f.write(content)
