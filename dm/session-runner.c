@@ -67,8 +67,9 @@ static void on_answer(GObject *source, GAsyncResult *result, gpointer user_data)
 static void on_last_answer(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmSessionRunner *runner = user_data;
-    g_autoptr(GBytes) body = dm_http_post_finish(runner->http, result, NULL, NULL);
+    GBytes *body = dm_http_post_finish(runner->http, result, NULL, NULL);
 
+    g_clear_pointer(&body, g_bytes_unref);
     finish(runner);
 }
 
