@@ -33,6 +33,8 @@ void dm_node_detach_free(DmNode *node);
 DmNode *dm_node_new(const char *name, const char *format);
 void dm_node_free(DmNode *node);
 DmNode *dm_node_copy(const DmNode *node, DmNode *parent);
+/* The node's own properties and value, without its children or parent. */
+DmNode *dm_node_copy_shallow(const DmNode *node);
 
 /* http.c: the HTTP binding, one POST a message (libsoup 3, connections kept alive). */
 typedef struct DmHttp DmHttp;

@@ -48,21 +48,6 @@ guint dm_tree_delta_length(const DmTreeDelta *delta)
     return delta->ops->len;
 }
 
-/* The node's own properties, without its children. */
-static DmNode *node_shallow_copy(const DmNode *node)
-{
-    DmNode *copy = dm_node_new(node->name, node->format);
-
-    copy->type = g_strdup(node->type);
-    copy->acl = g_strdup(node->acl);
-    copy->title = g_strdup(node->title);
-    g_free(copy->origin);
-    copy->origin = g_strdup(node->origin);
-    copy->access = node->access;
-    copy->value = node->value ? g_bytes_ref(node->value) : NULL;
-    return copy;
-}
-
 static gboolean bytes_equal(GBytes *a, GBytes *b)
 {
     if (a == NULL || b == NULL)
@@ -117,7 +102,7 @@ static void add_op(DmTreeDelta *delta, OpKind kind, const DmNode *where, DmNode 
 static void diff_node(DmTreeDelta *delta, const DmNode *base, const DmNode *result)
 {
     if (!node_props_equal(base, result))
-        add_op(delta, OP_REPLACE, result, node_shallow_copy(base), node_shallow_copy(result));
+        add_op(delta, OP_REPLACE, result, dm_node_copy_shallow(base), dm_node_copy_shallow(result));
     for (guint i = 0; i < base->children->len; i++) {
         const DmNode *child = g_ptr_array_index(base->children, i);
         const DmNode *now = child_named(result, child->name);

@@ -38,7 +38,7 @@ void dm_node_free(DmNode *node)
     g_free(node);
 }
 
-DmNode *dm_node_copy(const DmNode *node, DmNode *parent)
+DmNode *dm_node_copy_shallow(const DmNode *node)
 {
     DmNode *copy = dm_node_new(node->name, node->format);
 
@@ -49,6 +49,13 @@ DmNode *dm_node_copy(const DmNode *node, DmNode *parent)
     copy->origin = g_strdup(node->origin);
     copy->access = node->access;
     copy->value = node->value ? g_bytes_ref(node->value) : NULL;
+    return copy;
+}
+
+DmNode *dm_node_copy(const DmNode *node, DmNode *parent)
+{
+    DmNode *copy = dm_node_copy_shallow(node);
+
     copy->parent = parent;
     for (guint i = 0; i < node->children->len; i++)
         g_ptr_array_add(copy->children, dm_node_copy(g_ptr_array_index(node->children, i), copy));

@@ -48,6 +48,29 @@ static void account(const char *address)
     leaf("./DMAcc/S/AppAuth/S/AAuthData", "b64", "c24="); /* "sn" */
 }
 
+/* A server "srv" that speaks MD5 both ways with the nonces the account() holds. */
+static ScriptServerConfig md5_server(void)
+{
+    static GBytes *cn, *sn;
+    ScriptServerConfig config = {
+        .server_id = "srv",
+        .auth = DM_AUTH_MD5,
+        .server_name = "srv",
+        .server_password = "spw",
+        .client_name = "dev",
+        .client_password = "cpw",
+        .encoding = DM_ENCODING_XML,
+    };
+
+    if (cn == NULL) {
+        cn = g_bytes_new_static("cn", 2);
+        sn = g_bytes_new_static("sn", 2);
+    }
+    config.client_nonce = cn;
+    config.server_nonce = sn;
+    return config;
+}
+
 static void setup(void)
 {
     DmDeviceInfo info = { .dev_id = "IMEI:490154203237518" };
@@ -101,19 +124,7 @@ static char *saved(const char *uri)
 
 START_TEST(a_session_that_ends_well_saves_the_servers_changes)
 {
-    g_autoptr(GBytes) cn = g_bytes_new_static("cn", 2);
-    g_autoptr(GBytes) sn = g_bytes_new_static("sn", 2);
-    ScriptServerConfig config = {
-        .server_id = "srv",
-        .auth = DM_AUTH_MD5,
-        .server_name = "srv",
-        .server_password = "spw",
-        .client_name = "dev",
-        .client_password = "cpw",
-        .client_nonce = cn,
-        .server_nonce = sn,
-        .encoding = DM_ENCODING_XML,
-    };
+    ScriptServerConfig config = md5_server();
     g_autoptr(ScriptServer) server =
         script_server_new(&config, "ADD ./Vendor/Value chr from-server\n", NULL);
     guint16 port = script_server_listen(server, "/dm", 0, NULL);
@@ -203,19 +214,7 @@ static GLogWriterOutput capture_conflicts(GLogLevelFlags level, const GLogField 
  * session runs and waits for the second package. */
 static ScriptServer *start_two_package_session(void)
 {
-    g_autoptr(GBytes) cn = g_bytes_new_static("cn", 2);
-    g_autoptr(GBytes) sn = g_bytes_new_static("sn", 2);
-    ScriptServerConfig config = {
-        .server_id = "srv",
-        .auth = DM_AUTH_MD5,
-        .server_name = "srv",
-        .server_password = "spw",
-        .client_name = "dev",
-        .client_password = "cpw",
-        .client_nonce = cn,
-        .server_nonce = sn,
-        .encoding = DM_ENCODING_XML,
-    };
+    ScriptServerConfig config = md5_server();
     ScriptServer *server = script_server_new(&config,
                                              "ADD ./Vendor/A chr a\n"
                                              "PACKAGE\n"
