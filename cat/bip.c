@@ -217,12 +217,14 @@ static GBytes *close_channel(CatBip *bip, const CatMessage *message, const CatCo
     if (channel == NULL)
         return bip_error(cd, CAT_BIP_CHANNEL_ID_INVALID);
     if (cd->qualifier & 0x01) {
-        /* Server mode: end this client's connection, keep the port for the next one. */
-        if (channel->state == CAT_TCP_ESTABLISHED)
-            bip->transport.drop_client(bip->user_data, id);
+        /* Server mode: end this client's connection, keep the port for the next one. A client
+         * that hung up first is gone already, but the transport still learns that the card is
+         * done with it: only now may the channel take the next client, which the transport
+         * may hand over at once (so the channel listens before it is told). */
         channel->state = CAT_TCP_LISTEN;
         g_byte_array_set_size(channel->rx, 0);
         g_byte_array_set_size(channel->tx, 0);
+        bip->transport.drop_client(bip->user_data, id);
     } else {
         bip->transport.close(bip->user_data, id);
         channel_reset(channel);

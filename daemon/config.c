@@ -42,6 +42,7 @@ static const KeySpec key_specs[] = {
     { "modem", "proxy-path", KEY_STRING, FIELD(modem_proxy_path), 0, 107, NULL },
     { "card", "bootstrap", KEY_BOOL, FIELD(card_bootstrap), 0, 0, NULL },
     { "notification", "resync-nonce", KEY_ENUM, FIELD(resync_nonce), 0, 0, resync_nonce_choices },
+    { "scws", "client-wait", KEY_INT, FIELD(scws_client_wait), 1, 300, NULL },
     { "session", "timeout", KEY_INT, FIELD(session_timeout), 10, 3600, NULL },
     { "session", "max-msg-size", KEY_INT, FIELD(session_max_msg_size), 1024, 1048576, NULL },
     { "dbus", "admin-group", KEY_STRING, FIELD(dbus_admin_group), 0, 32, NULL },
@@ -69,6 +70,7 @@ DmscdConfig *dmscd_config_new(void)
     config->state_directory = g_strdup(DMSCD_DEFAULT_STATE_DIRECTORY);
     config->card_bootstrap = TRUE;
     config->resync_nonce = DMSCD_RESYNC_NONCE_ZERO_BYTES;
+    config->scws_client_wait = 10;
     config->session_timeout = 300;
     config->session_max_msg_size = 16384;
     config->warnings = g_ptr_array_new_with_free_func(g_free);

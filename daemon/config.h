@@ -31,6 +31,7 @@ typedef struct {
     char *modem_proxy_path;
     gboolean card_bootstrap;
     int resync_nonce; /* DmscdResyncNonce */
+    int scws_client_wait;
     int session_timeout;
     int session_max_msg_size;
     char *dbus_admin_group;

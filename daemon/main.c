@@ -132,6 +132,7 @@ static int run(const Options *options, const DmscdConfig *config)
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Dmscd dmscd = { .loop = loop };
+    ModemOptions modem_options = { 0 };
     guint sigterm, sigint, watchdog;
 
     dmscd.server =
@@ -172,13 +173,14 @@ static int run(const Options *options, const DmscdConfig *config)
     }
     /* A configured device bypasses ModemManager. */
     dmscd.cards = dmscd_cards_new(&dmscd.tree, dmscd.sessions, dmscd.server);
+    modem_options.read_bootstrap = config->card_bootstrap;
+    modem_options.scws_client_wait = (guint)config->scws_client_wait;
     if (config->modem_device != NULL)
-        dmscd.modem = modem_new(config->modem_device, config->modem_proxy_path,
-                                config->card_bootstrap, dmscd_cards_events(), dmscd.cards);
+        dmscd.modem = modem_new(config->modem_device, config->modem_proxy_path, &modem_options,
+                                dmscd_cards_events(), dmscd.cards);
     else
-        dmscd.discovery =
-            modem_discovery_new(options->session_bus, config->modem_proxy_path,
-                                config->card_bootstrap, dmscd_cards_events(), dmscd.cards);
+        dmscd.discovery = modem_discovery_new(options->session_bus, config->modem_proxy_path,
+                                              &modem_options, dmscd_cards_events(), dmscd.cards);
 
     sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
     sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);

@@ -29,15 +29,37 @@ void dm_http_free(DmHttp *http)
 }
 
 typedef struct {
+    DmHttp *http;
     char *uri;
+    char *media_type;
+    GBytes *body;
+    char *request_hmac;
+    guint attempts;
     char *hmac; /* the answer's x-syncml-hmac */
 } Post;
 
 static void post_free(Post *post)
 {
     g_free(post->uri);
+    g_free(post->media_type);
+    g_bytes_unref(post->body);
+    g_free(post->request_hmac);
     g_free(post->hmac);
     g_free(post);
+}
+
+static void send_post(GTask *task);
+
+/*
+ * A connection that failed before any byte of the answer came back (a server that closed a
+ * kept-alive connection as we used it, say) is tried once more on a new connection. A timeout
+ * is not: the server had its whole time.
+ */
+static gboolean worth_again(Post *post, SoupMessage *message, const GError *error)
+{
+    return post->attempts == 1 && soup_message_get_status(message) == SOUP_STATUS_NONE &&
+           !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+           !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 }
 
 static void on_response(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -50,6 +72,11 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
         soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
     guint status;
 
+    if (body == NULL && worth_again(post, message, error)) {
+        g_debug("%s: %s; sending again on a new connection", post->uri, error->message);
+        send_post(g_steal_pointer(&task));
+        return;
+    }
     if (body == NULL) {
         g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "%s: %s", post->uri,
                                 error->message);
@@ -66,31 +93,45 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
     g_task_return_pointer(task, g_steal_pointer(&body), (GDestroyNotify)g_bytes_unref);
 }
 
+static void send_post(GTask *task)
+{
+    Post *post = g_task_get_task_data(task);
+    g_autoptr(SoupMessage) message = soup_message_new("POST", post->uri);
+    SoupMessageHeaders *headers;
+
+    if (message == NULL) {
+        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "not an HTTP address: %s",
+                                post->uri);
+        g_object_unref(task);
+        return;
+    }
+    if (post->attempts++ > 0)
+        soup_message_add_flags(message, SOUP_MESSAGE_NEW_CONNECTION);
+    headers = soup_message_get_request_headers(message);
+    soup_message_headers_replace(headers, "Accept", post->media_type);
+    soup_message_headers_replace(headers, "Accept-Charset", "utf-8");
+    soup_message_headers_replace(headers, "Cache-Control", "no-store");
+    if (post->request_hmac != NULL)
+        soup_message_headers_replace(headers, "x-syncml-hmac", post->request_hmac);
+    soup_message_set_request_body_from_bytes(message, post->media_type, post->body);
+    soup_session_send_and_read_async(post->http->soup, message, G_PRIORITY_DEFAULT,
+                                     g_task_get_cancellable(task), on_response, task);
+}
+
 void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, GBytes *body,
                         const char *hmac, GCancellable *cancellable, GAsyncReadyCallback callback,
                         gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
-    g_autoptr(SoupMessage) message = soup_message_new("POST", uri);
     Post *post = g_new0(Post, 1);
-    SoupMessageHeaders *headers;
 
+    post->http = http;
     post->uri = g_strdup(uri);
+    post->media_type = g_strdup(media_type);
+    post->body = g_bytes_ref(body);
+    post->request_hmac = g_strdup(hmac);
     g_task_set_task_data(task, post, (GDestroyNotify)post_free);
-    if (message == NULL) {
-        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "not an HTTP address: %s", uri);
-        g_object_unref(task);
-        return;
-    }
-    headers = soup_message_get_request_headers(message);
-    soup_message_headers_replace(headers, "Accept", media_type);
-    soup_message_headers_replace(headers, "Accept-Charset", "utf-8");
-    soup_message_headers_replace(headers, "Cache-Control", "no-store");
-    if (hmac != NULL)
-        soup_message_headers_replace(headers, "x-syncml-hmac", hmac);
-    soup_message_set_request_body_from_bytes(message, media_type, body);
-    soup_session_send_and_read_async(http->soup, message, G_PRIORITY_DEFAULT, cancellable,
-                                     on_response, task);
+    send_post(task);
 }
 
 GBytes *dm_http_post_finish(DmHttp *http, GAsyncResult *result, char **hmac, GError **error)

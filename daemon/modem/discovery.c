@@ -4,7 +4,7 @@
 
 struct ModemDiscovery {
     char *proxy_path;
-    gboolean read_bootstrap;
+    ModemOptions options;
     const ModemEvents *events;
     gpointer user_data;
     MMManager *manager;
@@ -146,7 +146,7 @@ static void add_object(ModemDiscovery *discovery, GDBusObject *object)
         return;
     }
     g_message("ModemManager: %s on %s", path, device);
-    ours = modem_new(device, discovery->proxy_path, discovery->read_bootstrap, discovery->events,
+    ours = modem_new(device, discovery->proxy_path, &discovery->options, discovery->events,
                      discovery->user_data);
     g_hash_table_insert(discovery->modems, g_strdup(path), ours);
     lookup = g_new0(SimLookup, 1);
@@ -217,13 +217,13 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 ModemDiscovery *modem_discovery_new(gboolean session_bus, const char *proxy_path,
-                                    gboolean read_bootstrap, const ModemEvents *events,
+                                    const ModemOptions *options, const ModemEvents *events,
                                     gpointer user_data)
 {
     ModemDiscovery *discovery = g_new0(ModemDiscovery, 1);
 
     discovery->proxy_path = g_strdup(proxy_path);
-    discovery->read_bootstrap = read_bootstrap;
+    discovery->options = *options;
     discovery->events = events;
     discovery->user_data = user_data;
     discovery->cancellable = g_cancellable_new();

@@ -17,9 +17,12 @@ typedef struct {
     void (*closed)(gpointer user_data, guint id); /* the client went away */
 } ModemSocketCallbacks;
 
-ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, gpointer user_data);
+/* @client_wait: seconds a connection waits for a free channel (0: MODEM_SCWS_CLIENT_WAIT). */
+ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, guint client_wait,
+                                gpointer user_data);
 void modem_sockets_free(ModemSockets *set);
 gboolean modem_sockets_listen(ModemSockets *set, guint id, guint16 port, GError **error);
+/* The card closed the connection of @id (its client may have gone already): free again. */
 void modem_sockets_drop_client(ModemSockets *set, guint id);
 void modem_sockets_close(ModemSockets *set, guint id);
 gboolean modem_sockets_send(ModemSockets *set, guint id, const guint8 *data, gsize length);
@@ -63,7 +66,7 @@ typedef struct {
 struct Modem {
     char *device_path;
     char *proxy_path;
-    gboolean read_bootstrap;
+    ModemOptions options;
     const ModemEvents *events;
     gpointer user_data;
     ModemState state;

@@ -172,7 +172,7 @@ static void on_iccid(GObject *source, GAsyncResult *result, gpointer user_data)
         if (modem->events->card_identified != NULL)
             modem->events->card_identified(modem, card->slot, card->iccid, modem->user_data);
     }
-    if (!modem->read_bootstrap) {
+    if (!modem->options.read_bootstrap) {
         reads_done(modem, card, TRUE);
         return;
     }

@@ -153,8 +153,10 @@ static void gateways_new(Modem *modem)
 {
     g_clear_pointer(&modem->scws, modem_scws_free);
     g_clear_pointer(&modem->bip, modem_bip_gateway_free);
-    modem->bip = modem_bip_gateway_new(modem_on_bip_envelope, modem);
-    modem->scws = modem_scws_new(modem->cat, on_scws_changed, modem);
+    modem->bip =
+        modem_bip_gateway_new(modem->options.scws_client_wait, modem_on_bip_envelope, modem);
+    modem->scws =
+        modem_scws_new(modem->cat, modem->options.scws_client_wait, on_scws_changed, modem);
 }
 
 static void on_card_status(ModemUimWatch *watch, ModemUimCardState status, gpointer user_data)
@@ -297,14 +299,14 @@ static void modem_open(Modem *modem)
                                modem->proxy_path ? modem->proxy_path : QMI_PROXY_SOCKET_PATH, NULL);
 }
 
-Modem *modem_new(const char *device, const char *proxy_path, gboolean read_bootstrap,
+Modem *modem_new(const char *device, const char *proxy_path, const ModemOptions *options,
                  const ModemEvents *events, gpointer user_data)
 {
     Modem *modem = g_new0(Modem, 1);
 
     modem->device_path = g_strdup(device);
     modem->proxy_path = g_strdup(proxy_path);
-    modem->read_bootstrap = read_bootstrap;
+    modem->options = *options;
     modem->events = events;
     modem->user_data = user_data;
     modem->cancellable = g_cancellable_new();

@@ -35,7 +35,12 @@ typedef enum {
 typedef struct ModemBipGateway ModemBipGateway;
 typedef void (*ModemEnvelopeFunc)(GBytes *envelope, gpointer user_data);
 
-ModemBipGateway *modem_bip_gateway_new(ModemEnvelopeFunc envelope, gpointer user_data);
+/* Seconds a client that finds every channel of its port busy waits for one, by default. */
+#define MODEM_SCWS_CLIENT_WAIT 10
+
+/* @client_wait: how long a client waits for a free channel (0: MODEM_SCWS_CLIENT_WAIT). */
+ModemBipGateway *modem_bip_gateway_new(guint client_wait, ModemEnvelopeFunc envelope,
+                                       gpointer user_data);
 void modem_bip_gateway_free(ModemBipGateway *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ModemBipGateway, modem_bip_gateway_free)
 
@@ -109,7 +114,8 @@ gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **e
 typedef struct ModemScws ModemScws;
 typedef void (*ModemScwsChangedFunc)(gpointer user_data);
 
-ModemScws *modem_scws_new(ModemCat2 *qmi, ModemScwsChangedFunc changed, gpointer user_data);
+ModemScws *modem_scws_new(ModemCat2 *qmi, guint client_wait, ModemScwsChangedFunc changed,
+                          gpointer user_data);
 void modem_scws_free(ModemScws *scws);
 /* The ports of the open channels; returns how many were written to @ports. */
 gsize modem_scws_get_ports(ModemScws *scws, guint16 *ports, gsize max);
@@ -317,12 +323,17 @@ typedef struct {
     void (*removed)(Modem *modem, gpointer user_data);
 } ModemEvents;
 
+typedef struct {
+    gboolean read_bootstrap; /* read the card's DM bootstrap file after its ICCID */
+    guint scws_client_wait;  /* seconds an SCWS client waits for a free channel (0: default) */
+} ModemOptions;
+
 /*
  * Opens @device in the background through qmi-proxy (@proxy_path: another proxy socket name,
- * or NULL) and keeps it open, opening it again when it vanishes. @read_bootstrap: read the
- * card's DM bootstrap file after its ICCID. @events are called with @user_data.
+ * or NULL) and keeps it open, opening it again when it vanishes. @options are copied; @events
+ * are called with @user_data.
  */
-Modem *modem_new(const char *device, const char *proxy_path, gboolean read_bootstrap,
+Modem *modem_new(const char *device, const char *proxy_path, const ModemOptions *options,
                  const ModemEvents *events, gpointer user_data);
 /* Releases the client ids (waiting up to two seconds) and closes the device. */
 void modem_free(Modem *modem);
@@ -352,7 +363,7 @@ typedef struct ModemDiscovery ModemDiscovery;
  * ModemManager as it restarts. DM notifications in received SMS are @events->network_trigger.
  */
 ModemDiscovery *modem_discovery_new(gboolean session_bus, const char *proxy_path,
-                                    gboolean read_bootstrap, const ModemEvents *events,
+                                    const ModemOptions *options, const ModemEvents *events,
                                     gpointer user_data);
 void modem_discovery_free(ModemDiscovery *discovery);
 

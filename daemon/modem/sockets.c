@@ -5,6 +5,11 @@
  * several channels on one port: they share one listener, and each connection goes to a free
  * channel of its port. A client is paused while its reader has no room and dropped when it
  * does not read what it is sent.
+ *
+ * A card answers one request a connection and then closes it (CLOSE CHANNEL, or Close
+ * Channel to listen): until it has, its channel is not free, even when the client hung up
+ * first, or the card's close would cut the next client. A connection that finds no free
+ * channel waits, in order, until one is (or is closed after the wait the owner set).
  */
 #include "libmodem-private.h"
 
@@ -14,18 +19,39 @@
 #define MAX_PENDING_OUTPUT (64 * 1024)
 #define SOCKET_SEND_BUFFER (64 * 1024)
 
+/* A card that never closes a channel whose client hung up still gets it back after this. */
+#define DRAIN_SECONDS 3
+/* Connections waiting for a channel of one port; more are closed at once. */
+#define MAX_WAITING 32
+
 typedef struct {
     ModemSockets *set;
     guint16 port; /* as the card asked; 0 (any) is never shared */
     GSocketService *service;
     GSocketAddress *address; /* the one bound */
     guint users;             /* channels listening on it */
+    GQueue waiting;          /* Waiter *, oldest first */
 } Listener;
+
+typedef struct {
+    Listener *listener;
+    GSocketConnection *connection;
+    guint timeout_id;
+} Waiter;
+
+typedef enum {
+    SLOT_IDLE,      /* no channel */
+    SLOT_LISTENING, /* the channel is free for the next client */
+    SLOT_CONNECTED, /* it has a client */
+    SLOT_DRAINING,  /* its client hung up; the card has not closed the connection yet */
+} SlotState;
 
 typedef struct {
     ModemSockets *set;
     guint id;
+    SlotState state;
     Listener *listener;
+    guint drain_id;
     GSocketConnection *client;
     GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
     gboolean reading;
@@ -38,13 +64,26 @@ typedef struct {
 struct ModemSockets {
     ModemSocketCallbacks callbacks;
     gpointer user_data;
+    guint client_wait;                 /* seconds a connection waits for a free channel */
     Slot slots[MODEM_SOCKETS_MAX + 1]; /* 1-based */
 };
+
+static void waiter_free(Waiter *waiter)
+{
+    if (waiter->timeout_id != 0)
+        g_source_remove(waiter->timeout_id);
+    if (waiter->connection != NULL) {
+        g_io_stream_close(G_IO_STREAM(waiter->connection), NULL, NULL);
+        g_object_unref(waiter->connection);
+    }
+    g_free(waiter);
+}
 
 static void listener_unref(Listener *listener)
 {
     if (--listener->users > 0)
         return;
+    g_queue_clear_full(&listener->waiting, (GDestroyNotify)waiter_free);
     g_signal_handlers_disconnect_by_data(listener->service, listener);
     g_socket_service_stop(listener->service);
     g_socket_listener_close(G_SOCKET_LISTENER(listener->service));
@@ -55,6 +94,13 @@ static void listener_unref(Listener *listener)
 
 static void start_reading(Slot *slot);
 static void start_writing(Slot *slot);
+static void dispatch(Listener *listener);
+
+static const char *slot_state_name(SlotState state)
+{
+    static const char *const names[] = { "idle", "listening", "connected", "draining" };
+    return names[state];
+}
 
 static Slot *slot_get(ModemSockets *set, guint id)
 {
@@ -75,11 +121,42 @@ static void client_drop(Slot *slot)
     slot->writing = FALSE;
 }
 
-/* The client went away (or misbehaved): its owner puts the channel back to listen. */
+static gboolean on_drained(gpointer user_data);
+
+/* The one place a channel changes state; a channel that becomes free takes a waiting client. */
+static void slot_set_state(Slot *slot, SlotState state)
+{
+    if (slot->state == state)
+        return;
+    g_debug("SCWS channel %u: %s -> %s", slot->id, slot_state_name(slot->state),
+            slot_state_name(state));
+    slot->state = state;
+    if (slot->drain_id != 0) {
+        g_source_remove(slot->drain_id);
+        slot->drain_id = 0;
+    }
+    if (state == SLOT_DRAINING)
+        slot->drain_id = g_timeout_add_seconds(DRAIN_SECONDS, on_drained, slot);
+    if (state == SLOT_LISTENING)
+        dispatch(slot->listener);
+}
+
+static gboolean on_drained(gpointer user_data)
+{
+    Slot *slot = user_data;
+
+    slot->drain_id = 0;
+    g_debug("SCWS channel %u: the card did not close it; free again", slot->id);
+    slot_set_state(slot, SLOT_LISTENING);
+    return G_SOURCE_REMOVE;
+}
+
+/* The client went away (or misbehaved): its owner tells the card, whose close frees it. */
 static void client_lost(Slot *slot, const char *why)
 {
     g_debug("SCWS channel %u: client gone: %s", slot->id, why);
     client_drop(slot);
+    slot_set_state(slot, SLOT_DRAINING);
     slot->set->callbacks.closed(slot->set->user_data, slot->id);
 }
 
@@ -159,36 +236,84 @@ static void take_client(Slot *slot, GSocketConnection *connection)
     (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
     slot->client = g_object_ref(connection);
     slot->cancellable = g_cancellable_new();
+    slot_set_state(slot, SLOT_CONNECTED);
     start_reading(slot);
 }
 
-/* The connection goes to the first channel of the port that is free and willing. */
-static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
-                            gpointer user_data)
+/* The connection goes to the first channel of the port that is free and willing; FALSE when
+ * none is. */
+static gboolean place(Listener *listener, GSocketConnection *connection)
 {
-    Listener *listener = user_data;
     ModemSockets *set = listener->set;
 
     for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         Slot *slot = &set->slots[id];
-        if (slot->listener == listener && slot->client == NULL &&
+        if (slot->listener == listener && slot->state == SLOT_LISTENING &&
             set->callbacks.connected(set->user_data, id)) {
             take_client(slot, connection);
             return TRUE;
         }
     }
-    /* Every channel of the port has its client: the card's server is busy. */
-    g_debug("SCWS port %u: no free channel, refusing a client", listener->port);
-    g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+    return FALSE;
+}
+
+/* Waiting connections take the free channels, oldest first. */
+static void dispatch(Listener *listener)
+{
+    Waiter *waiter;
+
+    while ((waiter = g_queue_peek_head(&listener->waiting)) != NULL &&
+           place(listener, waiter->connection)) {
+        g_queue_pop_head(&listener->waiting);
+        g_clear_object(&waiter->connection);
+        waiter_free(waiter);
+    }
+}
+
+static gboolean on_wait_over(gpointer user_data)
+{
+    Waiter *waiter = user_data;
+
+    waiter->timeout_id = 0;
+    g_message("SCWS port %u: no channel came free for a client; closing it",
+              waiter->listener->port);
+    g_queue_remove(&waiter->listener->waiting, waiter);
+    waiter_free(waiter);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
+                            gpointer user_data)
+{
+    Listener *listener = user_data;
+    Waiter *waiter;
+
+    if (g_queue_is_empty(&listener->waiting) && place(listener, connection))
+        return TRUE;
+    if (g_queue_get_length(&listener->waiting) >= MAX_WAITING) {
+        g_message("SCWS port %u: %u clients wait already; closing another", listener->port,
+                  MAX_WAITING);
+        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+        return TRUE;
+    }
+    /* Every channel of the port is busy, or on its way back to listen: wait for one. */
+    g_debug("SCWS port %u: no free channel; a client waits", listener->port);
+    waiter = g_new0(Waiter, 1);
+    waiter->listener = listener;
+    waiter->connection = g_object_ref(connection);
+    waiter->timeout_id = g_timeout_add_seconds(listener->set->client_wait, on_wait_over, waiter);
+    g_queue_push_tail(&listener->waiting, waiter);
     return TRUE;
 }
 
-ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, gpointer user_data)
+ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, guint client_wait,
+                                gpointer user_data)
 {
     ModemSockets *set = g_new0(ModemSockets, 1);
 
     set->callbacks = *callbacks;
     set->user_data = user_data;
+    set->client_wait = client_wait > 0 ? client_wait : MODEM_SCWS_CLIENT_WAIT;
     for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         set->slots[id].set = set;
         set->slots[id].id = id;
@@ -251,6 +376,7 @@ gboolean modem_sockets_listen(ModemSockets *set, guint id, guint16 port, GError 
         return FALSE;
     listener->users++;
     slot->listener = listener;
+    slot_set_state(slot, SLOT_LISTENING);
     return TRUE;
 }
 
@@ -258,8 +384,10 @@ void modem_sockets_drop_client(ModemSockets *set, guint id)
 {
     Slot *slot = slot_get(set, id);
 
-    if (slot != NULL)
-        client_drop(slot);
+    if (slot == NULL || slot->state == SLOT_IDLE)
+        return;
+    client_drop(slot);
+    slot_set_state(slot, SLOT_LISTENING);
 }
 
 void modem_sockets_close(ModemSockets *set, guint id)
@@ -269,6 +397,7 @@ void modem_sockets_close(ModemSockets *set, guint id)
     if (slot == NULL)
         return;
     client_drop(slot);
+    slot_set_state(slot, SLOT_IDLE);
     if (slot->listener != NULL) {
         listener_unref(slot->listener);
         slot->listener = NULL;

@@ -24,6 +24,7 @@ struct ScriptServer {
     guint msg_id;
     guint cmd_id;
     char *session_id;
+    guint sessions; /* started so far: each plays the script from its start */
     gboolean finished;
     gboolean client_authenticated;
     GQueue chunks;           /* DmCommand *: chunks of a large object still to send */
@@ -454,6 +455,33 @@ static gboolean add_work(ScriptServer *s, DmMessage *reply, gboolean *final)
     return TRUE;
 }
 
+/* Package 1 of a session (Alert 1200 or 1201): the script plays again from its start. */
+static gboolean starts_session(const DmMessage *m)
+{
+    for (guint i = 0; i < m->commands->len; i++) {
+        const DmCommand *c = g_ptr_array_index(m->commands, i);
+        if (c->type == DM_COMMAND_ALERT && (c->code == 1200 || c->code == 1201))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void session_reset(ScriptServer *s, const DmMessage *m)
+{
+    s->next_package = 0;
+    s->packages_sent = 0;
+    s->msg_id = 0;
+    s->cmd_id = 0;
+    s->finished = FALSE;
+    s->client_authenticated = FALSE;
+    g_queue_clear_full(&s->chunks, (GDestroyNotify)dm_command_free);
+    g_clear_pointer(&s->after_chunks, g_ptr_array_unref);
+    g_hash_table_remove_all(s->gets);
+    g_free(s->session_id);
+    s->session_id = g_strdup(m->session_id);
+    s->sessions++;
+}
+
 GBytes *script_server_handle(ScriptServer *s, GBytes *request, const char *hmac,
                              char **response_hmac)
 {
@@ -468,6 +496,8 @@ GBytes *script_server_handle(ScriptServer *s, GBytes *request, const char *hmac,
         *response_hmac = NULL;
     if (m == NULL || !m->has_header)
         return NULL;
+    if (starts_session(m))
+        session_reset(s, m);
     record_message(s, m);
     if (server_rejected(m))
         record_end(s, FALSE);
@@ -552,6 +582,11 @@ GPtrArray *script_server_get_records(ScriptServer *s)
 gboolean script_server_is_finished(ScriptServer *s)
 {
     return s->finished;
+}
+
+guint script_server_get_sessions(ScriptServer *s)
+{
+    return s->sessions;
 }
 
 static void on_request(SoupServer *http, SoupServerMessage *message, const char *path,

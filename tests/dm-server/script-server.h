@@ -7,7 +7,8 @@
  *   SEQUENCE-END | ALERT-DISPLAY text | ALERT-CONFIRM text | PACKAGE (ends a package)
  * Values run to the end of the line with \n, \t and \\ escapes; '#' starts a comment.
  * Record: JSON lines, one per Status (and Get's Results) received, then
- *   {"session": "end", "packages": N, "auth": "ok"|"failed"}.
+ *   {"session": "end", "packages": N, "auth": "ok"|"failed"}; each session (each package 1)
+ *   plays the script from its start and adds its lines.
  */
 #pragma once
 
@@ -41,6 +42,8 @@ GBytes *script_server_handle(ScriptServer *server, GBytes *request, const char *
 /* JSON lines recorded so far. */
 GPtrArray *script_server_get_records(ScriptServer *server);
 gboolean script_server_is_finished(ScriptServer *server);
+/* Sessions started so far: each package 1 (Alert 1200 or 1201) plays the script again. */
+guint script_server_get_sessions(ScriptServer *server);
 
 /* Serves @server at http://127.0.0.1:PORT@path with libsoup; returns the port or 0. */
 guint16 script_server_listen(ScriptServer *server, const char *path, guint16 port, GError **error);

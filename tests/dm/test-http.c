@@ -16,7 +16,76 @@ typedef struct {
     gboolean wrong_chunk_size;
     gsize max_msg_size;
     int confirm_answer; /* what the "user" answers to ALERT-CONFIRM */
+    guint cut;          /* connections a proxy in front cuts once it read their request */
 } Setup;
+
+/* --- A proxy that cuts connections, as a server closing a kept-alive one does ---------------- */
+
+typedef struct {
+    guint16 upstream;
+    guint cut; /* connections still to cut */
+    guint connections;
+} Proxy;
+
+typedef struct {
+    GSocketConnection *connection;
+    guint8 buffer[512];
+} Cut;
+
+static void on_cut_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Cut *cut = user_data;
+
+    (void)g_input_stream_read_finish(G_INPUT_STREAM(source), result, NULL);
+    /* The request came; the answer never will. */
+    g_io_stream_close(G_IO_STREAM(cut->connection), NULL, NULL);
+    g_object_unref(cut->connection);
+    g_free(cut);
+}
+
+static void on_spliced(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    (void)g_io_stream_splice_finish(result, NULL);
+}
+
+static gboolean on_proxy_incoming(GSocketService *service, GSocketConnection *connection,
+                                  GObject *source, gpointer user_data)
+{
+    Proxy *proxy = user_data;
+    g_autoptr(GSocketClient) client = NULL;
+    g_autoptr(GSocketConnection) upstream = NULL;
+
+    proxy->connections++;
+    if (proxy->cut > 0) {
+        Cut *cut = g_new0(Cut, 1);
+        proxy->cut--;
+        cut->connection = g_object_ref(connection);
+        g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(connection)),
+                                  cut->buffer, sizeof(cut->buffer), G_PRIORITY_DEFAULT, NULL,
+                                  on_cut_read, cut);
+        return TRUE;
+    }
+    client = g_socket_client_new();
+    upstream = g_socket_client_connect_to_host(client, "127.0.0.1", proxy->upstream, NULL, NULL);
+    ck_assert_ptr_nonnull(upstream);
+    g_io_stream_splice_async(G_IO_STREAM(connection), G_IO_STREAM(upstream),
+                             G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
+                             G_PRIORITY_DEFAULT, NULL, on_spliced, NULL);
+    return TRUE;
+}
+
+static GSocketService *proxy_new(Proxy *proxy, guint16 *port)
+{
+    GSocketService *service = g_socket_service_new();
+
+    *port = g_socket_listener_add_any_inet_port(G_SOCKET_LISTENER(service), NULL, NULL);
+    ck_assert_uint_ne(*port, 0);
+    g_signal_connect(service, "incoming", G_CALLBACK(on_proxy_incoming), proxy);
+    g_socket_service_start(service);
+    return service;
+}
+
+static guint proxy_connections; /* of the last run_script() with a proxy */
 
 typedef struct {
     GMainLoop *loop;
@@ -89,10 +158,12 @@ static GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tre
     g_autoptr(ScriptServer) server = script_server_new(&server_config, script, NULL);
     g_autoptr(GError) listen_error = NULL;
     guint16 port = script_server_listen(server, "/dm", 0, &listen_error);
-    g_autofree char *uri = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    Proxy proxy = { .upstream = port, .cut = setup->cut };
+    g_autoptr(GSocketService) proxy_service = NULL;
+    guint16 proxy_port = 0;
+    g_autofree char *uri = NULL;
     DmSessionConfig config = {
         .server_id = "srv",
-        .server_uri = uri,
         .client_id = "IMEI:1",
         .session_id = "1A",
         .server_initiated = TRUE,
@@ -113,12 +184,19 @@ static GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tre
                 .confirm_answer = setup->confirm_answer ? setup->confirm_answer : 200 };
 
     ck_assert_msg(port != 0, "%s", listen_error ? listen_error->message : "");
+    if (setup->cut > 0)
+        proxy_service = proxy_new(&proxy, &proxy_port);
+    uri = g_strdup_printf("http://127.0.0.1:%u/dm", setup->cut > 0 ? proxy_port : port);
+    config.server_uri = uri;
     session = dm_session_new(tree, &config);
     run.runner = dm_session_runner_new(session, 10, "dmscd-test", on_alert, &run);
     dm_session_runner_run_async(run.runner, NULL, on_finished, &run);
     if (!run.done)
         g_main_loop_run(loop);
     dm_session_runner_free(run.runner);
+    if (proxy_service != NULL)
+        g_socket_service_stop(proxy_service);
+    proxy_connections = proxy.connections;
     *result = dm_session_get_result(session);
     if (tree_out != NULL)
         *tree_out = dm_session_steal_tree(session);
@@ -392,6 +470,40 @@ START_TEST(an_unreachable_server_aborts_and_keeps_the_tree)
 }
 END_TEST
 
+START_TEST(a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection)
+{
+    Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .cut = 1 };
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(DmTree) after = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    DmSessionResult result;
+
+    records = run_script(&setup, "ADD ./Vendor/Cut chr again\n", tree, &result, &after, &error);
+    ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(result, DM_SESSION_RESULT_OK);
+    ck_assert(dm_tree_exists(after, "./Vendor/Cut"));
+    ck_assert(has_record(records, "\"auth\":\"ok\""));
+    /* The cut connection, the one the POST went again on, and nothing more was needed. */
+    ck_assert_uint_ge(proxy_connections, 2);
+}
+END_TEST
+
+START_TEST(a_server_that_cuts_every_post_is_tried_twice_then_fails)
+{
+    Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .cut = 100 };
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    DmSessionResult result;
+
+    records = run_script(&setup, "ADD ./Vendor/Cut chr again\n", tree, &result, NULL, &error);
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_TRANSPORT));
+    ck_assert_int_eq(result, DM_SESSION_RESULT_ABORTED);
+    ck_assert_uint_eq(proxy_connections, 2);
+}
+END_TEST
+
 /* A server whose certificate the system does not trust is not talked to. */
 START_TEST(https_checks_the_server_certificate_against_the_system_store)
 {
@@ -478,6 +590,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, many_statuses_are_split_over_messages_with_1222);
     tcase_add_test(tc, a_refused_confirmation_is_304_and_asked_asynchronously);
     tcase_add_test(tc, an_unreachable_server_aborts_and_keeps_the_tree);
+    tcase_add_test(tc, a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection);
+    tcase_add_test(tc, a_server_that_cuts_every_post_is_tried_twice_then_fails);
     tcase_add_test(tc, https_checks_the_server_certificate_against_the_system_store);
     tcase_add_test(tc, md5_digest_matches_the_bruce2_vector);
     suite_add_tcase(suite, tc);

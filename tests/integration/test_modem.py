@@ -276,7 +276,7 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
                 return data.decode(errors="replace")
             data += chunk
 
-    def test_two_clients_are_served_at_once_on_the_cards_two_channels(self):
+    def test_two_clients_are_served_at_once_and_a_third_waits_for_a_channel(self):
         self.start_daemon()
         self.wait_scws()
         ports = self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
@@ -286,11 +286,17 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         second = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
         third = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
         try:
-            # Both channels hold a client: a third finds no room and is closed unanswered.
-            self.assertEqual(third.recv(100), b"")
+            # Both channels hold a client: a third waits for one, unanswered but not closed.
+            third.settimeout(0.5)
+            with self.assertRaises(socket.timeout):
+                third.recv(100)
+            third.settimeout(TIMEOUT)
             # The second is served while the first still holds the other channel.
             answer = self.http_exchange(second, "/second")
             self.assertIn("200 OK", answer)
+            self.assertIn("dmsc-sim SCWS", answer)
+            # The card closed the second's connection: the third has its channel now.
+            answer = self.http_exchange(third, "/third")
             self.assertIn("dmsc-sim SCWS", answer)
             answer = self.http_exchange(first, "/first")
             self.assertIn("dmsc-sim SCWS", answer)

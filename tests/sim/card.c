@@ -37,6 +37,7 @@ struct SimCard {
     gboolean busy;
     guint8 sent_channel;                    /* the channel of the command in flight */
     GByteArray *requests[MAX_CHANNELS + 1]; /* 1-based: each channel's client's request */
+    gboolean connected[MAX_CHANNELS + 1];   /* a client's connection the card has not closed */
     ScriptServer *dm;
     char *dm_path;
     char *record;
@@ -214,10 +215,45 @@ static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize
 
 static void deliver(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
+    /* One request a connection: the card closes it after its answer. */
+    card->connected[channel] = FALSE;
     if (card->raw_bip)
         deliver_bip(card, channel, data, length);
     else
         deliver_qmi(card, channel, data, length);
+}
+
+/* The connection back to listen without an answer: CLOSE CHANNEL, or Close Channel. */
+static void close_connection(SimCard *card, guint8 channel)
+{
+    SimCid *cid;
+    guint8 value[5] = { channel, 0, 0, 0, 1 /* listen */ };
+
+    if (card->raw_bip) {
+        card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x20 + channel, NULL, 0));
+        return;
+    }
+    if ((cid = sim_find_cid(card->sim, SIM_SERVICE_CAT2)) != NULL)
+        sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0028, 0x10, value,
+                            sizeof(value));
+}
+
+/*
+ * The terminal says a client came (established) or left (listen). A client that left before
+ * its answer takes its half request with it, and the card closes the connection it had not
+ * closed yet; one it closed already is not closed twice (that would cut the next client).
+ */
+static void client_status(SimCard *card, guint8 channel, CatTcpState state)
+{
+    g_byte_array_set_size(card->requests[channel], 0);
+    if (state == CAT_TCP_ESTABLISHED) {
+        card->connected[channel] = TRUE;
+        return;
+    }
+    if (state == CAT_TCP_LISTEN && card->connected[channel]) {
+        card->connected[channel] = FALSE;
+        close_connection(card, channel);
+    }
 }
 
 static void write_record(SimCard *card)
@@ -316,12 +352,19 @@ void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length)
         return;
     events = cat_message_find(message, CAT_TAG_EVENT_LIST);
     status = cat_message_find(message, CAT_TAG_CHANNEL_STATUS);
-    if (!card->raw_bip || events == NULL || events->length < 1 ||
-        events->value[0] != CAT_EVENT_DATA_AVAILABLE || status == NULL || status->length < 1)
+    if (!card->raw_bip || events == NULL || events->length < 1 || status == NULL ||
+        status->length < 1)
         return;
-    /* Channel Status: the channel identifier in the low three bits of its first byte. */
+    /* Channel Status: the channel identifier in the low three bits of its first byte, the
+     * TCP state in its top two. */
     channel = status->value[0] & 0x07;
     if (channel == 0 || channel > card->channels)
+        return;
+    if (events->value[0] == CAT_EVENT_CHANNEL_STATUS) {
+        client_status(card, channel, (CatTcpState)(status->value[0] >> 6));
+        return;
+    }
+    if (events->value[0] != CAT_EVENT_DATA_AVAILABLE)
         return;
     left = cat_message_find(message, CAT_TAG_CHANNEL_DATA_LENGTH);
     receive(card, channel, left != NULL && left->length == 1 ? left->value[0] : CHUNK);
@@ -499,10 +542,16 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
         g_ptr_array_add(card->sim->scws_acks, g_strdup_printf("%u %u", acked, value[4]));
         return;
     }
-    if (message != 0x002a || length < 6)
+    if (length < 5)
         return;
     channel = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |
               (guint32)value[3] << 24;
+    if (message == 0x002b && channel >= 1 && channel <= card->channels) {
+        client_status(card, (guint8)channel, (CatTcpState)value[4]);
+        return;
+    }
+    if (message != 0x002a || length < 6)
+        return;
     n = (gsize)(value[4] | value[5] << 8);
     if (channel == 0 || channel > card->channels || n > length - 6)
         return;
@@ -520,6 +569,8 @@ void sim_card_reset(SimCard *card)
     card->opened = FALSE;
     card->busy = FALSE;
     g_queue_clear_full(&card->commands, (GDestroyNotify)g_bytes_unref);
-    for (guint i = 1; i <= MAX_CHANNELS; i++)
+    for (guint i = 1; i <= MAX_CHANNELS; i++) {
         g_byte_array_set_size(card->requests[i], 0);
+        card->connected[i] = FALSE;
+    }
 }

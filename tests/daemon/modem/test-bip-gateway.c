@@ -9,15 +9,15 @@
 
 #include <sys/socket.h>
 
+/* CLOSE CHANNEL of channel 1, qualifier 1: the client's connection ends, the port listens. */
+#define CLOSE_CHANNEL_1_LISTEN "d009810301410182028121"
+
 static ModemBipGateway *server;
 static GPtrArray *envelopes; /* hex strings */
 
 static char *to_hex(const guint8 *data, gsize length)
 {
-    GString *out = g_string_new(NULL);
-    for (gsize i = 0; i < length; i++)
-        g_string_append_printf(out, "%02x", data[i]);
-    return g_string_free(out, FALSE);
+    return cat_hex_encode(data, length);
 }
 
 static void on_envelope(GBytes *envelope, gpointer user_data)
@@ -29,7 +29,8 @@ static void on_envelope(GBytes *envelope, gpointer user_data)
 static void setup(void)
 {
     envelopes = g_ptr_array_new_with_free_func(g_free);
-    server = modem_bip_gateway_new(on_envelope, NULL);
+    /* A client that finds no free channel waits a second here, ten by default. */
+    server = modem_bip_gateway_new(1, on_envelope, NULL);
 }
 
 static void teardown(void)
@@ -46,10 +47,7 @@ static char *card(const char *hex)
     g_autoptr(GBytes) response = NULL;
     g_autoptr(GError) error = NULL;
 
-    for (gsize i = 0; hex[i] != '\0'; i += 2) {
-        guint8 b = (guint8)(g_ascii_xdigit_value(hex[i]) << 4 | g_ascii_xdigit_value(hex[i + 1]));
-        g_byte_array_append(bytes, &b, 1);
-    }
+    ck_assert(cat_hex_decode(hex, bytes));
     message = cat_message_parse(bytes->data, bytes->len, &error);
     ck_assert_msg(message != NULL, "%s", error ? error->message : "");
     response = modem_bip_gateway_handle_command(server, message);
@@ -269,7 +267,7 @@ START_TEST(client_hanging_up_mid_transfer_returns_the_channel_to_listen)
     g_autofree char *tr = open_channel(port, 1400);
     GSocket *client = client_connect(port);
     g_autoptr(GSocket) next = NULL;
-    g_autofree char *sent = NULL;
+    g_autofree char *sent = NULL, *closed = NULL;
 
     wait_envelopes(1);
     client_send(client, "GET /par", 8);
@@ -282,8 +280,8 @@ START_TEST(client_hanging_up_mid_transfer_returns_the_channel_to_listen)
                      CAT_TCP_LISTEN);
     sent = card_send(1, "late", TRUE);
     ck_assert_str_eq(sent, "81030143018202828183023a02");
-
-    /* The port still listens: the next client is served. */
+    /* The card, told, ends that connection: the port still listens, the next client is served. */
+    closed = card(CLOSE_CHANNEL_1_LISTEN);
     next = client_connect(port);
     wait_envelopes(4);
     ck_assert_str_eq(g_ptr_array_index(envelopes, 3), "d60b99010a82028281b8028100");
@@ -341,7 +339,7 @@ START_TEST(port_in_use_is_port_not_available)
 }
 END_TEST
 
-START_TEST(two_channels_on_one_port_take_a_client_each_and_refuse_a_third)
+START_TEST(two_channels_on_one_port_take_a_client_each_and_a_third_waits_then_is_closed)
 {
     guint16 port = free_port();
     g_autofree char *events = card(EVENTS_BOTH);
@@ -357,7 +355,7 @@ START_TEST(two_channels_on_one_port_take_a_client_each_and_refuse_a_third)
     wait_envelopes(1);
     client_b = client_connect(port);
     wait_envelopes(2);
-    /* Both channels have their client: the port has no room for a third. */
+    /* Both channels have their client: a third waits for one, and none comes free. */
     third = client_connect(port);
     rest = client_read(third, 0, &eof);
     ck_assert(eof);
@@ -365,7 +363,7 @@ START_TEST(two_channels_on_one_port_take_a_client_each_and_refuse_a_third)
 }
 END_TEST
 
-START_TEST(a_second_client_on_a_busy_channel_is_refused)
+START_TEST(a_second_client_on_a_busy_channel_waits_then_is_closed)
 {
     guint16 port = free_port();
     g_autofree char *events = card(EVENTS_BOTH);
@@ -380,6 +378,60 @@ START_TEST(a_second_client_on_a_busy_channel_is_refused)
     rest = client_read(second, 0, &eof);
     ck_assert(eof);
     ck_assert_uint_eq(envelopes->len, 1);
+    ck_assert_int_eq(cat_bip_channel_state(modem_bip_gateway_peek_engine(server), 1),
+                     CAT_TCP_ESTABLISHED);
+}
+END_TEST
+
+START_TEST(a_waiting_client_takes_the_channel_the_card_closes)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) first = client_connect(port);
+    g_autoptr(GSocket) second = NULL;
+    g_autofree char *closed = NULL, *rest = NULL;
+    gboolean eof = FALSE;
+
+    wait_envelopes(1);
+    second = client_connect(port);
+    /* The card ends the first client's connection: the waiting one has the channel. */
+    closed = card(CLOSE_CHANNEL_1_LISTEN);
+    ck_assert(g_str_has_suffix(closed, "830100"));
+    rest = client_read(first, 0, &eof);
+    ck_assert(eof);
+    wait_envelopes(2);
+    ck_assert_int_eq(cat_bip_channel_state(modem_bip_gateway_peek_engine(server), 1),
+                     CAT_TCP_ESTABLISHED);
+    client_send(second, "GET", 3);
+    wait_envelopes(3);
+}
+END_TEST
+
+START_TEST(a_channel_whose_client_hung_up_waits_for_the_cards_close)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) first = client_connect(port);
+    g_autoptr(GSocket) second = NULL;
+    g_autofree char *closed = NULL;
+    gint64 until;
+
+    wait_envelopes(1);
+    /* The client hangs up before the card closed: the card hears of it (listen)... */
+    g_socket_close(first, NULL);
+    wait_envelopes(2);
+    ck_assert_ptr_nonnull(strstr(g_ptr_array_index(envelopes, 1), "b8024100"));
+    /* ...but its close is still to come, and would cut a new client: the next one waits. */
+    second = client_connect(port);
+    until = g_get_monotonic_time() + G_USEC_PER_SEC / 2;
+    while (g_get_monotonic_time() < until)
+        g_main_context_iteration(NULL, FALSE);
+    ck_assert_uint_eq(envelopes->len, 2);
+    closed = card(CLOSE_CHANNEL_1_LISTEN);
+    wait_envelopes(3);
+    ck_assert_ptr_nonnull(strstr(g_ptr_array_index(envelopes, 2), "b8028100"));
     ck_assert_int_eq(cat_bip_channel_state(modem_bip_gateway_peek_engine(server), 1),
                      CAT_TCP_ESTABLISHED);
 }
@@ -437,12 +489,15 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, open_channel_server_mode_binds_loopback);
     tcase_add_test(tc, http_request_in_and_the_cards_bytes_back_out);
     tcase_add_test(tc, two_channels_serve_two_clients_at_once);
-    tcase_add_test(tc, two_channels_on_one_port_take_a_client_each_and_refuse_a_third);
+    tcase_add_test(tc,
+                   two_channels_on_one_port_take_a_client_each_and_a_third_waits_then_is_closed);
     tcase_add_test(tc, client_hanging_up_mid_transfer_returns_the_channel_to_listen);
     tcase_add_test(tc, card_closing_the_client_gives_it_eof_and_keeps_the_port);
     tcase_add_test(tc, closing_the_channel_frees_the_port);
     tcase_add_test(tc, port_in_use_is_port_not_available);
-    tcase_add_test(tc, a_second_client_on_a_busy_channel_is_refused);
+    tcase_add_test(tc, a_second_client_on_a_busy_channel_waits_then_is_closed);
+    tcase_add_test(tc, a_waiting_client_takes_the_channel_the_card_closes);
+    tcase_add_test(tc, a_channel_whose_client_hung_up_waits_for_the_cards_close);
     tcase_add_test(tc, a_client_that_never_reads_is_dropped);
     tcase_add_test(tc, a_full_receive_buffer_pauses_the_client_until_the_card_reads);
     suite_add_tcase(suite, tc);

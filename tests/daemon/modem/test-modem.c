@@ -84,7 +84,9 @@ static void teardown(void)
 static void start(const char *profile, gboolean read_bootstrap)
 {
     sim_start(&sim, profile);
-    modem = modem_new("/dev/cdc-wdm-sim", sim.socket_name, read_bootstrap, &recorder, NULL);
+    ModemOptions options = { .read_bootstrap = read_bootstrap };
+
+    modem = modem_new("/dev/cdc-wdm-sim", sim.socket_name, &options, &recorder, NULL);
 }
 
 static void wait_card(ModemCardState state)
