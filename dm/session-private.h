@@ -38,10 +38,11 @@ struct DmSession {
     gboolean server_authenticated;
     gboolean client_authenticated;
     guint client_retries;
-    GQueue outbox;        /* DmCommand *: what waits to be sent */
-    GPtrArray *last_sent; /* DmCommand *: resent when the server asks for credentials */
-    GPtrArray *frames;    /* Frame *: the commands being run */
-    DmMessage *incoming;  /* owns the commands the frames point to */
+    guint server_challenges; /* of a server whose credentials failed */
+    GQueue outbox;           /* DmCommand *: what waits to be sent */
+    GPtrArray *last_sent;    /* DmCommand *: resent when the server asks for credentials */
+    GPtrArray *frames;       /* Frame *: the commands being run */
+    DmMessage *incoming;     /* owns the commands the frames point to */
     DmCommand *alert_command;
     DmAlertRequest *alert;
     gboolean server_final; /* the message being answered ended with Final */

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #define MAX_CLIENT_RETRIES 2
+/* Challenges of a server whose credentials failed before the session is given up. */
+#define MAX_SERVER_CHALLENGES 1
 /* Room kept in a message for an Alert 1222 that may still be added. */
 #define ALERT_ROOM 128
 
@@ -96,10 +98,13 @@ static DmCommand *header_status(DmSession *s, const DmMessage *m, int code)
     g_ptr_array_add(status->source_refs, g_strdup(m->source));
     if (s->config.server_auth == DM_AUTH_NONE || code == DM_STATUS_OK)
         return status;
-    /* Every challenge, and every successful authentication, hands the server a new nonce. */
+    /* Every challenge, and every successful authentication, hands the server a new nonce: the
+     * one it signs with from now on (its next message with HMAC, its next session with MD5). */
     nonce = random_nonce();
     g_clear_pointer(&s->new_server_nonce, g_bytes_unref);
     s->new_server_nonce = g_bytes_ref(nonce);
+    g_clear_pointer(&s->config.server_nonce, g_bytes_unref);
+    s->config.server_nonce = g_bytes_ref(nonce);
     status->has_chal = TRUE;
     status->chal.type = g_strdup(dm_auth_type_name(s->config.server_auth));
     status->chal.format = g_strdup("b64");
@@ -386,16 +391,29 @@ static int authenticate_server(DmSession *s, const DmMessage *m, const guint8 *d
                                                : DM_STATUS_INVALID_CREDENTIALS;
 }
 
+/*
+ * The nonce the server hands us on the Status of our header: the one our next credentials
+ * (with HMAC, our next message) use. Taken even from a message whose own credentials failed:
+ * that message's answer is signed with it, or the server could not check it.
+ */
+static void take_client_nonce(DmSession *s, const DmMessage *m)
+{
+    for (guint i = 0; i < m->commands->len; i++) {
+        const DmCommand *c = g_ptr_array_index(m->commands, i);
+        if (c->type != DM_COMMAND_STATUS || c->cmd_ref != 0 || !c->has_chal ||
+            c->chal.next_nonce == NULL)
+            continue;
+        nonce_from_b64(c->chal.next_nonce, &s->new_client_nonce);
+        g_clear_pointer(&s->config.client_nonce, g_bytes_unref);
+        s->config.client_nonce = g_bytes_ref(s->new_client_nonce);
+    }
+}
+
 /* The server's Status on our header: did it accept our credentials? */
 static gboolean handle_header_status(DmSession *s, const DmCommand *status, gboolean *resend)
 {
     DmAuthType type;
 
-    if (status->has_chal && status->chal.next_nonce != NULL) {
-        nonce_from_b64(status->chal.next_nonce, &s->new_client_nonce);
-        g_clear_pointer(&s->config.client_nonce, g_bytes_unref);
-        s->config.client_nonce = g_bytes_ref(s->new_client_nonce);
-    }
     if (status->code == DM_STATUS_AUTHENTICATED || status->code == DM_STATUS_OK) {
         s->client_authenticated =
             status->code == DM_STATUS_AUTHENTICATED || s->config.client_auth == DM_AUTH_NONE;
@@ -518,11 +536,17 @@ DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length,
     dm_message_free(s->incoming);
     s->incoming = g_steal_pointer(&m);
     s->server_final = s->incoming->final;
+    take_client_nonce(s, s->incoming);
     if (code == DM_STATUS_INVALID_CREDENTIALS || code == DM_STATUS_MISSING_CREDENTIALS) {
-        /* Nothing of the message runs; the tree stays as it was. */
+        /* Nothing of the message runs; the tree stays as it was. The server is challenged
+         * with a new nonce and may sign its package again with it, once. */
         g_queue_clear_full(&s->outbox, (GDestroyNotify)dm_command_free);
-        dm_session_end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server failed to authenticate");
         s->server_final = TRUE;
+        if (s->server_challenges++ < MAX_SERVER_CHALLENGES) {
+            build_output(s, header_status(s, s->incoming, code));
+            return DM_SESSION_SEND;
+        }
+        dm_session_end(s, DM_SESSION_RESULT_AUTH_FAILED, "the server failed to authenticate");
         build_output(s, header_status(s, s->incoming, code));
         return DM_SESSION_SEND_LAST;
     }

@@ -27,6 +27,11 @@ struct ScriptServer {
     guint sessions; /* started so far: each plays the script from its start */
     gboolean finished;
     gboolean client_authenticated;
+    guint server_retries;  /* packages sent again after the client challenged us */
+    guint client_failures; /* the client's credentials refused in this session */
+    GPtrArray *last_work;  /* DmCommand *: the commands of our last message, to send again */
+    gint64 client_max_msg; /* the client's MaxMsgSize and MaxObjSize, or 0 */
+    gint64 client_max_obj;
     GQueue chunks;           /* DmCommand *: chunks of a large object still to send */
     GPtrArray *after_chunks; /* the rest of the package, sent with the last chunk */
     GHashTable *gets;        /* cmd_ref → PendingGet */
@@ -278,10 +283,21 @@ static DmCommand *copy_command(const DmCommand *c)
 }
 
 /* Splits a big Add/Replace into chunks: MoreData on all but the last, Size on the first. */
+/* How much of a value goes in one message: as configured, or what the client's MaxMsgSize
+ * leaves beside the header and the statuses. */
+static gsize chunk_limit(ScriptServer *s)
+{
+    if (s->config.chunk_size > 0)
+        return s->config.chunk_size;
+    if (s->client_max_msg <= 0 || s->config.oversized)
+        return 0;
+    return (gsize)MAX(s->client_max_msg - 2048, 256);
+}
+
 static gboolean chunk(ScriptServer *s, DmCommand *c)
 {
     DmItem *item = c->items->len == 1 ? g_ptr_array_index(c->items, 0) : NULL;
-    gsize size = s->config.chunk_size;
+    gsize size = chunk_limit(s);
 
     if (size == 0 || item == NULL || !item->has_data || item->data_length <= size ||
         (c->type != DM_COMMAND_ADD && c->type != DM_COMMAND_REPLACE))
@@ -297,6 +313,22 @@ static gboolean chunk(ScriptServer *s, DmCommand *c)
         g_queue_push_tail(&s->chunks, piece);
     }
     return TRUE;
+}
+
+static GBytes *fresh_nonce(void)
+{
+    guint8 nonce[8];
+
+    for (gsize i = 0; i < sizeof(nonce); i++)
+        nonce[i] = (guint8)g_random_int_range(0, 256);
+    return g_bytes_new(nonce, sizeof(nonce));
+}
+
+/* The server's password, or (misbehaving) one that is not. */
+static char *signing_password(ScriptServer *s)
+{
+    return s->config.wrong_secret ? g_strconcat(s->config.server_password, "-wrong", NULL)
+                                  : g_strdup(s->config.server_password);
 }
 
 static DmMessage *reply_new(ScriptServer *s, const DmMessage *request, int header_code)
@@ -316,13 +348,13 @@ static DmMessage *reply_new(ScriptServer *s, const DmMessage *request, int heade
     if (s->config.server_nonce)
         nonce = g_bytes_get_data(s->config.server_nonce, &nonce_length);
     if (s->config.auth == DM_AUTH_BASIC || s->config.auth == DM_AUTH_MD5) {
+        g_autofree char *password = signing_password(s);
         m->has_cred = TRUE;
         m->cred_meta.type = g_strdup(dm_auth_type_name(s->config.auth));
         m->cred_meta.format = g_strdup("b64");
         m->cred_data = s->config.auth == DM_AUTH_BASIC
-                           ? dm_auth_basic(s->config.server_name, s->config.server_password)
-                           : dm_auth_md5(s->config.server_name, s->config.server_password, nonce,
-                                         nonce_length);
+                           ? dm_auth_basic(s->config.server_name, password)
+                           : dm_auth_md5(s->config.server_name, password, nonce, nonce_length);
     }
     status->cmd_id = ++s->cmd_id;
     status->msg_ref = request->msg_id;
@@ -330,11 +362,21 @@ static DmMessage *reply_new(ScriptServer *s, const DmMessage *request, int heade
     status->code = header_code;
     g_ptr_array_add(status->target_refs, g_strdup(request->target));
     g_ptr_array_add(status->source_refs, g_strdup(request->source));
+    /* A failed client is challenged, and every Status on its SyncHdr hands it a new nonce:
+     * the one its next credentials (or, with HMAC, its next message) must use. */
     if (header_code == DM_STATUS_INVALID_CREDENTIALS ||
-        header_code == DM_STATUS_MISSING_CREDENTIALS) {
+        header_code == DM_STATUS_MISSING_CREDENTIALS ||
+        (s->config.auth != DM_AUTH_NONE && s->config.auth != DM_AUTH_BASIC)) {
         status->has_chal = TRUE;
         status->chal.type = g_strdup(dm_auth_type_name(s->config.auth));
         status->chal.format = g_strdup("b64");
+        if (s->config.auth != DM_AUTH_BASIC) {
+            g_autoptr(GBytes) next = fresh_nonce();
+            status->chal.next_nonce =
+                g_base64_encode(g_bytes_get_data(next, NULL), g_bytes_get_size(next));
+            g_clear_pointer(&s->config.client_nonce, g_bytes_unref);
+            s->config.client_nonce = g_steal_pointer(&next);
+        }
     }
     g_ptr_array_add(m->commands, status);
     return m;
@@ -400,16 +442,58 @@ static gboolean credentials_ok(ScriptServer *s, const DmMessage *m, GBytes *requ
     return *code == DM_STATUS_AUTHENTICATED || *code == DM_STATUS_OK;
 }
 
-/* The client's verdict on our credentials. */
-static gboolean server_rejected(const DmMessage *m)
+/* The client's verdict on our credentials; the nonce it gives us is the one we sign with
+ * from now on. */
+static gboolean server_rejected(ScriptServer *s, const DmMessage *m)
 {
+    gboolean rejected = FALSE;
+
     for (guint i = 0; i < m->commands->len; i++) {
         DmCommand *c = g_ptr_array_index(m->commands, i);
-        if (c->type == DM_COMMAND_STATUS && c->cmd_ref == 0 &&
-            (c->code == DM_STATUS_INVALID_CREDENTIALS || c->code == DM_STATUS_MISSING_CREDENTIALS))
-            return TRUE;
+        gsize length = 0;
+        guchar *nonce;
+
+        if (c->type != DM_COMMAND_STATUS || c->cmd_ref != 0)
+            continue;
+        if (c->has_chal && c->chal.next_nonce != NULL) {
+            nonce = g_base64_decode(c->chal.next_nonce, &length);
+            g_clear_pointer(&s->config.server_nonce, g_bytes_unref);
+            s->config.server_nonce = g_bytes_new_take(nonce, length);
+        }
+        rejected |=
+            c->code == DM_STATUS_INVALID_CREDENTIALS || c->code == DM_STATUS_MISSING_CREDENTIALS;
     }
-    return FALSE;
+    return rejected;
+}
+
+/* What our last message asked, to send again signed anew. */
+static void keep_work(ScriptServer *s, const DmMessage *reply)
+{
+    g_clear_pointer(&s->last_work, g_ptr_array_unref);
+    s->last_work = g_ptr_array_new_with_free_func((GDestroyNotify)dm_command_free);
+    for (guint i = 0; i < reply->commands->len; i++) {
+        const DmCommand *c = g_ptr_array_index(reply->commands, i);
+        if (c->type != DM_COMMAND_STATUS)
+            g_ptr_array_add(s->last_work, copy_command(c));
+    }
+}
+
+static void resend_work(ScriptServer *s, DmMessage *reply)
+{
+    for (guint i = 0; s->last_work != NULL && i < s->last_work->len; i++) {
+        DmCommand *c = copy_command(g_ptr_array_index(s->last_work, i));
+        number_commands(s, c);
+        g_ptr_array_add(reply->commands, c);
+    }
+}
+
+/* A value the client said it cannot take as a whole (MaxObjSize) is not sent. */
+static gboolean too_big(ScriptServer *s, const DmCommand *c)
+{
+    const DmItem *item = c->items->len == 1 ? g_ptr_array_index(c->items, 0) : NULL;
+
+    return item != NULL && item->has_data && s->client_max_obj > 0 && !s->config.oversized &&
+           (gint64)item->data_length > s->client_max_obj;
 }
 
 /* The next package's commands (or the next chunk) into @reply; FALSE when none is left. */
@@ -425,6 +509,12 @@ static gboolean add_work(ScriptServer *s, DmMessage *reply, gboolean *final)
         s->packages_sent++;
         for (guint i = 0; i < package->len; i++) {
             DmCommand *c = g_ptr_array_index(package, i);
+            if (too_big(s, c)) {
+                g_ptr_array_add(s->records, g_strdup_printf("{\"skipped\":\"larger than "
+                                                            "MaxObjSize\",\"cmd\":\"%s\"}",
+                                                            dm_command_type_name(c->type)));
+                continue;
+            }
             if (g_queue_is_empty(&s->chunks) && chunk(s, c)) {
                 /* What follows the large object goes after its last chunk. */
                 s->after_chunks = g_ptr_array_new_with_free_func((GDestroyNotify)dm_command_free);
@@ -455,9 +545,12 @@ static gboolean add_work(ScriptServer *s, DmMessage *reply, gboolean *final)
     return TRUE;
 }
 
-/* Package 1 of a session (Alert 1200 or 1201): the script plays again from its start. */
+/* Package 1 of a session (Alert 1200 or 1201 in message 1; the same package sent again with
+ * other credentials is a later message): the script plays again from its start. */
 static gboolean starts_session(const DmMessage *m)
 {
+    if (m->msg_id != 1)
+        return FALSE;
     for (guint i = 0; i < m->commands->len; i++) {
         const DmCommand *c = g_ptr_array_index(m->commands, i);
         if (c->type == DM_COMMAND_ALERT && (c->code == 1200 || c->code == 1201))
@@ -474,6 +567,8 @@ static void session_reset(ScriptServer *s, const DmMessage *m)
     s->cmd_id = 0;
     s->finished = FALSE;
     s->client_authenticated = FALSE;
+    s->server_retries = 0;
+    s->client_failures = 0;
     g_queue_clear_full(&s->chunks, (GDestroyNotify)dm_command_free);
     g_clear_pointer(&s->after_chunks, g_ptr_array_unref);
     g_hash_table_remove_all(s->gets);
@@ -489,6 +584,7 @@ GBytes *script_server_handle(ScriptServer *s, GBytes *request, const char *hmac,
         dm_message_parse(g_bytes_get_data(request, NULL), g_bytes_get_size(request), NULL);
     g_autoptr(DmMessage) reply = NULL;
     gboolean final = TRUE;
+    gboolean resend = FALSE;
     GBytes *out;
     int code;
 
@@ -498,22 +594,38 @@ GBytes *script_server_handle(ScriptServer *s, GBytes *request, const char *hmac,
         return NULL;
     if (starts_session(m))
         session_reset(s, m);
+    if (m->meta.max_msg_size > 0)
+        s->client_max_msg = m->meta.max_msg_size;
+    if (m->meta.max_obj_size > 0)
+        s->client_max_obj = m->meta.max_obj_size;
     record_message(s, m);
-    if (server_rejected(m))
-        record_end(s, FALSE);
+    if (server_rejected(s, m)) {
+        /* The client challenged us: once, what we asked goes again signed with its nonce. */
+        if (s->config.no_retry || s->server_retries >= 1)
+            record_end(s, FALSE);
+        else
+            resend = s->last_work != NULL && s->last_work->len > 0;
+        s->server_retries++;
+    }
     if (!credentials_ok(s, m, request, hmac, &code)) {
         reply = reply_new(s, m, code);
         reply->final = TRUE;
-        record_end(s, FALSE);
+        /* The client may try again with the nonce of our challenge; not for ever. */
+        if (++s->client_failures > 2)
+            record_end(s, FALSE);
     } else {
         reply = reply_new(s, m, code);
         answer_commands(s, m, reply);
-        /* A client that has more to send (no Final) gets statuses only, unless a large
-         * object of ours is still on its way. */
-        if (!s->finished && (m->final || !g_queue_is_empty(&s->chunks)) &&
-            !add_work(s, reply, &final))
+        if (resend && !s->finished) {
+            resend_work(s, reply);
+        } else if (!s->finished && (m->final || !g_queue_is_empty(&s->chunks)) &&
+                   !add_work(s, reply, &final)) {
+            /* A client that has more to send (no Final) gets statuses only, unless a large
+             * object of ours is still on its way. */
             record_end(s, TRUE);
+        }
         reply->final = final;
+        keep_work(s, reply);
     }
     out = dm_message_encode(reply, s->config.encoding, NULL);
     if (out != NULL && s->config.auth == DM_AUTH_HMAC && response_hmac != NULL) {
@@ -521,9 +633,9 @@ GBytes *script_server_handle(ScriptServer *s, GBytes *request, const char *hmac,
         gsize nonce_length = 0;
         if (s->config.server_nonce)
             nonce = g_bytes_get_data(s->config.server_nonce, &nonce_length);
-        *response_hmac =
-            dm_auth_hmac_header(s->config.server_name, s->config.server_password, nonce,
-                                nonce_length, g_bytes_get_data(out, NULL), g_bytes_get_size(out));
+        g_autofree char *password = signing_password(s);
+        *response_hmac = dm_auth_hmac_header(s->config.server_name, password, nonce, nonce_length,
+                                             g_bytes_get_data(out, NULL), g_bytes_get_size(out));
     }
     return out;
 }
@@ -564,6 +676,7 @@ void script_server_free(ScriptServer *s)
     g_clear_pointer(&s->script.packages, g_ptr_array_unref);
     g_queue_clear_full(&s->chunks, (GDestroyNotify)dm_command_free);
     g_clear_pointer(&s->after_chunks, g_ptr_array_unref);
+    g_clear_pointer(&s->last_work, g_ptr_array_unref);
     g_clear_pointer(&s->gets, g_hash_table_unref);
     g_clear_pointer(&s->records, g_ptr_array_unref);
     if (s->http != NULL)
@@ -587,6 +700,16 @@ gboolean script_server_is_finished(ScriptServer *s)
 guint script_server_get_sessions(ScriptServer *s)
 {
     return s->sessions;
+}
+
+GBytes *script_server_get_server_nonce(ScriptServer *s)
+{
+    return s->config.server_nonce;
+}
+
+GBytes *script_server_get_client_nonce(ScriptServer *s)
+{
+    return s->config.client_nonce;
 }
 
 static void on_request(SoupServer *http, SoupServerMessage *message, const char *path,

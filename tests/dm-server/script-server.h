@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A DM server that plays a script (tests only; the modem simulator serves it behind its
- * SCWS). Script: one operation a line —
+ * SCWS). It keeps the nonces as a DM 1.2 server does: it signs with the server nonce (the one
+ * the device's account holds, and the one of its package #0), checks the client with the
+ * client nonce, answers failed credentials with 401 (407 when missing) and a Chal carrying a
+ * fresh NextNonce, hands a fresh NextNonce on every Status of the client's SyncHdr, takes the
+ * client's NextNonce when the client challenges it and sends its package again signed with it
+ * (once). Values that do not fit the client's MaxMsgSize go as large objects in chunks; one
+ * above its MaxObjSize is not sent. Script: one operation a line —
  *   GET uri | ADD uri format [value] | REPLACE uri format value | DELETE uri |
  *   EXEC uri [data] | COPY source target | ATOMIC-BEGIN | ATOMIC-END | SEQUENCE-BEGIN |
  *   SEQUENCE-END | ALERT-DISPLAY text | ALERT-CONFIRM text | PACKAGE (ends a package)
@@ -27,6 +33,10 @@ typedef struct {
     gsize chunk_size;          /* Add/Replace values above it go in chunks; 0: never */
     gboolean wrong_chunk_size; /* announce a Size one byte too big (for 424) */
     gsize max_msg_size;        /* MaxMsgSize announced to the client; 0: none */
+    /* Misbehaviour on purpose, for failure tests. */
+    gboolean wrong_secret; /* sign with a password that is not the server's */
+    gboolean no_retry;     /* give up when the client challenges our credentials */
+    gboolean oversized;    /* ignore the client's MaxMsgSize and MaxObjSize */
 } ScriptServerConfig;
 
 typedef struct ScriptServer ScriptServer;
@@ -44,6 +54,10 @@ GPtrArray *script_server_get_records(ScriptServer *server);
 gboolean script_server_is_finished(ScriptServer *server);
 /* Sessions started so far: each package 1 (Alert 1200 or 1201) plays the script again. */
 guint script_server_get_sessions(ScriptServer *server);
+/* The nonces as they stand now (rotated by the sessions): what the server signs with, and what
+ * it expects the client to sign with. */
+GBytes *script_server_get_server_nonce(ScriptServer *server);
+GBytes *script_server_get_client_nonce(ScriptServer *server);
 
 /* Serves @server at http://127.0.0.1:PORT@path with libsoup; returns the port or 0. */
 guint16 script_server_listen(ScriptServer *server, const char *path, guint16 port, GError **error);

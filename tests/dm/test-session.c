@@ -152,24 +152,33 @@ START_TEST(missing_server_credentials_are_407_with_a_challenge)
     DmSessionConfig config = { .server_auth = DM_AUTH_MD5,
                                .server_name = "srv",
                                .server_password = "p" };
-    g_autoptr(GBytes) out = NULL;
-    g_autoptr(DmMessage) m = NULL;
-    DmCommand *status;
+    static const char package[] = HEADER("1") "</SyncHdr><SyncBody><Add><CmdID>1</CmdID><Item>"
+                                              "<Target><LocURI>./X</LocURI></Target><Data>1</Data>"
+                                              "</Item></Add><Final/></SyncBody></SyncML>";
+    static const char again[] = HEADER("2") "</SyncHdr><SyncBody><Add><CmdID>1</CmdID><Item>"
+                                            "<Target><LocURI>./X</LocURI></Target><Data>1</Data>"
+                                            "</Item></Add><Final/></SyncBody></SyncML>";
 
     start(&config);
-    ck_assert_int_eq(feed(HEADER("1") "</SyncHdr><SyncBody><Add><CmdID>1</CmdID><Item><Target>"
-                                      "<LocURI>./X</LocURI></Target><Data>1</Data></Item></Add>"
-                                      "<Final/></SyncBody></SyncML>"),
-                     DM_SESSION_SEND_LAST);
-    out = dm_session_take_output(session, NULL);
-    m = dm_message_parse(g_bytes_get_data(out, NULL), g_bytes_get_size(out), NULL);
-    ck_assert_uint_eq(m->commands->len, 1);
-    status = g_ptr_array_index(m->commands, 0);
-    ck_assert_int_eq(status->code, 407);
-    ck_assert(status->has_chal);
-    ck_assert_str_eq(status->chal.type, "syncml:auth-md5");
-    ck_assert_ptr_nonnull(status->chal.next_nonce);
-    ck_assert_int_eq(dm_session_get_result(session), DM_SESSION_RESULT_AUTH_FAILED);
+    /* Challenged once: nothing of the message runs, the server may sign it again. */
+    for (int round = 0; round < 2; round++) {
+        g_autoptr(GBytes) out = NULL;
+        g_autoptr(DmMessage) m = NULL;
+        DmCommand *status;
+
+        ck_assert_int_eq(feed(round == 0 ? package : again),
+                         round == 0 ? DM_SESSION_SEND : DM_SESSION_SEND_LAST);
+        out = dm_session_take_output(session, NULL);
+        m = dm_message_parse(g_bytes_get_data(out, NULL), g_bytes_get_size(out), NULL);
+        ck_assert_uint_eq(m->commands->len, 1);
+        status = g_ptr_array_index(m->commands, 0);
+        ck_assert_int_eq(status->code, 407);
+        ck_assert(status->has_chal);
+        ck_assert_str_eq(status->chal.type, "syncml:auth-md5");
+        ck_assert_ptr_nonnull(status->chal.next_nonce);
+        ck_assert_int_eq(dm_session_get_result(session),
+                         round == 0 ? DM_SESSION_RESULT_NONE : DM_SESSION_RESULT_AUTH_FAILED);
+    }
     ck_assert_ptr_nonnull(dm_session_get_server_nonce(session));
 }
 END_TEST

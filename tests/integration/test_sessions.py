@@ -12,7 +12,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
 from harness import NAME, SignalWatcher  # noqa: E402
-from test_modem import CARD_IFACE, ModemFixture, account_bootstrap, free_port  # noqa: E402
+from test_modem import (  # noqa: E402
+    CARD_IFACE, ModemFixture, _leaf, _node, account_bootstrap, free_port, read_tree)
 from harness import wait_until  # noqa: E402
 
 SESSIONS = int(os.environ.get("DMSCD_SESSIONS", "20"))
@@ -87,5 +88,132 @@ class CardSessionsQmi(CardSessions):
     mode = "qmi"
 
 
+ACCOUNT = "./DMAcc/CardDM"
+ZEROS = "AAAAAA=="  # four zero bytes, base64: the nonces of a fresh card
+
+
+def credentials_bootstrap(address, auth, client_nonce=ZEROS, server_nonce=ZEROS):
+    """The card's bootstrap: card.dm's account at @address with both credentials, DIGEST or
+    HMAC, and the nonces the card's server starts with."""
+    kind = {"md5": "DIGEST", "hmac": "HMAC"}[auth]
+    parts = [_node(1, ACCOUNT), _leaf(2, f"{ACCOUNT}/ServerID", "card.dm"),
+             _node(3, f"{ACCOUNT}/AppAddr"), _node(4, f"{ACCOUNT}/AppAddr/1"),
+             _leaf(5, f"{ACCOUNT}/AppAddr/1/Addr", address), _node(6, f"{ACCOUNT}/AppAuth")]
+    cmd = 7
+    for name, level, user, secret, nonce in (("Cli", "CLCRED", "device", "device-secret",
+                                              client_nonce),
+                                             ("Srv", "SRVCRED", "card.dm", "pw", server_nonce)):
+        parts.append(_node(cmd, f"{ACCOUNT}/AppAuth/{name}"))
+        for leaf, value, fmt in (("AAuthLevel", level, "chr"), ("AAuthType", kind, "chr"),
+                                 ("AAuthName", user, "chr"), ("AAuthSecret", secret, "chr"),
+                                 ("AAuthData", nonce, "b64")):
+            cmd += 1
+            parts.append(_leaf(cmd, f"{ACCOUNT}/AppAuth/{name}/{leaf}", value, fmt))
+        cmd += 1
+    return ("<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD>"
+            "<VerProto>DM/1.2</VerProto><SessionID>0</SessionID><MsgID>1</MsgID>"
+            "<Target><LocURI>dev</LocURI></Target><Source><LocURI>card</LocURI></Source>"
+            "</SyncHdr><SyncBody>" + "".join(parts) + "<Final/></SyncBody></SyncML>")
+
+
+class Authenticated(ModemFixture):
+    """Sessions with the card's server signed both ways (MD5 or HMAC, XML or WBXML, raw BIP or
+    the QMI SCWS messages), its nonces kept as a DM 1.2 server keeps them."""
+    auth = "md5"
+    encoding = "xml"
+    mode = "raw-bip"
+
+    def start_card(self, server="", bootstrap_nonces=None):
+        self.port = free_port()
+        self.write("script", SCRIPT)
+        self.write("bootstrap.xml", credentials_bootstrap(
+            f"http://127.0.0.1:{self.port}/dm", self.auth, **(bootstrap_nonces or {})))
+        self.restart_sim_with(
+            f"[modem]\nsocket={self.socket_name}\nscws-mode={self.mode}\n"
+            f"[scws]\nport={self.port}\n[server]\npath=/dm\nserver-id=card.dm\n"
+            f"server-password=pw\nclient-name=device\nclient-password=device-secret\n"
+            f"auth={self.auth}\nencoding={self.encoding}\nscript=script\nrecord=record\n{server}"
+            f"[trigger]\nwhen=never\nsession-id=77\n[card]\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: str(self.port) in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
+            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                             "BootstrapState").stdout, what="card ready")
+        return d
+
+    def tree(self):
+        return read_tree(os.path.join(self.tmp.name, "state", "tree"))
+
+    def nonces(self):
+        tree = self.tree()
+        return (tree[f"{ACCOUNT}/AppAuth/Cli/AAuthData"][2],
+                tree[f"{ACCOUNT}/AppAuth/Srv/AAuthData"][2])
+
+    def trigger(self, watcher):
+        """The card's trigger; the session's result."""
+        self.assertEqual(self.control("trigger"), "triggered")
+        seen = watcher.wait_for("SessionFinished", timeout=60)
+        return seen.split("SessionFinished")[-1]
+
+    def test_nonces_that_agree_rotate_and_sign_the_next_notification(self):
+        d = self.start_card()
+        before = self.nonces()
+        with SignalWatcher(self.bus) as watcher:
+            self.assertIn("'ok'", self.trigger(watcher))
+            first = self.nonces()
+            # Both nonces were handed on and saved with the session's changes.
+            self.assertNotEqual(first[0], before[0])
+            self.assertNotEqual(first[1], before[1])
+            self.assertEqual(self.tree()["./Vendor/B"][2], b"c")
+            # The card signs its next notification with the nonce dmscd gave its server.
+            self.assertIn("'ok'", self.trigger(watcher))
+            second = self.nonces()
+            self.assertNotEqual(second, first)
+        _, _, err = d.stop()
+        self.assertEqual(err.count("not verified"), 0)
+        self.assertEqual(err.count("changes saved"), 2)
+
+    def test_nonces_that_differ_recover_in_the_same_session(self):
+        # The account holds nonces the server does not: the server signs with zeros (and its
+        # notification with the resynchronisation nonce), expects another client nonce.
+        d = self.start_card(server="client-nonce=c2VydmVyLXNpZGU=\n",
+                            bootstrap_nonces={"server_nonce": "ZGV2aWNlLXNpZGU=",
+                                              "client_nonce": "ZGV2aWNlLW93bg=="})
+        with SignalWatcher(self.bus) as watcher:
+            self.assertIn("'ok'", self.trigger(watcher))
+        with open(os.path.join(self.tmp.name, "record")) as f:
+            record = f.read()
+        # dmscd's first credentials were refused and sent again with the server's NextNonce;
+        # the server's were challenged and signed again with dmscd's.
+        self.assertIn('"status":401', record)
+        self.assertIn('"session":"end","packages":2,"auth":"ok"', record)
+        self.assertEqual(self.tree()["./Vendor/B"][2], b"c")
+        d.stop()
+
+    def test_a_wrong_secret_fails_the_session_and_changes_nothing(self):
+        d = self.start_card(server="misbehave=wrong-secret\n")
+        before = self.tree()
+        with SignalWatcher(self.bus) as watcher:
+            self.assertIn("'auth-failed'", self.trigger(watcher))
+        self.assertEqual(self.tree(), before)
+        _, _, err = d.stop()
+        self.assertIn("the server failed to authenticate", err)
+        for secret in ("device-secret", "pw-wrong", "=pw", '"pw"'):
+            self.assertNotIn(secret, err)
+
+
+def authenticated(auth, encoding, mode):
+    name = f"Authenticated_{auth}_{encoding}_{mode.replace('-', '_')}"
+    return type(name, (Authenticated, unittest.TestCase),
+                {"auth": auth, "encoding": encoding, "mode": mode})
+
+
+AUTHENTICATED = [authenticated(a, e, m) for a in ("md5", "hmac") for e in ("xml", "wbxml")
+                 for m in ("raw-bip", "qmi")]
+
+
 if __name__ == "__main__":
-    tap.main(CardSessions, CardSessionsQmi)
+    if LOAD:
+        tap.main(CardSessions, CardSessionsQmi)
+    else:
+        tap.main(CardSessions, CardSessionsQmi, *AUTHENTICATED)

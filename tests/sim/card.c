@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+static const guint8 zero_nonce[4] = { 0 };
+
 #define CHUNK        200
 #define SCWS_PIECE   1000
 #define MAX_CHANNELS 7
@@ -26,6 +28,7 @@ struct SimCard {
     char *trigger_when; /* start, never, or seconds after registration */
     char *server_id;
     char *server_password;
+    GBytes *server_nonce; /* [server] server-nonce: what package #0 is signed with */
     guint16 session_id;
     DmUiMode ui_mode;
     gboolean raw_bip;
@@ -374,12 +377,14 @@ void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length)
  * signed with the server's credentials and the zero nonce. */
 void sim_card_trigger(SimCard *card)
 {
-    static const guint8 zero_nonce[4] = { 0 };
+    /* Signed with the server nonce as it stands now: the one the device gave last. */
+    GBytes *nonce =
+        card->dm != NULL ? script_server_get_server_nonce(card->dm) : card->server_nonce;
     static const guint8 udh[] = { 0x06, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0 };
     static const guint8 wsp[] = { 0x01, 0x06, 0x03, 0xc4, 0xaf, 0x87 };
     g_autoptr(GBytes) package0 = dm_notification_build(
-        card->server_id, card->server_password, zero_nonce, sizeof(zero_nonce), card->session_id,
-        card->ui_mode, TRUE, NULL, 0, NULL);
+        card->server_id, card->server_password, g_bytes_get_data(nonce, NULL),
+        g_bytes_get_size(nonce), card->session_id, card->ui_mode, TRUE, NULL, 0, NULL);
     g_autoptr(GByteArray) tpdu = g_byte_array_new();
     g_autoptr(GByteArray) objects = g_byte_array_new();
     guint8 header[] = { 0x41, 0x00, 0x04, 0x81, 0x21, 0x43, 0x00, 0x04, 0 };
@@ -446,13 +451,74 @@ static char *profile_path(GKeyFile *profile, const char *dir, const char *group,
     return g_path_is_absolute(value) ? g_steal_pointer(&value) : g_build_filename(dir, value, NULL);
 }
 
+/* A nonce of the profile ([server] server-nonce=, client-nonce=, base64): four zero bytes, as
+ * a bootstrap's AAuthData "AAAAAA==" holds, when not given. */
+static GBytes *profile_nonce(GKeyFile *profile, const char *key)
+{
+    g_autofree char *b64 = g_key_file_get_string(profile, "server", key, NULL);
+    gsize length = 0;
+    guchar *bytes;
+
+    if (b64 == NULL)
+        return g_bytes_new(zero_nonce, sizeof(zero_nonce));
+    bytes = g_base64_decode(b64, &length);
+    return g_bytes_new_take(bytes, length);
+}
+
+/* The card's DM server from [server]: its script, credentials, nonces and misbehaviour. */
+static gboolean card_server_new(SimCard *card, GKeyFile *profile, const char *script_path,
+                                GError **error)
+{
+    g_autofree char *script = NULL;
+    g_autofree char *server_id = g_key_file_get_string(profile, "server", "server-id", NULL);
+    g_autofree char *server_password =
+        g_key_file_get_string(profile, "server", "server-password", NULL);
+    g_autofree char *client_name = g_key_file_get_string(profile, "server", "client-name", NULL);
+    g_autofree char *client_password =
+        g_key_file_get_string(profile, "server", "client-password", NULL);
+    g_autofree char *auth = g_key_file_get_string(profile, "server", "auth", NULL);
+    g_autofree char *encoding = g_key_file_get_string(profile, "server", "encoding", NULL);
+    g_auto(GStrv) misbehave =
+        g_key_file_get_string_list(profile, "server", "misbehave", NULL, NULL);
+    g_autoptr(GBytes) client_nonce = profile_nonce(profile, "client-nonce");
+    ScriptServerConfig config = {
+        .server_id = server_id ? server_id : "card.dm",
+        .server_name = server_id ? server_id : "card.dm",
+        .server_password = server_password ? server_password : "",
+        .client_name = client_name ? client_name : "",
+        .client_password = client_password ? client_password : "",
+        .client_nonce = client_nonce,
+        .server_nonce = card->server_nonce,
+        .encoding = g_strcmp0(encoding, "wbxml") == 0 ? DM_ENCODING_WBXML : DM_ENCODING_XML,
+    };
+
+    if (auth != NULL && !dm_auth_type_parse(auth, &config.auth)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "[server] auth=%s", auth);
+        return FALSE;
+    }
+    for (char **m = misbehave; m != NULL && *m != NULL; m++) {
+        if (g_str_equal(*m, "wrong-secret"))
+            config.wrong_secret = TRUE;
+        else if (g_str_equal(*m, "no-retry"))
+            config.no_retry = TRUE;
+        else if (g_str_equal(*m, "oversized"))
+            config.oversized = TRUE;
+        else {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "[server] misbehave=%s", *m);
+            return FALSE;
+        }
+    }
+    if (!g_file_get_contents(script_path, &script, NULL, error))
+        return FALSE;
+    card->dm = script_server_new(&config, script, error);
+    return card->dm != NULL;
+}
+
 SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **error)
 {
     SimCard *card = g_new0(SimCard, 1);
     g_autofree char *mode = g_key_file_get_string(profile, "modem", "scws-mode", NULL);
     g_autofree char *script_path = profile_path(profile, dir, "server", "script");
-    g_autofree char *auth = g_key_file_get_string(profile, "server", "auth", NULL);
-    g_autofree char *encoding = g_key_file_get_string(profile, "server", "encoding", NULL);
     int port = g_key_file_get_integer(profile, "scws", "port", NULL);
     int channels = g_key_file_get_integer(profile, "scws", "channels", NULL);
 
@@ -483,33 +549,10 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
     card->dm_path = g_key_file_get_string(profile, "server", "path", NULL);
     if (card->dm_path == NULL)
         card->dm_path = g_strdup("/dm");
-    if (script_path != NULL) {
-        g_autofree char *script = NULL;
-        g_autofree char *server_id = g_key_file_get_string(profile, "server", "server-id", NULL);
-        g_autofree char *server_password =
-            g_key_file_get_string(profile, "server", "server-password", NULL);
-        g_autofree char *client_name =
-            g_key_file_get_string(profile, "server", "client-name", NULL);
-        g_autofree char *client_password =
-            g_key_file_get_string(profile, "server", "client-password", NULL);
-        ScriptServerConfig config = {
-            .server_id = server_id ? server_id : "card.dm",
-            .server_name = server_id ? server_id : "card.dm",
-            .server_password = server_password ? server_password : "",
-            .client_name = client_name ? client_name : "",
-            .client_password = client_password ? client_password : "",
-            .encoding = g_strcmp0(encoding, "wbxml") == 0 ? DM_ENCODING_WBXML : DM_ENCODING_XML,
-        };
-        if (auth != NULL && !dm_auth_type_parse(auth, &config.auth)) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "[server] auth=%s", auth);
-            sim_card_free(card);
-            return NULL;
-        }
-        if (!g_file_get_contents(script_path, &script, NULL, error) ||
-            (card->dm = script_server_new(&config, script, error)) == NULL) {
-            sim_card_free(card);
-            return NULL;
-        }
+    card->server_nonce = profile_nonce(profile, "server-nonce");
+    if (script_path != NULL && !card_server_new(card, profile, script_path, error)) {
+        sim_card_free(card);
+        return NULL;
     }
     return card;
 }
@@ -522,6 +565,7 @@ void sim_card_free(SimCard *card)
     for (guint i = 1; i <= MAX_CHANNELS; i++)
         g_clear_pointer(&card->requests[i], g_byte_array_unref);
     g_clear_pointer(&card->dm, script_server_free);
+    g_clear_pointer(&card->server_nonce, g_bytes_unref);
     g_free(card->dm_path);
     g_free(card->record);
     g_free(card->trigger_when);
