@@ -30,6 +30,8 @@ typedef struct {
 
 static const char *const resync_nonce_choices[] = { "zero-bytes", "base64-zeros", "text-zeros",
                                                     NULL };
+/* In the order of DmEncoding. */
+static const char *const encoding_choices[] = { "xml", "wbxml", NULL };
 
 #define FIELD(f) offsetof(DmscdConfig, f)
 
@@ -45,6 +47,7 @@ static const KeySpec key_specs[] = {
     { "scws", "client-wait", KEY_INT, FIELD(scws_client_wait), 1, 300, NULL },
     { "session", "timeout", KEY_INT, FIELD(session_timeout), 10, 3600, NULL },
     { "session", "max-msg-size", KEY_INT, FIELD(session_max_msg_size), 1024, 1048576, NULL },
+    { "session", "encoding", KEY_ENUM, FIELD(session_encoding), 0, 0, encoding_choices },
     { "dbus", "admin-group", KEY_STRING, FIELD(dbus_admin_group), 0, 32, NULL },
 };
 

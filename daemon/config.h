@@ -34,6 +34,7 @@ typedef struct {
     int scws_client_wait;
     int session_timeout;
     int session_max_msg_size;
+    int session_encoding; /* DmEncoding: of sessions that do not ask for one */
     char *dbus_admin_group;
 
     /* "FILE: [group] key: unknown key" lines for the caller to log. */

@@ -122,9 +122,14 @@ static gboolean on_read_node(const char *uri, DbusApiNode *node, gpointer user_d
     return dmscd_tree_read_node(user_data, uri, node, error);
 }
 
-static char *on_trigger(const char *server_id, gpointer user_data, GError **error)
+static char *on_trigger(const char *server_id, const DbusApiTriggerOptions *options,
+                        gpointer user_data, GError **error)
 {
-    return dmscd_sessions_trigger(user_data, server_id, error);
+    DmEncoding encoding =
+        g_strcmp0(options->encoding, "wbxml") == 0 ? DM_ENCODING_WBXML : DM_ENCODING_XML;
+
+    return dmscd_sessions_trigger(user_data, server_id,
+                                  options->encoding != NULL ? &encoding : NULL, error);
 }
 
 static int run(const Options *options, const DmscdConfig *config)
@@ -133,6 +138,7 @@ static int run(const Options *options, const DmscdConfig *config)
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Dmscd dmscd = { .loop = loop };
     ModemOptions modem_options = { 0 };
+    DmscdSessionOptions session_options = { 0 };
     guint sigterm, sigint, watchdog;
 
     dmscd.server =
@@ -159,8 +165,10 @@ static int run(const Options *options, const DmscdConfig *config)
 
     dmscd.tree.card_bootstrap = config->card_bootstrap;
     dmscd.tree.resync_nonce = config->resync_nonce;
-    dmscd.sessions = dmscd_sessions_new(&dmscd.tree, (guint)config->session_timeout,
-                                        (gsize)config->session_max_msg_size, dmscd.server);
+    session_options.timeout = (guint)config->session_timeout;
+    session_options.max_msg_size = (gsize)config->session_max_msg_size;
+    session_options.encoding = (DmEncoding)config->session_encoding;
+    dmscd.sessions = dmscd_sessions_new(&dmscd.tree, &session_options, dmscd.server);
     dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
     dbus_api_server_set_node_reader(dmscd.server, on_read_node, &dmscd.tree);
     if (config->dbus_admin_group != NULL) {

@@ -17,14 +17,14 @@ typedef struct {
     char *session_id; /* SyncML SessionID: uppercase hex */
     char *origin;     /* "card", "network", "local" */
     gboolean client_initiated;
+    DmEncoding encoding;
     char *path; /* its D-Bus object, or NULL */
 } Request;
 
 struct DmscdSessions {
     DmscdTree *tree;
     DbusApiServer *bus; /* not owned; NULL: sessions are not published */
-    guint timeout;
-    gsize max_msg_size;
+    DmscdSessionOptions options;
     GQueue queue; /* Request *, waiting */
     Request *running;
     DmAccount *account; /* of the running session */
@@ -50,15 +50,14 @@ static void request_free(Request *request)
     g_free(request);
 }
 
-DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size,
+DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *options,
                                   DbusApiServer *bus)
 {
     DmscdSessions *sessions = g_new0(DmscdSessions, 1);
 
     sessions->tree = tree;
     sessions->bus = bus;
-    sessions->timeout = timeout_seconds;
-    sessions->max_msg_size = max_msg_size;
+    sessions->options = *options;
     sessions->cancellable = g_cancellable_new();
     g_queue_init(&sessions->queue);
     return sessions;
@@ -239,7 +238,7 @@ static void on_alert(DmSessionRunner *runner, const DmAlertRequest *alert, gpoin
         .max_length = alert->max_length,
         .default_response = alert->default_response,
         /* MAXDT when the server gives one, else the session's own bound. */
-        .timeout_seconds = alert->max_seconds > 0 ? alert->max_seconds : sessions->timeout,
+        .timeout_seconds = alert->max_seconds > 0 ? alert->max_seconds : sessions->options.timeout,
     };
 
     for (guint i = 0; alert->choices != NULL && i < alert->choices->len; i++)
@@ -283,12 +282,12 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     config.server_name = server->name;
     config.server_password = server->secret;
     config.server_nonce = server->nonce;
-    config.encoding = DM_ENCODING_XML;
-    config.max_msg_size = sessions->max_msg_size;
+    config.encoding = request->encoding;
+    config.max_msg_size = sessions->options.max_msg_size;
     config.max_obj_size = DM_TREE_MAX_VALUE;
     sessions->session = dm_session_new(sessions->tree->tree, &config);
-    sessions->runner =
-        dm_session_runner_new(sessions->session, sessions->timeout, USER_AGENT, on_alert, sessions);
+    sessions->runner = dm_session_runner_new(sessions->session, sessions->options.timeout,
+                                             USER_AGENT, on_alert, sessions);
     dm_session_runner_run_async(sessions->runner, sessions->cancellable, on_finished, sessions);
     return TRUE;
 }
@@ -353,11 +352,13 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
     request->server_id = g_strdup(notification->server_id);
     request->session_id = dm_notification_session_id(notification);
     request->origin = g_strdup(origin);
+    request->encoding = sessions->options.encoding;
     (void)enqueue(sessions, request);
     run_next(sessions);
 }
 
-char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GError **error)
+char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
+                             const DmEncoding *encoding, GError **error)
 {
     g_autoptr(DmAccount) account = dm_account_find(sessions->tree->tree, server_id);
     Request *request;
@@ -373,6 +374,7 @@ char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GEr
     request->session_id = g_strdup_printf("%X", (guint)g_random_int_range(1, 0x10000));
     request->origin = g_strdup("local");
     request->client_initiated = TRUE;
+    request->encoding = encoding != NULL ? *encoding : sessions->options.encoding;
     /* Copied first: run_next() may start the session, and even end it, before returning. */
     path = g_strdup(enqueue(sessions, request));
     run_next(sessions);

@@ -7,11 +7,14 @@
 
 typedef struct DmscdSessions DmscdSessions;
 
-/*
- * @timeout_seconds bounds each exchange with a server; @max_msg_size is announced to it.
- * @bus (not owned, may be NULL) publishes each session as an object.
- */
-DmscdSessions *dmscd_sessions_new(DmscdTree *tree, guint timeout_seconds, gsize max_msg_size,
+typedef struct {
+    guint timeout;       /* seconds: bounds each exchange with a server */
+    gsize max_msg_size;  /* announced to servers */
+    DmEncoding encoding; /* of sessions that do not ask for one */
+} DmscdSessionOptions;
+
+/* @options are copied. @bus (not owned, may be NULL) publishes each session as an object. */
+DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *options,
                                   DbusApiServer *bus);
 /* Cuts a session that runs; the rest of the queue is dropped. */
 void dmscd_sessions_free(DmscdSessions *sessions);
@@ -23,9 +26,11 @@ void dmscd_sessions_free(DmscdSessions *sessions);
 void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notification,
                           const char *origin);
 /*
- * Queues a client-initiated session (alert 1201) with the account of @server_id; its object
- * path (a new string). DM_ERROR_NOT_FOUND when there is no such account.
+ * Queues a client-initiated session (alert 1201) with the account of @server_id in @encoding
+ * (NULL: the configured one); its object path (a new string). DM_ERROR_NOT_FOUND when there is
+ * no such account.
  */
-char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id, GError **error);
+char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
+                             const DmEncoding *encoding, GError **error);
 /* TRUE when no session runs or waits. */
 gboolean dmscd_sessions_idle(DmscdSessions *sessions);

@@ -103,12 +103,19 @@ void dbus_api_server_emit_notification(DbusApiServer *server,
 #define DBUS_API_SESSION_INTERFACE "org.dmscd.Dmsc1.Session"
 #define DBUS_API_SESSION_PREFIX    DBUS_API_PATH "/Session"
 
+/* What Trigger()'s options ask for; NULL members were not given. */
+typedef struct {
+    const char *encoding; /* "xml" or "wbxml" */
+} DbusApiTriggerOptions;
+
 /*
- * Manager.Trigger(server_id): the daemon queues a client-initiated session and returns its
- * object path (newly allocated), or NULL with DM_ERROR_NOT_FOUND (no such server) or another
- * error. dbus/ turns DM_ERROR codes into the API's D-Bus errors.
+ * Manager.Trigger(server_id, options): the daemon queues a client-initiated session and
+ * returns its object path (newly allocated), or NULL with DM_ERROR_NOT_FOUND (no such server)
+ * or another error. dbus/ turns DM_ERROR codes into the API's D-Bus errors; options it does
+ * not know are InvalidArgs before the daemon sees them.
  */
-typedef char *(*DbusApiTriggerFunc)(const char *server_id, gpointer user_data, GError **error);
+typedef char *(*DbusApiTriggerFunc)(const char *server_id, const DbusApiTriggerOptions *options,
+                                    gpointer user_data, GError **error);
 void dbus_api_server_set_trigger_handler(DbusApiServer *server, DbusApiTriggerFunc func,
                                          gpointer user_data);
 /* Members of group @gid may call the methods too ([dbus] admin-group); root always may. */

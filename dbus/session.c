@@ -120,10 +120,46 @@ static int enumerate_sessions(sd_bus *bus, const char *prefix, void *userdata, c
     return 0;
 }
 
+/* Trigger()'s options: "encoding" ("xml" or "wbxml"); anything else is refused. */
+static int read_trigger_options(sd_bus_message *m, DbusApiTriggerOptions *options,
+                                sd_bus_error *error)
+{
+    int r;
+
+    r = sd_bus_message_enter_container(m, 'a', "{sv}");
+    if (r < 0)
+        return r;
+    while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+        const char *key, *value;
+
+        r = sd_bus_message_read(m, "s", &key);
+        if (r < 0)
+            return r;
+        if (!g_str_equal(key, "encoding"))
+            return sd_bus_error_setf(error, DBUS_API_ERROR_NAME_INVALID_ARGS,
+                                     "unknown option \"%s\"", key);
+        r = sd_bus_message_read(m, "v", "s", &value);
+        if (r < 0)
+            return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS,
+                                    "\"encoding\" is a string");
+        if (!g_str_equal(value, "xml") && !g_str_equal(value, "wbxml"))
+            return sd_bus_error_setf(error, DBUS_API_ERROR_NAME_INVALID_ARGS,
+                                     "\"encoding\" is \"xml\" or \"wbxml\", not \"%s\"", value);
+        options->encoding = value;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+            return r;
+    }
+    if (r < 0)
+        return r;
+    return sd_bus_message_exit_container(m);
+}
+
 /* Manager.Trigger(s server_id, a{sv} options) → o: a client-initiated session. */
 int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
     DbusApiServer *server = userdata;
+    DbusApiTriggerOptions options = { 0 };
     g_autoptr(GError) failure = NULL;
     g_autofree char *path = NULL;
     const char *server_id;
@@ -135,14 +171,16 @@ int dbus_api_method_trigger(sd_bus_message *m, void *userdata, sd_bus_error *err
     r = sd_bus_message_read(m, "s", &server_id);
     if (r < 0)
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "Trigger(s, a{sv})");
-    r = sd_bus_message_skip(m, "a{sv}");
+    r = read_trigger_options(m, &options, error);
     if (r < 0)
-        return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "Trigger(s, a{sv})");
+        return sd_bus_error_is_set(error)
+                   ? r
+                   : sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "Trigger(s, a{sv})");
     if (server_id[0] == '\0')
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_INVALID_ARGS, "no server id");
     if (server->trigger == NULL)
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_FAILED, "no sessions here");
-    path = server->trigger(server_id, server->trigger_data, &failure);
+    path = server->trigger(server_id, &options, server->trigger_data, &failure);
     if (path == NULL)
         return dbus_api_error_set_from(error, failure);
     return sd_bus_reply_method_return(m, "o", path);

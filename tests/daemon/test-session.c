@@ -71,6 +71,8 @@ static ScriptServerConfig md5_server(void)
     return config;
 }
 
+static const DmscdSessionOptions session_options = { .timeout = 10, .max_msg_size = 16384 };
+
 static void setup(void)
 {
     DmDeviceInfo info = { .dev_id = "IMEI:490154203237518" };
@@ -81,7 +83,7 @@ static void setup(void)
     tree.path = g_build_filename(directory, "tree", NULL);
     tree.tree = dm_tree_new();
     dm_tree_add_standard_objects(tree.tree, &info);
-    sessions = dmscd_sessions_new(&tree, 10, 16384, NULL);
+    sessions = dmscd_sessions_new(&tree, &session_options, NULL);
     package0 = dm_notification_build("srv", "spw", NULL, 0, 0x1a, DM_UI_MODE_BACKGROUND, TRUE, NULL,
                                      0, NULL);
     notification = dm_notification_parse(g_bytes_get_data(package0, &length),
@@ -143,7 +145,8 @@ START_TEST(a_session_that_ends_well_saves_the_servers_changes)
     value = saved("./Vendor/Value");
     ck_assert_str_eq(value, "from-server");
     ck_assert(dm_tree_exists(tree.tree, "./Vendor/Value"));
-    ck_assert_uint_eq(script_server_get_records(server)->len, 3);
+    /* The session start, the header and Add statuses, the end. */
+    ck_assert_uint_eq(script_server_get_records(server)->len, 4);
     /* The server proved itself and got a new nonce for next time: it is saved as b64. */
     nonce = saved("./DMAcc/S/AppAuth/S/AAuthData");
     ck_assert_ptr_nonnull(nonce);

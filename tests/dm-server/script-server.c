@@ -592,8 +592,16 @@ GBytes *script_server_handle(ScriptServer *s, GBytes *request, const char *hmac,
         *response_hmac = NULL;
     if (m == NULL || !m->has_header)
         return NULL;
-    if (starts_session(m))
+    if (starts_session(m)) {
         session_reset(s, m);
+        g_ptr_array_add(
+            s->records,
+            g_strdup_printf("{\"session\":\"start\",\"encoding\":\"%s\"}",
+                            dm_message_detect(g_bytes_get_data(request, NULL),
+                                              g_bytes_get_size(request)) == DM_ENCODING_WBXML
+                                ? "wbxml"
+                                : "xml"));
+    }
     if (m->meta.max_msg_size > 0)
         s->client_max_msg = m->meta.max_msg_size;
     if (m->meta.max_obj_size > 0)

@@ -12,7 +12,8 @@
  *   EXEC uri [data] | COPY source target | ATOMIC-BEGIN | ATOMIC-END | SEQUENCE-BEGIN |
  *   SEQUENCE-END | ALERT-DISPLAY text | ALERT-CONFIRM text | PACKAGE (ends a package)
  * Values run to the end of the line with \n, \t and \\ escapes; '#' starts a comment.
- * Record: JSON lines, one per Status (and Get's Results) received, then
+ * Record: JSON lines: {"session": "start", "encoding": "xml"|"wbxml"} (the client's), one per
+ * Status (and Get's Results) received, then
  *   {"session": "end", "packages": N, "auth": "ok"|"failed"}; each session (each package 1)
  *   plays the script from its start and adds its lines.
  */

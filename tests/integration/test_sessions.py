@@ -6,12 +6,13 @@ core is kept busy meanwhile."""
 
 import multiprocessing
 import os
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from harness import NAME, SignalWatcher  # noqa: E402
+from harness import NAME, TIMEOUT, SignalWatcher  # noqa: E402
 from test_modem import (  # noqa: E402
     CARD_IFACE, ModemFixture, _leaf, _node, account_bootstrap, free_port, read_tree)
 from harness import wait_until  # noqa: E402
@@ -59,7 +60,7 @@ class CardSessions(ModemFixture, unittest.TestCase):
         self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{port}/dm"))
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={self.mode}\n"
                               f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
-                              f"server-password=pw\nscript=script\n"
+                              f"server-password=pw\nscript=script\nrecord=record\n"
                               f"[trigger]\nwhen=never\nsession-id=77\n"
                               f"[card]\nbootstrap=bootstrap.xml\n")
         d = self.start_daemon()
@@ -82,6 +83,39 @@ class CardSessions(ModemFixture, unittest.TestCase):
         errors = [line for line in err.splitlines() if "failed, the tree is left" in line]
         self.assertEqual(failed, [], "\n".join(errors[:5]))
         self.assertEqual(err.count("changes saved"), SESSIONS)
+
+
+    def record(self):
+        with open(os.path.join(self.tmp.name, "record")) as f:
+            return f.read()
+
+    def test_trigger_options_choose_the_encoding_and_unknown_ones_are_refused(self):
+        self.config = self.write("dmscd.conf", open(self.config).read()
+                                 + "[session]\nencoding=wbxml\n")
+        d = self.start_with_card_server()
+        with SignalWatcher(self.bus) as watcher:
+            # The card's trigger: the configured encoding.
+            self.assertEqual(self.control("trigger"), "triggered")
+            self.assertIn("'ok'", watcher.wait_for("SessionFinished", timeout=60))
+            # Trigger() with an encoding of its own.
+            r = self.bus.busctl("call", NAME, "/org/dmscd/Dmsc1", "org.dmscd.Dmsc1.Manager",
+                                "Trigger", "sa{sv}", "card.dm", "1", "encoding", "s", "xml")
+            self.assertIn("/org/dmscd/Dmsc1/Session/", r.stdout)
+            self.assertIn("'ok'", watcher.wait_for("SessionFinished", timeout=60))
+        starts = [line for line in self.record().splitlines() if '"start"' in line]
+        self.assertEqual(starts, ['{"session":"start","encoding":"wbxml"}',
+                                  '{"session":"start","encoding":"xml"}'])
+        for options, why in (("{'colour': <'red'>}", 'unknown option "colour"'),
+                             ("{'encoding': <'json'>}", 'not "json"'),
+                             ("{'encoding': <uint32 1>}", "is a string")):
+            r = subprocess.run(["gdbus", "call", "--address", self.bus.address, "--dest", NAME,
+                                "--object-path", "/org/dmscd/Dmsc1", "--method",
+                                "org.dmscd.Dmsc1.Manager.Trigger", "card.dm", options],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("org.dmscd.Dmsc1.Error.InvalidArgs", r.stderr)
+            self.assertIn(why, r.stderr)
+        d.stop()
 
 
 class CardSessionsQmi(CardSessions):
