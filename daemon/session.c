@@ -11,22 +11,39 @@
 #include <string.h>
 
 #define USER_AGENT "dmscd/" DMSCD_VERSION
+/* How long an informative notification's message may hold its session back. */
+#define INFORM_SECONDS 30
 
 typedef struct {
     char *server_id;
     char *session_id; /* SyncML SessionID: uppercase hex */
     char *origin;     /* "card", "network", "local" */
+    DmUiMode ui_mode; /* the notification's; a local session's is not specified */
     gboolean client_initiated;
     DmEncoding encoding;
     char *path; /* its D-Bus object, or NULL */
 } Request;
+
+/* The queue's state: what its current request is doing. */
+typedef enum {
+    SESSIONS_IDLE,    /* no current request */
+    SESSIONS_ASKING,  /* the user is asked (or told) before the current one runs */
+    SESSIONS_RUNNING, /* the current one talks to its server */
+} SessionsState;
+
+/* A question to the agent about the current request; outlives the queue if it must. */
+typedef struct {
+    DmscdSessions *sessions; /* NULL once the queue is gone */
+} Ask;
 
 struct DmscdSessions {
     DmscdTree *tree;
     DbusApiServer *bus; /* not owned; NULL: sessions are not published */
     DmscdSessionOptions options;
     GQueue queue; /* Request *, waiting */
-    Request *running;
+    SessionsState state;
+    Request *current;   /* asking or running */
+    Ask *ask;           /* while asking */
     DmAccount *account; /* of the running session */
     DmSession *session;
     DmSessionRunner *runner;
@@ -37,7 +54,7 @@ struct DmscdSessions {
 
 gboolean dmscd_sessions_idle(DmscdSessions *sessions)
 {
-    return sessions->running == NULL && g_queue_is_empty(&sessions->queue) &&
+    return sessions->state == SESSIONS_IDLE && g_queue_is_empty(&sessions->queue) &&
            sessions->idle_id == 0;
 }
 
@@ -63,17 +80,37 @@ DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *op
     return sessions;
 }
 
-static void end_running(DmscdSessions *sessions)
+static const char *state_name(SessionsState state)
+{
+    static const char *const names[] = { "idle", "asking", "running" };
+    return names[state];
+}
+
+/* The one place the queue changes state. */
+static void set_state(DmscdSessions *sessions, SessionsState state)
+{
+    if (sessions->state == state)
+        return;
+    g_debug("DM sessions: %s -> %s", state_name(sessions->state), state_name(state));
+    sessions->state = state;
+}
+
+/* The current request is over, however it ended. */
+static void end_current(DmscdSessions *sessions)
 {
     g_clear_pointer(&sessions->runner, dm_session_runner_free);
     g_clear_pointer(&sessions->session, dm_session_free);
     g_clear_pointer(&sessions->account, dm_account_free);
-    g_clear_pointer(&sessions->running, request_free);
+    g_clear_pointer(&sessions->current, request_free);
+    if (sessions->ask != NULL)
+        sessions->ask->sessions = NULL; /* its answer finds nobody */
+    sessions->ask = NULL;
+    set_state(sessions, SESSIONS_IDLE);
 }
 
 static void sessions_destroy(DmscdSessions *sessions)
 {
-    end_running(sessions);
+    end_current(sessions);
     g_queue_clear_full(&sessions->queue, (GDestroyNotify)request_free);
     g_object_unref(sessions->cancellable);
     g_free(sessions);
@@ -110,7 +147,7 @@ static void publish_end(DmscdSessions *sessions, const char *state, const char *
 {
     g_autoptr(GPtrArray) changes = g_ptr_array_new();
 
-    if (sessions->bus == NULL || sessions->running->path == NULL)
+    if (sessions->bus == NULL || sessions->current->path == NULL)
         return;
     for (guint i = 0; rows != NULL && i < rows->len; i++) {
         char **row = g_ptr_array_index(rows, i);
@@ -118,7 +155,7 @@ static void publish_end(DmscdSessions *sessions, const char *state, const char *
             g_ptr_array_add(changes, row[j] != NULL ? row[j] : (char *)"");
     }
     g_ptr_array_add(changes, NULL);
-    dbus_api_server_finish_session(sessions->bus, sessions->running->path, state, result,
+    dbus_api_server_finish_session(sessions->bus, sessions->current->path, state, result,
                                    error_text, (const char *const *)changes->pdata);
 }
 
@@ -154,7 +191,7 @@ static gboolean commit(DmscdSessions *sessions, GPtrArray *conflicts, GError **e
     for (guint i = 0; i < conflicts->len; i++) {
         char **row = g_ptr_array_index(conflicts, i);
         g_autofree char *text = g_strdup_printf("%s of %s %s", row[1], row[0], row[2]);
-        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_CONFLICT, sessions->running, text);
+        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_CONFLICT, sessions->current, text);
     }
     return TRUE;
 }
@@ -193,7 +230,7 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
         if (commit(sessions, conflicts, &save_error)) {
             text = g_strdup_printf("finished, %u changes saved%s", changes ? changes->len : 0,
                                    conflicts->len > 0 ? ", some not applied (conflicts)" : "");
-            log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_FINISHED, sessions->running,
+            log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_FINISHED, sessions->current,
                         text);
             for (guint i = 0; changes != NULL && i < changes->len; i++)
                 g_ptr_array_add(rows, g_strdupv(g_ptr_array_index(changes, i)));
@@ -203,16 +240,16 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
         } else {
             text =
                 g_strdup_printf("finished, but its changes are not saved: %s", save_error->message);
-            log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+            log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
             publish_end(sessions, "failed", "failed", save_error->message, NULL);
         }
     } else {
         const char *why = error != NULL ? error->message : dm_session_get_error(sessions->session);
         text = g_strdup_printf("failed, the tree is left as it was: %s", why ? why : "no reason");
-        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
+        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
         publish_end(sessions, "failed", result_name(outcome), why, NULL);
     }
-    end_running(sessions);
+    end_current(sessions);
     sessions->idle_id = g_idle_add(on_idle_next, sessions);
 }
 
@@ -248,6 +285,14 @@ static void on_alert(DmSessionRunner *runner, const DmAlertRequest *alert, gpoin
     if (sessions->bus != NULL &&
         dbus_api_server_ask_agent(sessions->bus, &question, on_agent_answer, sessions))
         return;
+    /* A headless device shows a display the only way it can: in its journal. A question
+     * nobody can answer is 408. */
+    if (alert->code == 1100) {
+        log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_DISPLAY, sessions->current,
+                    alert->text ? alert->text : "");
+        dm_session_runner_answer_alert(runner, 200, NULL);
+        return;
+    }
     g_message("DM session: alert %d (\"%s\") answered 408: no agent to ask", alert->code,
               alert->text ? alert->text : "");
     dm_session_runner_answer_alert(runner, 408, NULL);
@@ -255,7 +300,7 @@ static void on_alert(DmSessionRunner *runner, const DmAlertRequest *alert, gpoin
 
 static gboolean start(DmscdSessions *sessions, GError **error)
 {
-    const Request *request = sessions->running;
+    const Request *request = sessions->current;
     const DmAccountCredential *client, *server;
     g_autofree char *dev_id = dm_tree_dup_dev_id(sessions->tree->tree);
     DmSessionConfig config = { 0 };
@@ -292,23 +337,97 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     return TRUE;
 }
 
+/* The current request talks to its server now. */
+static void run_current(DmscdSessions *sessions)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+
+    set_state(sessions, SESSIONS_RUNNING);
+    log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_STARTED, sessions->current, "started");
+    if (sessions->bus != NULL && sessions->current->path != NULL)
+        dbus_api_server_set_session_running(sessions->bus, sessions->current->path);
+    if (start(sessions, &error))
+        return;
+    text = g_strdup_printf("not started: %s", error->message);
+    log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
+    publish_end(sessions, "failed", "failed", error->message, NULL);
+    end_current(sessions);
+}
+
+/* The current request is not run: the server is never contacted. */
+static void decline(DmscdSessions *sessions, const char *result, const char *why)
+{
+    g_autofree char *text = g_strdup_printf("not run: %s", why);
+
+    log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
+    publish_end(sessions, "failed", result, why, NULL);
+    end_current(sessions);
+}
+
+static void on_user_answer(int status, const char *const *items, gpointer user_data)
+{
+    Ask *ask = user_data;
+    DmscdSessions *sessions = ask->sessions;
+
+    g_free(ask);
+    if (sessions == NULL)
+        return; /* the queue went, or the request with it */
+    sessions->ask = NULL;
+    if (sessions->current->ui_mode == DM_UI_MODE_INFORMATIVE || status == DM_STATUS_OK)
+        run_current(sessions);
+    else if (status == DM_STATUS_NOT_MODIFIED)
+        decline(sessions, "declined", "the user declined");
+    else
+        decline(sessions, "declined", "the user did not answer in time");
+    if (sessions->state == SESSIONS_IDLE && sessions->idle_id == 0)
+        sessions->idle_id = g_idle_add(on_idle_next, sessions);
+}
+
+/*
+ * The notification's UI mode (OMA DM Notification 1.2): not specified and background run
+ * silently; informative tells the user first, when an agent speaks for one; user interaction
+ * asks first, and without an agent (or a yes in time) the session does not run.
+ */
+static void ask_user(DmscdSessions *sessions)
+{
+    const Request *request = sessions->current;
+    gboolean confirm = request->ui_mode == DM_UI_MODE_USER_INTERACTION;
+    g_autofree char *text = NULL;
+    DbusApiAlert question = { 0 };
+    Ask *ask;
+
+    if (request->ui_mode != DM_UI_MODE_INFORMATIVE && !confirm) {
+        run_current(sessions);
+        return;
+    }
+    text = g_strdup_printf(confirm ? "The DM server \"%s\" asks to manage this device. Allow it?"
+                                   : "The DM server \"%s\" manages this device now.",
+                           request->server_id);
+    question.code = confirm ? 1101 : 1100;
+    question.text = text;
+    question.timeout_seconds =
+        confirm ? sessions->options.timeout : MIN(sessions->options.timeout, INFORM_SECONDS);
+    ask = g_new0(Ask, 1);
+    ask->sessions = sessions;
+    if (sessions->bus != NULL &&
+        dbus_api_server_ask_agent(sessions->bus, &question, on_user_answer, ask)) {
+        sessions->ask = ask;
+        set_state(sessions, SESSIONS_ASKING);
+        return;
+    }
+    g_free(ask);
+    if (confirm)
+        decline(sessions, "no-agent", "no agent to ask the user");
+    else
+        run_current(sessions);
+}
+
 static void run_next(DmscdSessions *sessions)
 {
-    while (sessions->running == NULL && !g_queue_is_empty(&sessions->queue)) {
-        g_autoptr(GError) error = NULL;
-        g_autofree char *text = NULL;
-
-        sessions->running = g_queue_pop_head(&sessions->queue);
-        log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_STARTED, sessions->running,
-                    "started");
-        if (sessions->bus != NULL && sessions->running->path != NULL)
-            dbus_api_server_set_session_running(sessions->bus, sessions->running->path);
-        if (start(sessions, &error))
-            return;
-        text = g_strdup_printf("not started: %s", error->message);
-        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->running, text);
-        publish_end(sessions, "failed", "failed", error->message, NULL);
-        end_running(sessions);
+    while (sessions->state == SESSIONS_IDLE && !g_queue_is_empty(&sessions->queue)) {
+        sessions->current = g_queue_pop_head(&sessions->queue);
+        ask_user(sessions);
     }
 }
 
@@ -329,9 +448,9 @@ static const char *enqueue(DmscdSessions *sessions, Request *request)
     GList *queued = NULL;
 
     /* A notification repeated (SMS are resent) asks for the session already asked for. */
-    if (same(sessions->running, request) ||
+    if (same(sessions->current, request) ||
         (queued = g_queue_find_custom(&sessions->queue, request, compare)) != NULL) {
-        const Request *there = queued != NULL ? queued->data : sessions->running;
+        const Request *there = queued != NULL ? queued->data : sessions->current;
         g_debug("DM session %s with \"%s\" is asked for already", request->session_id,
                 request->server_id);
         request_free(request);
@@ -352,6 +471,7 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
     request->server_id = g_strdup(notification->server_id);
     request->session_id = dm_notification_session_id(notification);
     request->origin = g_strdup(origin);
+    request->ui_mode = notification->ui_mode;
     request->encoding = sessions->options.encoding;
     (void)enqueue(sessions, request);
     run_next(sessions);

@@ -51,17 +51,18 @@ class Load:
             worker.join(10)
 
 
-class CardSessions(ModemFixture, unittest.TestCase):
+class CardServer(ModemFixture):
+    """dmsc-sim whose card serves SCRIPT as card.dm, its bootstrap giving card.dm an account."""
     mode = "raw-bip"
 
-    def start_with_card_server(self):
+    def start_with_card_server(self, ui_mode="background", script=SCRIPT):
         port = free_port()
-        self.write("script", SCRIPT)
+        self.write("script", script)
         self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{port}/dm"))
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={self.mode}\n"
                               f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
                               f"server-password=pw\nscript=script\nrecord=record\n"
-                              f"[trigger]\nwhen=never\nsession-id=77\n"
+                              f"[trigger]\nwhen=never\nsession-id=77\nui-mode={ui_mode}\n"
                               f"[card]\nbootstrap=bootstrap.xml\n")
         d = self.start_daemon()
         wait_until(lambda: str(port) in self.bus.busctl(
@@ -70,6 +71,15 @@ class CardSessions(ModemFixture, unittest.TestCase):
                                              "BootstrapState").stdout, what="card ready")
         return d
 
+    def record(self):
+        path = os.path.join(self.tmp.name, "record")
+        if not os.path.exists(path):
+            return ""  # the card's server was never asked anything
+        with open(path) as f:
+            return f.read()
+
+
+class CardSessions(CardServer, unittest.TestCase):
     def test_multi_package_sessions_in_a_row_all_end_well(self):
         d = self.start_with_card_server()
         failed = []
@@ -84,10 +94,6 @@ class CardSessions(ModemFixture, unittest.TestCase):
         self.assertEqual(failed, [], "\n".join(errors[:5]))
         self.assertEqual(err.count("changes saved"), SESSIONS)
 
-
-    def record(self):
-        with open(os.path.join(self.tmp.name, "record")) as f:
-            return f.read()
 
     def test_trigger_options_choose_the_encoding_and_unknown_ones_are_refused(self):
         self.config = self.write("dmscd.conf", open(self.config).read()
@@ -120,6 +126,72 @@ class CardSessions(ModemFixture, unittest.TestCase):
 
 class CardSessionsQmi(CardSessions):
     mode = "qmi"
+
+
+AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
+
+
+class UiModes(CardServer, unittest.TestCase):
+    """The notification's UI mode: who is told or asked before the session runs."""
+
+    def run_with(self, ui_mode, answer=None, script=SCRIPT):
+        """A card trigger in @ui_mode with an agent answering @answer (None: no agent);
+        (the session's SessionFinished line, what the agent was asked, the record, stderr)."""
+        d = self.start_with_card_server(ui_mode=ui_mode, script=script)
+        agent = None
+        if answer is not None:
+            agent = subprocess.Popen(["/usr/bin/python3", AGENT, answer], env=self.bus.env(),
+                                     stdout=subprocess.PIPE, text=True)
+            self.assertEqual(agent.stdout.readline().strip(), "registered")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("trigger"), "triggered")
+            finished = watcher.wait_for("SessionFinished", timeout=60).split("SessionFinished")[-1]
+        self.state = self.bus.busctl("get-property", NAME, "/org/dmscd/Dmsc1/Session/0",
+                                     "org.dmscd.Dmsc1.Session", "State").stdout
+        _, _, err = d.stop()
+        asked = ""
+        if agent is not None:
+            agent.terminate()
+            asked = agent.communicate(timeout=TIMEOUT)[0]
+        return finished, asked, self.record(), err
+
+    def test_background_runs_without_asking(self):
+        finished, asked, record, _ = self.run_with("background", "no")
+        self.assertIn("'ok'", finished)
+        self.assertNotIn("Confirm", asked)
+        self.assertNotIn("DisplayAlert", asked)
+
+    def test_informative_tells_the_agent_first_and_runs(self):
+        finished, asked, _, _ = self.run_with("informative", "no")
+        self.assertIn("'ok'", finished)
+        self.assertIn('DisplayAlert The DM server "card.dm" manages this device now.', asked)
+        finished, _, _, _ = self.run_with("informative")
+        self.assertIn("'ok'", finished)
+
+    def test_user_interaction_runs_only_when_the_user_agrees(self):
+        finished, asked, record, _ = self.run_with("user-interaction", "yes")
+        self.assertIn("'ok'", finished)
+        self.assertIn('Confirm The DM server "card.dm" asks to manage this device.', asked)
+        self.assertIn('"session":"start"', record)
+
+    def test_user_interaction_refused_or_without_agent_never_reaches_the_server(self):
+        for answer, result in (("no", "declined"), (None, "no-agent")):
+            finished, _, record, err = self.run_with("user-interaction", answer)
+            self.assertIn(f"'{result}'", finished)
+            self.assertNotIn('"session":"start"', record)
+            self.assertIn("not run:", err)
+            self.assertIn('"failed"', self.state)
+
+    def test_a_display_without_an_agent_is_journalled_and_answered_200(self):
+        script = "ALERT-DISPLAY Maintenance tonight\nADD ./Vendor/A chr a\n"
+        finished, _, record, err = self.run_with("background", script=script)
+        self.assertIn("'ok'", finished)
+        self.assertIn('{"cmd":"Alert","target":"","status":200}', record)
+        self.assertIn("Maintenance tonight", err)
+        # A question still gets 408 without an agent.
+        finished, _, record, _ = self.run_with("background",
+                                              script="ALERT-CONFIRM Update?\nADD ./X chr 1\n")
+        self.assertIn('{"cmd":"Alert","target":"","status":408}', record)
 
 
 ACCOUNT = "./DMAcc/CardDM"
@@ -250,4 +322,4 @@ if __name__ == "__main__":
     if LOAD:
         tap.main(CardSessions, CardSessionsQmi)
     else:
-        tap.main(CardSessions, CardSessionsQmi, *AUTHENTICATED)
+        tap.main(CardSessions, CardSessionsQmi, UiModes, *AUTHENTICATED)
