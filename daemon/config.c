@@ -48,6 +48,8 @@ static const KeySpec key_specs[] = {
     { "session", "timeout", KEY_INT, FIELD(session_timeout), 10, 3600, NULL },
     { "session", "max-msg-size", KEY_INT, FIELD(session_max_msg_size), 1024, 1048576, NULL },
     { "session", "encoding", KEY_ENUM, FIELD(session_encoding), 0, 0, encoding_choices },
+    { "session", "retries", KEY_INT, FIELD(session_retries), 0, 10, NULL },
+    { "session", "retry-delay", KEY_INT, FIELD(session_retry_delay), 1, 3600, NULL },
     { "dbus", "admin-group", KEY_STRING, FIELD(dbus_admin_group), 0, 32, NULL },
 };
 
@@ -75,6 +77,8 @@ DmscdConfig *dmscd_config_new(void)
     config->resync_nonce = DMSCD_RESYNC_NONCE_ZERO_BYTES;
     config->scws_client_wait = 10;
     config->session_timeout = 300;
+    config->session_retries = 3;
+    config->session_retry_delay = 10;
     config->session_max_msg_size = 16384;
     config->warnings = g_ptr_array_new_with_free_func(g_free);
     return config;

@@ -35,6 +35,8 @@ typedef struct {
     int session_timeout;
     int session_max_msg_size;
     int session_encoding; /* DmEncoding: of sessions that do not ask for one */
+    int session_retries;
+    int session_retry_delay;
     char *dbus_admin_group;
 
     /* "FILE: [group] key: unknown key" lines for the caller to log. */

@@ -139,6 +139,7 @@ static int run(const Options *options, const DmscdConfig *config)
     Dmscd dmscd = { .loop = loop };
     ModemOptions modem_options = { 0 };
     DmscdSessionOptions session_options = { 0 };
+    g_autofree char *session_store = NULL;
     guint sigterm, sigint, watchdog;
 
     dmscd.server =
@@ -168,6 +169,10 @@ static int run(const Options *options, const DmscdConfig *config)
     session_options.timeout = (guint)config->session_timeout;
     session_options.max_msg_size = (gsize)config->session_max_msg_size;
     session_options.encoding = (DmEncoding)config->session_encoding;
+    session_options.retries = (guint)config->session_retries;
+    session_options.retry_delay = (guint)config->session_retry_delay;
+    session_store = g_build_filename(config->state_directory, "sessions", NULL);
+    session_options.store = session_store;
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, &session_options, dmscd.server);
     dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
     dbus_api_server_set_node_reader(dmscd.server, on_read_node, &dmscd.tree);
@@ -196,6 +201,9 @@ static int run(const Options *options, const DmscdConfig *config)
 
     set_state(&dmscd, "running");
     sd_notify(0, "READY=1");
+    /* Sessions asked for before the last stop are asked for again (a card's server may not be
+     * up yet: they are tried again as any other). */
+    dmscd_sessions_restore(dmscd.sessions);
     g_main_loop_run(loop);
 
     g_source_remove(sigterm);

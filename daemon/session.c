@@ -14,15 +14,7 @@
 /* How long an informative notification's message may hold its session back. */
 #define INFORM_SECONDS 30
 
-typedef struct {
-    char *server_id;
-    char *session_id; /* SyncML SessionID: uppercase hex */
-    char *origin;     /* "card", "network", "local" */
-    DmUiMode ui_mode; /* the notification's; a local session's is not specified */
-    gboolean client_initiated;
-    DmEncoding encoding;
-    char *path; /* its D-Bus object, or NULL */
-} Request;
+typedef DmscdSessionRequest Request;
 
 /* The queue's state: what its current request is doing. */
 typedef enum {
@@ -40,7 +32,8 @@ struct DmscdSessions {
     DmscdTree *tree;
     DbusApiServer *bus; /* not owned; NULL: sessions are not published */
     DmscdSessionOptions options;
-    GQueue queue; /* Request *, waiting */
+    GQueue queue;     /* Request *, waiting their turn */
+    GPtrArray *later; /* Request *, waiting to be tried again */
     SessionsState state;
     Request *current;   /* asking or running */
     Ask *ask;           /* while asking */
@@ -55,16 +48,12 @@ struct DmscdSessions {
 gboolean dmscd_sessions_idle(DmscdSessions *sessions)
 {
     return sessions->state == SESSIONS_IDLE && g_queue_is_empty(&sessions->queue) &&
-           sessions->idle_id == 0;
+           sessions->later->len == 0 && sessions->idle_id == 0;
 }
 
 static void request_free(Request *request)
 {
-    g_free(request->server_id);
-    g_free(request->session_id);
-    g_free(request->origin);
-    g_free(request->path);
-    g_free(request);
+    dmscd_session_request_free(request);
 }
 
 DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *options,
@@ -75,6 +64,8 @@ DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *op
     sessions->tree = tree;
     sessions->bus = bus;
     sessions->options = *options;
+    sessions->options.store = g_strdup(options->store);
+    sessions->later = g_ptr_array_new();
     sessions->cancellable = g_cancellable_new();
     g_queue_init(&sessions->queue);
     return sessions;
@@ -112,14 +103,47 @@ static void sessions_destroy(DmscdSessions *sessions)
 {
     end_current(sessions);
     g_queue_clear_full(&sessions->queue, (GDestroyNotify)request_free);
+    g_ptr_array_set_free_func(sessions->later, (GDestroyNotify)request_free);
+    g_ptr_array_unref(sessions->later);
+    g_free((char *)sessions->options.store);
     g_object_unref(sessions->cancellable);
     g_free(sessions);
+}
+
+/*
+ * Every session asked for and not ended (the current one too) goes to the store at each
+ * change, so that neither a stop nor a crash loses one.
+ */
+static void save_pending(DmscdSessions *sessions)
+{
+    g_autoptr(GPtrArray) pending = g_ptr_array_new();
+    g_autoptr(GError) error = NULL;
+
+    if (sessions->options.store == NULL)
+        return;
+    if (sessions->current != NULL)
+        g_ptr_array_add(pending, sessions->current);
+    for (GList *l = sessions->queue.head; l != NULL; l = l->next)
+        g_ptr_array_add(pending, l->data);
+    for (guint i = 0; i < sessions->later->len; i++)
+        g_ptr_array_add(pending, g_ptr_array_index(sessions->later, i));
+    if (!dmscd_session_store_save(sessions->options.store, pending, &error))
+        g_warning("DM sessions: the sessions asked for are not saved: %s", error->message);
+}
+
+/* The current request has ended for good: it leaves the store too. */
+static void finish_current(DmscdSessions *sessions)
+{
+    end_current(sessions);
+    save_pending(sessions);
 }
 
 void dmscd_sessions_free(DmscdSessions *sessions)
 {
     if (sessions == NULL)
         return;
+    /* A session cut by the stop runs again, from its start, at the next. */
+    save_pending(sessions);
     if (sessions->idle_id != 0)
         g_source_remove(sessions->idle_id);
     sessions->idle_id = 0;
@@ -209,6 +233,45 @@ static gboolean on_idle_next(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
+static void enqueue_tail(DmscdSessions *sessions, Request *request)
+{
+    g_queue_push_tail(&sessions->queue, request);
+    run_next(sessions);
+}
+
+static gboolean on_retry(gpointer user_data)
+{
+    Request *request = user_data;
+    DmscdSessions *sessions = request->retry_sessions;
+
+    request->retry_id = 0;
+    g_ptr_array_remove(sessions->later, request);
+    enqueue_tail(sessions, request);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * The server could not be reached, or the connection broke before it answered: the session
+ * is queued again after a delay that doubles with each attempt. Nothing of it was saved.
+ */
+static void try_later(DmscdSessions *sessions, const char *why)
+{
+    Request *request = g_steal_pointer(&sessions->current);
+    guint delay = sessions->options.retry_delay << MIN(request->attempts - 1, 16u);
+    g_autofree char *text = g_strdup_printf("attempt %u failed: %s; trying again in %u s",
+                                            request->attempts, why, delay);
+
+    log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, request, text);
+    if (sessions->bus != NULL && request->path != NULL)
+        dbus_api_server_set_session_queued(sessions->bus, request->path, request->attempts);
+    request->retry_sessions = sessions;
+    request->retry_id = g_timeout_add_seconds(MAX(delay, 1u), on_retry, request);
+    g_ptr_array_add(sessions->later, request);
+    end_current(sessions);
+    save_pending(sessions);
+    sessions->idle_id = g_idle_add(on_idle_next, sessions);
+}
+
 static void on_finished(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DmscdSessions *sessions = user_data;
@@ -243,13 +306,17 @@ static void on_finished(GObject *source, GAsyncResult *result, gpointer user_dat
             log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
             publish_end(sessions, "failed", "failed", save_error->message, NULL);
         }
+    } else if (g_error_matches(error, DM_ERROR, DM_ERROR_TRANSPORT) &&
+               sessions->current->attempts <= sessions->options.retries) {
+        try_later(sessions, error->message);
+        return;
     } else {
         const char *why = error != NULL ? error->message : dm_session_get_error(sessions->session);
         text = g_strdup_printf("failed, the tree is left as it was: %s", why ? why : "no reason");
         log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
         publish_end(sessions, "failed", result_name(outcome), why, NULL);
     }
-    end_current(sessions);
+    finish_current(sessions);
     sessions->idle_id = g_idle_add(on_idle_next, sessions);
 }
 
@@ -344,15 +411,17 @@ static void run_current(DmscdSessions *sessions)
     g_autofree char *text = NULL;
 
     set_state(sessions, SESSIONS_RUNNING);
+    sessions->current->attempts++;
     log_session(G_LOG_LEVEL_MESSAGE, DMSCD_MESSAGE_SESSION_STARTED, sessions->current, "started");
     if (sessions->bus != NULL && sessions->current->path != NULL)
-        dbus_api_server_set_session_running(sessions->bus, sessions->current->path);
+        dbus_api_server_set_session_running(sessions->bus, sessions->current->path,
+                                            sessions->current->attempts);
     if (start(sessions, &error))
         return;
     text = g_strdup_printf("not started: %s", error->message);
     log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
     publish_end(sessions, "failed", "failed", error->message, NULL);
-    end_current(sessions);
+    finish_current(sessions);
 }
 
 /* The current request is not run: the server is never contacted. */
@@ -362,7 +431,7 @@ static void decline(DmscdSessions *sessions, const char *result, const char *why
 
     log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, sessions->current, text);
     publish_end(sessions, "failed", result, why, NULL);
-    end_current(sessions);
+    finish_current(sessions);
 }
 
 static void on_user_answer(int status, const char *const *items, gpointer user_data)
@@ -448,6 +517,13 @@ static const char *enqueue(DmscdSessions *sessions, Request *request)
     GList *queued = NULL;
 
     /* A notification repeated (SMS are resent) asks for the session already asked for. */
+    for (guint i = 0; i < sessions->later->len; i++) {
+        if (same(g_ptr_array_index(sessions->later, i), request)) {
+            const char *path = ((Request *)g_ptr_array_index(sessions->later, i))->path;
+            request_free(request);
+            return path;
+        }
+    }
     if (same(sessions->current, request) ||
         (queued = g_queue_find_custom(&sessions->queue, request, compare)) != NULL) {
         const Request *there = queued != NULL ? queued->data : sessions->current;
@@ -460,7 +536,29 @@ static const char *enqueue(DmscdSessions *sessions, Request *request)
         request->path = g_strdup(dbus_api_server_add_session(sessions->bus, request->server_id,
                                                              request->session_id, request->origin));
     g_queue_push_tail(&sessions->queue, request);
+    save_pending(sessions);
     return request->path;
+}
+
+void dmscd_sessions_restore(DmscdSessions *sessions)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) saved = NULL;
+
+    if (sessions->options.store == NULL)
+        return;
+    saved = dmscd_session_store_load(sessions->options.store, &error);
+    if (saved == NULL) {
+        g_warning("DM sessions: none queued again: %s", error->message);
+        return;
+    }
+    for (guint i = 0; i < saved->len; i++) {
+        Request *request = g_ptr_array_steal_index(saved, i--);
+        g_message("DM session %s with \"%s\" (%s): queued again, asked for before the last stop",
+                  request->session_id, request->server_id, request->origin);
+        (void)enqueue(sessions, request);
+    }
+    run_next(sessions);
 }
 
 void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notification,

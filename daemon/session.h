@@ -7,10 +7,40 @@
 
 typedef struct DmscdSessions DmscdSessions;
 
+/* One session asked for: what it runs with, and where it stands. */
+typedef struct {
+    char *server_id;
+    char *session_id; /* SyncML SessionID: uppercase hex */
+    char *origin;     /* "card", "network", "local" */
+    DmUiMode ui_mode; /* the notification's; a local session's is not specified */
+    gboolean client_initiated;
+    DmEncoding encoding;
+    guint attempts; /* started so far */
+    char *path;     /* its D-Bus object, or NULL */
+    guint retry_id; /* the timer that queues it again after a failed attempt */
+    DmscdSessions *retry_sessions;
+} DmscdSessionRequest;
+
+void dmscd_session_request_free(DmscdSessionRequest *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmscdSessionRequest, dmscd_session_request_free)
+
+/*
+ * session-store.c: the sessions asked for and not ended, kept in one file of the state
+ * directory (written atomically), so that a stop or a crash loses none: those running start
+ * again from the start (the tree was not changed).
+ */
+gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError **error);
+/* The saved requests (an empty array for a missing file); NULL with @error for a file that
+ * does not read, from which nothing is queued. */
+GPtrArray *dmscd_session_store_load(const char *path, GError **error);
+
 typedef struct {
     guint timeout;       /* seconds: bounds each exchange with a server */
     gsize max_msg_size;  /* announced to servers */
     DmEncoding encoding; /* of sessions that do not ask for one */
+    guint retries;       /* attempts again after a transport failure */
+    guint retry_delay;   /* seconds before the first of them; doubling */
+    const char *store;   /* the file the pending sessions are kept in, or NULL */
 } DmscdSessionOptions;
 
 /* @options are copied. @bus (not owned, may be NULL) publishes each session as an object. */
@@ -32,5 +62,7 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
  */
 char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
                              const DmEncoding *encoding, GError **error);
-/* TRUE when no session runs or waits. */
+/* TRUE when no session runs or waits (its turn, the user, or another attempt). */
 gboolean dmscd_sessions_idle(DmscdSessions *sessions);
+/* Queues again the sessions the store kept (the last stop's, or a crash's). */
+void dmscd_sessions_restore(DmscdSessions *sessions);

@@ -124,7 +124,10 @@ void dbus_api_server_set_admin_group(DbusApiServer *server, unsigned int gid);
 /* A queued session's object (State "queued"); its path, owned by the server. */
 const char *dbus_api_server_add_session(DbusApiServer *server, const char *server_id,
                                         const char *session_id, const char *origin);
-void dbus_api_server_set_session_running(DbusApiServer *server, const char *path);
+/* The session's attempt @attempts (from 1) talks to its server now. */
+void dbus_api_server_set_session_running(DbusApiServer *server, const char *path, guint attempts);
+/* Attempt @attempts failed; the session waits to be tried again. */
+void dbus_api_server_set_session_queued(DbusApiServer *server, const char *path, guint attempts);
 /*
  * The session ended: State @state ("finished", "failed"), Result {result: @result, error:
  * @error_text}, Ended, Changes (@changes: uri, command, status, … NULL-terminated), then

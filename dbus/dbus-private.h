@@ -29,6 +29,7 @@ typedef struct {
     char *result;           /* Result's "result", or NULL while it runs */
     char *error;            /* Result's "error", or NULL */
     guint64 started, ended; /* µs since the epoch, 0 before */
+    guint32 attempts;       /* started so far */
     GPtrArray *changes;     /* char *: uri, command, status, uri, … */
 } DbusApiSession;
 

@@ -69,6 +69,8 @@ static const sd_bus_vtable session_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("ServerId", "s", NULL, offsetof(DbusApiSession, server_id),
                     SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Attempts", "u", NULL, offsetof(DbusApiSession, attempts),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("SessionId", "s", NULL, offsetof(DbusApiSession, session_id),
                     SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Origin", "s", NULL, offsetof(DbusApiSession, origin),
@@ -259,7 +261,7 @@ static guint64 now(void)
     return (guint64)g_get_real_time();
 }
 
-void dbus_api_server_set_session_running(DbusApiServer *server, const char *path)
+void dbus_api_server_set_session_running(DbusApiServer *server, const char *path, guint attempts)
 {
     DbusApiSession *session = find(server, path);
 
@@ -268,8 +270,22 @@ void dbus_api_server_set_session_running(DbusApiServer *server, const char *path
     g_free(session->state);
     session->state = g_strdup("running");
     session->started = now();
+    session->attempts = attempts;
     (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_SESSION_INTERFACE, "State",
-                                         "Started", NULL);
+                                         "Started", "Attempts", NULL);
+}
+
+void dbus_api_server_set_session_queued(DbusApiServer *server, const char *path, guint attempts)
+{
+    DbusApiSession *session = find(server, path);
+
+    if (session == NULL)
+        return;
+    g_free(session->state);
+    session->state = g_strdup("queued");
+    session->attempts = attempts;
+    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_SESSION_INTERFACE, "State",
+                                         "Attempts", NULL);
 }
 
 void dbus_api_server_finish_session(DbusApiServer *server, const char *path, const char *state,

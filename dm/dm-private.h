@@ -44,6 +44,7 @@ void dm_http_free(DmHttp *http);
 void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, GBytes *body,
                         const char *hmac, GCancellable *cancellable, GAsyncReadyCallback callback,
                         gpointer user_data);
-/* The answer's body and its x-syncml-hmac header; DM_ERROR_TRANSPORT when there is none or
- * its status is not 200. */
+/* The answer's body and its x-syncml-hmac header; DM_ERROR_TRANSPORT when none came,
+ * DM_ERROR_TLS when the server's certificate does not verify, DM_ERROR_SERVER when its status
+ * is not 200. */
 GBytes *dm_http_post_finish(DmHttp *http, GAsyncResult *result, char **hmac, GError **error);

@@ -18,10 +18,12 @@ typedef enum {
     DM_ERROR_UNSUPPORTED,
     DM_ERROR_CORRUPT,   /* a saved tree that cannot be read back */
     DM_ERROR_IO,        /* a file that cannot be written */
-    DM_ERROR_TRANSPORT, /* HTTP failed: no connection, a timeout, a status other than 200 */
+    DM_ERROR_TRANSPORT, /* no answer: the connection was refused, reset or timed out */
     DM_ERROR_DENIED,    /* a change its sender may not make: nodes that are another's */
     DM_ERROR_NOT_FOUND, /* a node or an account that is not there */
     DM_ERROR_INVALID,   /* an argument that is not valid: a node URI, say */
+    DM_ERROR_SERVER,    /* the server answered with an HTTP status other than 200 */
+    DM_ERROR_TLS,       /* the server's certificate does not verify */
 } DmError;
 
 /* --- Package #0: the DM notification (OMA-TS-DM_Notification-V1_2) ----------------------- */

@@ -58,6 +58,7 @@ static void send_post(GTask *task);
 static gboolean worth_again(Post *post, SoupMessage *message, const GError *error)
 {
     return post->attempts == 1 && soup_message_get_status(message) == SOUP_STATUS_NONE &&
+           error->domain != G_TLS_ERROR &&
            !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
            !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 }
@@ -78,13 +79,14 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
         return;
     }
     if (body == NULL) {
-        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "%s: %s", post->uri,
-                                error->message);
+        g_task_return_new_error(task, DM_ERROR,
+                                error->domain == G_TLS_ERROR ? DM_ERROR_TLS : DM_ERROR_TRANSPORT,
+                                "%s: %s", post->uri, error->message);
         return;
     }
     status = soup_message_get_status(message);
     if (status != SOUP_STATUS_OK) {
-        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "%s answered HTTP %u %s",
+        g_task_return_new_error(task, DM_ERROR, DM_ERROR_SERVER, "%s answered HTTP %u %s",
                                 post->uri, status, soup_message_get_reason_phrase(message));
         return;
     }

@@ -181,6 +181,151 @@ START_TEST(no_account_or_no_address_starts_nothing)
 }
 END_TEST
 
+/* --- Attempts and the store ------------------------------------------------------------------ */
+
+static DmscdSessions *sessions_with(guint retries, const char *store)
+{
+    DmscdSessionOptions options = session_options;
+
+    options.retries = retries;
+    options.retry_delay = 1;
+    options.store = store;
+    return dmscd_sessions_new(&tree, &options, NULL);
+}
+
+static void run_until(gboolean (*done)(void), const char *what)
+{
+    gint64 deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
+
+    while (!done()) {
+        ck_assert_msg(g_get_monotonic_time() < deadline, "timed out waiting for %s", what);
+        g_main_context_iteration(NULL, TRUE);
+    }
+}
+
+static guint journal_count;
+static const char *journal_match;
+
+static GLogWriterOutput count_lines(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                    gpointer user_data)
+{
+    for (gsize i = 0; i < n; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE") && strstr(fields[i].value, journal_match))
+            journal_count++;
+    }
+    return g_log_writer_default(level, fields, n, user_data);
+}
+
+static gboolean one_attempt_failed(void)
+{
+    return journal_count >= 1;
+}
+
+static gboolean sessions_idle(void)
+{
+    return dmscd_sessions_idle(sessions);
+}
+
+START_TEST(a_server_out_of_reach_is_tried_again_until_it_answers)
+{
+    ScriptServerConfig config = md5_server();
+    guint16 port = free_port();
+    g_autofree char *address = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    g_autoptr(ScriptServer) server = NULL;
+    g_autofree char *value = NULL;
+
+    journal_match = "trying again in";
+    g_log_set_writer_func(count_lines, NULL, NULL);
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    sessions = sessions_with(2, NULL);
+    account(address);
+    dmscd_sessions_queue(sessions, notification, "network");
+    run_until(one_attempt_failed, "the first attempt to fail");
+    /* It waits to be tried again: not idle, and the server comes up meanwhile. */
+    ck_assert(!dmscd_sessions_idle(sessions));
+    server = script_server_new(&config, "ADD ./Vendor/Later chr yes\n", NULL);
+    ck_assert_uint_eq(script_server_listen(server, "/dm", port, NULL), port);
+    run_until(sessions_idle, "the second attempt");
+    value = saved("./Vendor/Later");
+    ck_assert_str_eq(value, "yes");
+    ck_assert_uint_eq(journal_count, 1);
+}
+END_TEST
+
+START_TEST(an_authentication_failure_is_not_tried_again)
+{
+    ScriptServerConfig config = md5_server();
+    g_autoptr(ScriptServer) server = NULL;
+    guint16 port;
+    g_autofree char *address = NULL;
+
+    config.server_password = "not-spw";
+    server = script_server_new(&config, "ADD ./Vendor/X chr x\n", NULL);
+    port = script_server_listen(server, "/dm", 0, NULL);
+    address = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    sessions = sessions_with(3, NULL);
+    account(address);
+    ck_assert(dm_tree_save(tree.tree, tree.path, NULL));
+    dmscd_sessions_queue(sessions, notification, "card");
+    /* Ended at once, for good: nothing waits for another attempt. */
+    run_until(sessions_idle, "the session to end");
+    ck_assert_uint_eq(script_server_get_sessions(server), 1);
+    ck_assert_ptr_null(saved("./Vendor/X"));
+}
+END_TEST
+
+START_TEST(sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start)
+{
+    g_autofree char *store = g_build_filename(directory, "sessions", NULL);
+    g_autofree char *address = g_strdup_printf("http://127.0.0.1:%u/dm", free_port());
+    g_autoptr(GPtrArray) kept = NULL;
+    DmscdSessionRequest *request;
+
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    sessions = sessions_with(3, store);
+    account(address);
+    dmscd_sessions_queue(sessions, notification, "network");
+    /* Stopped while it waits for another attempt: it is kept, attempts and all. */
+    journal_match = "trying again in";
+    g_log_set_writer_func(count_lines, NULL, NULL);
+    run_until(one_attempt_failed, "the first attempt to fail");
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    kept = dmscd_session_store_load(store, NULL);
+    ck_assert_ptr_nonnull(kept);
+    ck_assert_uint_eq(kept->len, 1);
+    request = g_ptr_array_index(kept, 0);
+    ck_assert_str_eq(request->server_id, "srv");
+    ck_assert_str_eq(request->session_id, "1A");
+    ck_assert_str_eq(request->origin, "network");
+    ck_assert_uint_eq(request->attempts, 1);
+    /* The next start queues it again and tries it. */
+    sessions = sessions_with(0, store);
+    dmscd_sessions_restore(sessions);
+    run_until(sessions_idle, "the restored session");
+    g_clear_pointer(&kept, g_ptr_array_unref);
+    kept = dmscd_session_store_load(store, NULL);
+    ck_assert_uint_eq(kept->len, 0);
+    g_unlink(store);
+}
+END_TEST
+
+START_TEST(a_store_that_does_not_read_queues_nothing)
+{
+    g_autofree char *store = g_build_filename(directory, "sessions", NULL);
+    g_autoptr(GError) error = NULL;
+
+    ck_assert(g_file_set_contents(store, "[session 0]\nserver-id=srv\nui-mode=loud\n", -1, NULL));
+    ck_assert_ptr_null(dmscd_session_store_load(store, &error));
+    ck_assert_ptr_nonnull(error);
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    sessions = sessions_with(0, store);
+    dmscd_sessions_restore(sessions);
+    ck_assert(dmscd_sessions_idle(sessions));
+    g_unlink(store);
+}
+END_TEST
+
 /* --- Writes to the tree while a session runs ------------------------------------------------- */
 
 #define CARD "card:8949000000000000001"
@@ -342,6 +487,10 @@ static Suite *session_suite(void)
     tcase_add_test(tc, a_session_that_ends_well_saves_the_servers_changes);
     tcase_add_test(tc, a_server_that_cannot_be_reached_leaves_the_tree_as_it_was);
     tcase_add_test(tc, no_account_or_no_address_starts_nothing);
+    tcase_add_test(tc, a_server_out_of_reach_is_tried_again_until_it_answers);
+    tcase_add_test(tc, an_authentication_failure_is_not_tried_again);
+    tcase_add_test(tc, sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start);
+    tcase_add_test(tc, a_store_that_does_not_read_queues_nothing);
     tcase_add_test(tc, a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes);
     tcase_add_test(tc, a_card_removed_during_its_servers_session_takes_its_secrets_for_good);
     tcase_add_test(tc, a_devid_set_during_a_session_stays);

@@ -547,7 +547,7 @@ START_TEST(https_checks_the_server_certificate_against_the_system_store)
     if (!run.done)
         g_main_loop_run(loop);
     ck_assert(!run.ok);
-    ck_assert(g_error_matches(run.error, DM_ERROR, DM_ERROR_TRANSPORT));
+    ck_assert_msg(g_error_matches(run.error, DM_ERROR, DM_ERROR_TLS), "%s", run.error->message);
     ck_assert_int_eq(dm_session_get_result(session), DM_SESSION_RESULT_ABORTED);
     g_clear_error(&run.error);
     dm_session_runner_free(run.runner);

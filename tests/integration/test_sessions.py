@@ -6,6 +6,7 @@ core is kept busy meanwhile."""
 
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import unittest
@@ -55,10 +56,10 @@ class CardServer(ModemFixture):
     """dmsc-sim whose card serves SCRIPT as card.dm, its bootstrap giving card.dm an account."""
     mode = "raw-bip"
 
-    def start_with_card_server(self, ui_mode="background", script=SCRIPT):
+    def start_with_card_server(self, ui_mode="background", script=SCRIPT, address=None):
         port = free_port()
         self.write("script", script)
-        self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{port}/dm"))
+        self.write("bootstrap.xml", account_bootstrap(address or f"http://127.0.0.1:{port}/dm"))
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={self.mode}\n"
                               f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
                               f"server-password=pw\nscript=script\nrecord=record\n"
@@ -129,6 +130,51 @@ class CardSessionsQmi(CardSessions):
 
 
 AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
+DM_SERVER = os.environ["DMSC_DM_SERVER"]
+
+
+class Restart(CardServer, unittest.TestCase):
+    """A session cut by a stop runs again, from its start, at the next."""
+
+    def test_a_session_cut_by_sigterm_runs_again_at_the_next_start(self):
+        # The card's server is on the network here: a server that takes the connection and
+        # never answers, so that the session still runs when dmscd is told to stop.
+        hole = socket.socket()
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        port = hole.getsockname()[1]
+        d = self.start_with_card_server(address=f"http://127.0.0.1:{port}/dm")
+        self.assertEqual(self.control("trigger"), "triggered")
+        wait_until(lambda: '"running"' in self.bus.busctl(
+            "get-property", NAME, "/org/dmscd/Dmsc1/Session/0", "org.dmscd.Dmsc1.Session",
+            "State", check=False).stdout, what="the session running")
+        code, _, err = d.stop()
+        self.assertEqual(code, 0)
+        hole.close()
+        with open(os.path.join(self.tmp.name, "state", "sessions")) as f:
+            kept = f.read()
+        self.assertIn("server-id=card.dm", kept)
+        self.assertIn("attempts=1", kept)
+        # The server is up now; the next dmscd asks for the session again and runs it.
+        script = self.write("net-script", SCRIPT)
+        server = subprocess.Popen([DM_SERVER, "--script", script, "--port", str(port),
+                                   "--server-id", "card.dm", "--server-password", "pw"],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertIn(f":{port}/", server.stdout.readline())
+            d = self.start_daemon()
+            wait_until(lambda: '"finished"' in self.bus.busctl(
+                "get-property", NAME, "/org/dmscd/Dmsc1/Session/0", "org.dmscd.Dmsc1.Session",
+                "State", check=False).stdout, timeout=30, what="the session again, finished")
+            self.assertIn("2", self.bus.busctl("get-property", NAME, "/org/dmscd/Dmsc1/Session/0",
+                                               "org.dmscd.Dmsc1.Session", "Attempts").stdout)
+            _, _, err = d.stop()
+            self.assertIn("queued again, asked for before the last stop", err)
+            self.assertEqual(read_tree(os.path.join(self.tmp.name, "state", "tree"))
+                             ["./Vendor/B"][2], b"c")
+        finally:
+            server.terminate()
+            server.wait(TIMEOUT)
 
 
 class UiModes(CardServer, unittest.TestCase):
@@ -322,4 +368,4 @@ if __name__ == "__main__":
     if LOAD:
         tap.main(CardSessions, CardSessionsQmi)
     else:
-        tap.main(CardSessions, CardSessionsQmi, UiModes, *AUTHENTICATED)
+        tap.main(CardSessions, CardSessionsQmi, UiModes, Restart, *AUTHENTICATED)
