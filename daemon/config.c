@@ -49,6 +49,7 @@ static const KeySpec key_specs[] = {
     { "session", "max-msg-size", KEY_INT, FIELD(session_max_msg_size), 1024, 1048576, NULL },
     { "session", "encoding", KEY_ENUM, FIELD(session_encoding), 0, 0, encoding_choices },
     { "session", "retries", KEY_INT, FIELD(session_retries), 0, 10, NULL },
+    { "session", "ca-file", KEY_PATH, FIELD(session_ca_file), 0, 4095, NULL },
     { "session", "retry-delay", KEY_INT, FIELD(session_retry_delay), 1, 3600, NULL },
     { "dbus", "admin-group", KEY_STRING, FIELD(dbus_admin_group), 0, 32, NULL },
 };
@@ -92,6 +93,7 @@ void dmscd_config_free(DmscdConfig *config)
     g_free(config->modem_device);
     g_free(config->modem_proxy_path);
     g_free(config->dbus_admin_group);
+    g_free(config->session_ca_file);
     g_ptr_array_unref(config->warnings);
     g_free(config);
 }

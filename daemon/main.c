@@ -140,8 +140,15 @@ static int run(const Options *options, const DmscdConfig *config)
     ModemOptions modem_options = { 0 };
     DmscdSessionOptions session_options = { 0 };
     g_autofree char *session_store = NULL;
+    g_autoptr(GTlsDatabase) trust = NULL;
     guint sigterm, sigint, watchdog;
 
+    if (config->session_ca_file != NULL &&
+        (trust = g_tls_file_database_new(config->session_ca_file, &error)) == NULL) {
+        g_critical("configuration: [session] ca-file=%s: %s", config->session_ca_file,
+                   error->message);
+        return EXIT_CONFIG;
+    }
     dmscd.server =
         dbus_api_server_new(options->session_bus ? DBUS_API_BUS_SESSION : DBUS_API_BUS_SYSTEM,
                             DMSCD_VERSION, "starting", &error);
@@ -173,6 +180,7 @@ static int run(const Options *options, const DmscdConfig *config)
     session_options.retry_delay = (guint)config->session_retry_delay;
     session_store = g_build_filename(config->state_directory, "sessions", NULL);
     session_options.store = session_store;
+    session_options.trust = trust;
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, &session_options, dmscd.server);
     dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
     dbus_api_server_set_node_reader(dmscd.server, on_read_node, &dmscd.tree);

@@ -65,6 +65,8 @@ DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *op
     sessions->bus = bus;
     sessions->options = *options;
     sessions->options.store = g_strdup(options->store);
+    if (options->trust != NULL)
+        g_object_ref(options->trust);
     sessions->later = g_ptr_array_new();
     sessions->cancellable = g_cancellable_new();
     g_queue_init(&sessions->queue);
@@ -106,6 +108,7 @@ static void sessions_destroy(DmscdSessions *sessions)
     g_ptr_array_set_free_func(sessions->later, (GDestroyNotify)request_free);
     g_ptr_array_unref(sessions->later);
     g_free((char *)sessions->options.store);
+    g_clear_object(&sessions->options.trust);
     g_object_unref(sessions->cancellable);
     g_free(sessions);
 }
@@ -400,6 +403,8 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     sessions->session = dm_session_new(sessions->tree->tree, &config);
     sessions->runner = dm_session_runner_new(sessions->session, sessions->options.timeout,
                                              USER_AGENT, on_alert, sessions);
+    if (sessions->options.trust != NULL)
+        dm_session_runner_set_trust(sessions->runner, sessions->options.trust);
     dm_session_runner_run_async(sessions->runner, sessions->cancellable, on_finished, sessions);
     return TRUE;
 }

@@ -41,6 +41,7 @@ typedef struct {
     guint retries;       /* attempts again after a transport failure */
     guint retry_delay;   /* seconds before the first of them; doubling */
     const char *store;   /* the file the pending sessions are kept in, or NULL */
+    GTlsDatabase *trust; /* CAs trusted beside the system's ([session] ca-file), or NULL */
 } DmscdSessionOptions;
 
 /* @options are copied. @bus (not owned, may be NULL) publishes each session as an object. */

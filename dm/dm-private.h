@@ -39,6 +39,9 @@ DmNode *dm_node_copy_shallow(const DmNode *node);
 /* http.c: the HTTP binding, one POST a message (libsoup 3, connections kept alive). */
 typedef struct DmHttp DmHttp;
 DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent);
+/* Certificates @trust (a reference is taken) vouches for are accepted too, beside the
+ * system's. */
+void dm_http_set_trust(DmHttp *http, GTlsDatabase *trust);
 void dm_http_free(DmHttp *http);
 /* POSTs @body as @media_type (with its x-syncml-hmac header when @hmac is not NULL). */
 void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, GBytes *body,

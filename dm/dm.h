@@ -530,6 +530,8 @@ DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds
                                        const char *user_agent, DmAlertHandler alert,
                                        gpointer alert_data);
 void dm_session_runner_free(DmSessionRunner *runner);
+/* HTTPS servers whose certificate @trust vouches for are accepted too, beside the system's. */
+void dm_session_runner_set_trust(DmSessionRunner *runner, GTlsDatabase *trust);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmSessionRunner, dm_session_runner_free)
 void dm_session_runner_run_async(DmSessionRunner *runner, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);

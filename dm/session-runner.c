@@ -23,6 +23,11 @@ DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds
     return runner;
 }
 
+void dm_session_runner_set_trust(DmSessionRunner *runner, GTlsDatabase *trust)
+{
+    dm_http_set_trust(runner->http, trust);
+}
+
 void dm_session_runner_free(DmSessionRunner *runner)
 {
     if (runner == NULL)

@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     g_autofree char *encoding = NULL, *server_name = NULL, *server_password = NULL;
     g_autofree char *client_name = NULL, *client_password = NULL;
     g_autofree char *client_nonce = NULL, *server_nonce = NULL, *script = NULL;
+    g_autofree char *tls_cert = NULL, *tls_key = NULL;
     gint port = 0;
     Program p = { 0 };
     const GOptionEntry entries[] = {
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
         { "client-nonce-hex", 0, 0, G_OPTION_ARG_STRING, &client_nonce, "Nonce", "HEX" },
         { "server-nonce-hex", 0, 0, G_OPTION_ARG_STRING, &server_nonce, "Nonce", "HEX" },
         { "once", 0, 0, G_OPTION_ARG_NONE, &p.once, "Exit when the session ends", NULL },
+        { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "HTTPS: certificate (PEM)", "FILE" },
+        { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "HTTPS: its key (PEM)", "FILE" },
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) context = g_option_context_new("- scripted DM server");
@@ -114,12 +117,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "dmsc-dm-server: %s\n", error->message);
         return 65;
     }
+    if (tls_cert != NULL) {
+        g_autoptr(GTlsCertificate) certificate =
+            g_tls_certificate_new_from_files(tls_cert, tls_key ? tls_key : tls_cert, &error);
+        if (certificate == NULL) {
+            fprintf(stderr, "dmsc-dm-server: %s\n", error->message);
+            return 66;
+        }
+        script_server_set_tls(p.server, certificate);
+    }
     bound = script_server_listen(p.server, path ? path : "/dm", (guint16)port, &error);
     if (bound == 0) {
         fprintf(stderr, "dmsc-dm-server: %s\n", error->message);
         return 69;
     }
-    printf("http://127.0.0.1:%u%s\n", bound, path ? path : "/dm");
+    printf("%s://127.0.0.1:%u%s\n", tls_cert != NULL ? "https" : "http", bound,
+           path ? path : "/dm");
     fflush(stdout);
     p.loop = g_main_loop_new(NULL, FALSE);
     g_timeout_add(20, poll_records, &p);

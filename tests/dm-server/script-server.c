@@ -37,6 +37,7 @@ struct ScriptServer {
     GHashTable *gets;        /* cmd_ref → PendingGet */
     GPtrArray *records;
     SoupServer *http;
+    GTlsCertificate *tls; /* HTTPS with this certificate, or NULL */
     char *path;
 };
 
@@ -690,6 +691,7 @@ void script_server_free(ScriptServer *s)
     if (s->http != NULL)
         soup_server_disconnect(s->http);
     g_clear_object(&s->http);
+    g_clear_object(&s->tls);
     g_free(s->path);
     g_free(s->session_id);
     g_free(s);
@@ -749,16 +751,22 @@ static void on_request(SoupServer *http, SoupServerMessage *message, const char 
         SOUP_MEMORY_COPY, g_bytes_get_data(response, NULL), g_bytes_get_size(response));
 }
 
+void script_server_set_tls(ScriptServer *s, GTlsCertificate *certificate)
+{
+    g_set_object(&s->tls, certificate);
+}
+
 guint16 script_server_listen(ScriptServer *s, const char *path, guint16 port, GError **error)
 {
     g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
     GSList *uris;
     guint16 bound;
 
-    s->http = soup_server_new(NULL, NULL);
+    s->http = s->tls != NULL ? soup_server_new("tls-certificate", s->tls, NULL)
+                             : soup_server_new(NULL, NULL);
     s->path = g_strdup(path);
     soup_server_add_handler(s->http, path, on_request, s, NULL);
-    if (!soup_server_listen(s->http, address, 0, error))
+    if (!soup_server_listen(s->http, address, s->tls != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
         return 0;
     uris = soup_server_get_uris(s->http);
     bound = (guint16)g_uri_get_port(uris->data);

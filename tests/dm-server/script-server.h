@@ -60,5 +60,7 @@ guint script_server_get_sessions(ScriptServer *server);
 GBytes *script_server_get_server_nonce(ScriptServer *server);
 GBytes *script_server_get_client_nonce(ScriptServer *server);
 
+/* Serves HTTPS with @certificate (its key with it) from the next listen on. */
+void script_server_set_tls(ScriptServer *server, GTlsCertificate *certificate);
 /* Serves @server at http://127.0.0.1:PORT@path with libsoup; returns the port or 0. */
 guint16 script_server_listen(ScriptServer *server, const char *path, guint16 port, GError **error);

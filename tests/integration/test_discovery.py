@@ -171,5 +171,109 @@ class Discovery(Fixture, unittest.TestCase):
         wait_until(lambda: len(self.cards()) == 1, what="card back with ModemManager")
 
 
+DM_SERVER = os.environ["DMSC_DM_SERVER"]
+DMSCCTL = os.environ["DMSCCTL"]
+
+
+def make_certificates(directory):
+    """A test CA and a certificate for 127.0.0.1 that it signs: (ca.pem, server.pem, key)."""
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True,
+                       timeout=TIMEOUT)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=dmscd test CA",
+        "-keyout", "ca.key", "-out", "ca.pem")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
+        "-out", "server.csr")
+    with open(os.path.join(directory, "san.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "san.cnf", "-out", "server.pem")
+    return tuple(os.path.join(directory, n) for n in ("ca.pem", "server.pem", "server.key"))
+
+
+class NetworkSessions(Discovery):
+    """A DM notification in an SMS ModemManager received runs the session it asks for with a
+    server on the network, over HTTP or HTTPS."""
+
+    def serve(self, tls=None):
+        script = self.write("script", "ADD ./Vendor/FromNetwork chr hello\n")
+        args = [DM_SERVER, "--script", script, "--server-id", "net.dm", "--server-password", "pw"]
+        if tls is not None:
+            args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        self.server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (self.server.terminate(), self.server.wait(TIMEOUT)))
+        return self.server.stdout.readline().strip()
+
+    def run_network_session(self, address, config=""):
+        """The card's bootstrap gives net.dm an account at @address; an SMS notification for
+        it arrives; the SessionFinished line and dmscd's stderr."""
+        from test_modem import _leaf, _node
+        account = "./DMAcc/Net"
+        body = (_node(1, account) + _leaf(2, f"{account}/ServerID", "net.dm")
+                + _node(3, f"{account}/AppAddr") + _node(4, f"{account}/AppAddr/1")
+                + _leaf(5, f"{account}/AppAddr/1/Addr", address)
+                + _node(6, f"{account}/AppAuth") + _node(7, f"{account}/AppAuth/Srv")
+                + _leaf(8, f"{account}/AppAuth/Srv/AAuthLevel", "SRVCRED")
+                + _leaf(9, f"{account}/AppAuth/Srv/AAuthSecret", "pw")
+                + _leaf(10, f"{account}/AppAuth/Srv/AAuthData", "AAAAAA==", "b64"))
+        self.write("bootstrap.xml", "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2"
+                   "</VerDTD><VerProto>DM/1.2</VerProto><SessionID>0</SessionID><MsgID>1</MsgID>"
+                   "<Target><LocURI>dev</LocURI></Target><Source><LocURI>card</LocURI></Source>"
+                   "</SyncHdr><SyncBody>" + body + "<Final/></SyncBody></SyncML>")
+        self.sim.terminate()
+        self.sim.wait(TIMEOUT)
+        wait_until(lambda: not os.path.exists(self.control_path), what="old dmsc-sim gone")
+        profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n[card]\n"
+                                        f"iccid={ICCID}\nbootstrap=bootstrap.xml\n")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
+        self.config = self.write("dmscd.conf", open(self.config).read() + config)
+        d = self.start_dmscd()
+        modem = self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1 and "applied" in self.card_property(
+            self.cards()[0], "BootstrapState"), what="the card's bootstrap")
+        package0 = subprocess.run([DMSCCTL, "notification", "encode", "--server-id", "net.dm",
+                                   "--password", "pw", "--session-id", "4660"],
+                                  capture_output=True, text=True, check=True,
+                                  timeout=TIMEOUT).stdout.strip()
+        data = bytes.fromhex("010603c4af87" + package0)
+        with SignalWatcher(self.bus) as watcher:
+            self.mm_call("AddSms", "osay", modem, "+15550001", len(data), *data)
+            finished = watcher.wait_for("SessionFinished", timeout=60).split("SessionFinished")[-1]
+        origin = self.bus.busctl("get-property", NAME, "/org/dmscd/Dmsc1/Session/0",
+                                 "org.dmscd.Dmsc1.Session", "Origin").stdout
+        self.assertIn('"network"', origin)
+        _, _, err = d.stop()
+        return finished, err
+
+    def saved(self):
+        from test_modem import read_tree
+        return read_tree(os.path.join(self.tmp.name, "state", "tree"))
+
+    def test_an_sms_notification_runs_its_session_over_http(self):
+        finished, _ = self.run_network_session(self.serve())
+        self.assertIn("'ok'", finished)
+        self.assertEqual(self.saved()["./Vendor/FromNetwork"][2], b"hello")
+
+    def test_over_https_a_ca_file_adds_to_the_systems_trust(self):
+        ca, cert, key = make_certificates(self.tmp.name)
+        address = self.serve(tls=(cert, key))
+        self.assertTrue(address.startswith("https://"))
+        finished, _ = self.run_network_session(address, f"[session]\nca-file={ca}\n")
+        self.assertIn("'ok'", finished)
+        self.assertEqual(self.saved()["./Vendor/FromNetwork"][2], b"hello")
+
+    def test_a_certificate_that_does_not_verify_fails_the_session_at_once(self):
+        ca, cert, key = make_certificates(self.tmp.name)
+        finished, err = self.run_network_session(self.serve(tls=(cert, key)))
+        # Cut by its transport: aborted, with the reason in the journal and in its Result.
+        self.assertIn("'aborted'", finished)
+        self.assertIn("failed, the tree is left as it was: https://127.0.0.1:", err)
+        self.assertIn("certificate", err.lower())
+        self.assertNotIn("trying again", err)
+        self.assertNotIn("./Vendor/FromNetwork", self.saved())
+
+
 if __name__ == "__main__":
-    tap.main(Discovery)
+    tap.main(Discovery, NetworkSessions)
