@@ -14,7 +14,7 @@ PACKAGES=(
     libglib2.0-dev libqmi-glib-dev libmbim-glib-dev libqrtr-glib-dev libmm-glib-dev
     libxml2-dev libwbxml2-dev libwbxml2-utils libsoup-3.0-dev libsystemd-dev libjson-glib-dev
     check dbus-daemon systemd python3 python3-dbusmock curl openssl glib-networking
-    iproute2
+    iproute2 libqmi-utils util-linux
 )
 
 die() {
