@@ -456,7 +456,8 @@ static gboolean server_rejected(ScriptServer *s, const DmMessage *m)
 
         if (c->type != DM_COMMAND_STATUS || c->cmd_ref != 0)
             continue;
-        if (c->has_chal && c->chal.next_nonce != NULL) {
+        /* A server that does not retry ignores the challenge, nonce and all. */
+        if (c->has_chal && c->chal.next_nonce != NULL && !s->config.no_retry) {
             nonce = g_base64_decode(c->chal.next_nonce, &length);
             g_clear_pointer(&s->config.server_nonce, g_bytes_unref);
             s->config.server_nonce = g_bytes_new_take(nonce, length);

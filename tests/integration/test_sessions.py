@@ -96,6 +96,19 @@ class CardSessions(CardServer, unittest.TestCase):
         self.assertEqual(err.count("changes saved"), SESSIONS)
 
 
+    def test_a_value_larger_than_max_msg_size_arrives_in_chunks(self):
+        # dmscd announces MaxMsgSize 16384: the card's server sends 40,000 bytes in chunks.
+        d = self.start_with_card_server(script="ADD ./Vendor/Big chr " + "x" * 40000 + "\n")
+        with SignalWatcher(self.bus) as watcher:
+            self.assertEqual(self.control("trigger"), "triggered")
+            self.assertIn("'ok'", watcher.wait_for("SessionFinished", timeout=60))
+        d.stop()
+        record = self.record()
+        self.assertGreaterEqual(record.count('"status":213'), 2)
+        self.assertIn('{"cmd":"Add","target":"./Vendor/Big","status":200}', record)
+        self.assertEqual(read_tree(os.path.join(self.tmp.name, "state", "tree"))
+                         ["./Vendor/Big"][2], b"x" * 40000)
+
     def test_trigger_options_choose_the_encoding_and_unknown_ones_are_refused(self):
         self.config = self.write("dmscd.conf", open(self.config).read()
                                  + "[session]\nencoding=wbxml\n")
@@ -340,6 +353,16 @@ class Authenticated(ModemFixture):
         self.assertIn('"status":401', record)
         self.assertIn('"session":"end","packages":2,"auth":"ok"', record)
         self.assertEqual(self.tree()["./Vendor/B"][2], b"c")
+        d.stop()
+
+    def test_a_server_that_will_not_sign_again_fails_the_session(self):
+        # dmscd challenges the server (its nonce is not the account's); it does not sign again.
+        d = self.start_card(server="misbehave=no-retry\n",
+                            bootstrap_nonces={"server_nonce": "ZGV2aWNlLXNpZGU="})
+        before = self.tree()
+        with SignalWatcher(self.bus) as watcher:
+            self.assertIn("'auth-failed'", self.trigger(watcher))
+        self.assertEqual(self.tree(), before)
         d.stop()
 
     def test_a_wrong_secret_fails_the_session_and_changes_nothing(self):
