@@ -40,50 +40,59 @@ static gboolean skip_string(const guint8 **p, const guint8 *end)
     return TRUE;
 }
 
+/* Deep enough for any SyncML DM message (Atomic in Sequence in a body, Meta, MetInf…). */
+#define MAX_DEPTH 32
+
 /*
- * A walk over the WBXML tokens before libwbxml sees them: libwbxml aborts the process (an
- * assertion) on an ENTITY above 0x7FFFFFFF, so such input must not reach it. The global
- * tokens are the same in content and attributes, and every other token carries nothing, so
- * one flat pass knows where each token's payload ends.
+ * A complete structural check before libwbxml sees the bytes: libwbxml aborts the process (an
+ * assertion) on some token streams, so only what SyncML DM uses may reach it. That is tags
+ * with or without content (no attributes), END, SWITCH_PAGE to the SyncML, MetInf or DevInf
+ * code page, inline strings, string-table references inside the table, and OPAQUE data; no
+ * ENTITY, extension, processing instruction or literal tag. Elements nest properly, at most
+ * MAX_DEPTH deep, under one root.
  */
 static gboolean wbxml_acceptable(const guint8 *data, gsize length, GError **error)
 {
     const guint8 *p = data, *end = data + length;
-    guint32 value;
+    const char *why = "truncated";
+    guint32 value, table;
+    guint depth = 0, roots = 0;
 
     p++; /* version */
     if (!read_mb(&p, end, &value) || (value == 0 && !read_mb(&p, end, &value)) ||
-        !read_mb(&p, end, &value) || !read_mb(&p, end, &value) || value > (size_t)(end - p))
+        !read_mb(&p, end, &value) || !read_mb(&p, end, &table) || table > (size_t)(end - p))
         goto bad;
-    p += value; /* the string table */
+    p += table; /* the string table */
     while (p < end) {
         guint8 token = *p++;
+
         switch (token) {
         case 0x00: /* SWITCH_PAGE */
-            if (p++ >= end)
+            if (p >= end)
                 goto bad;
-            break;
-        case 0x02: /* ENTITY: a Unicode character */
-            if (!read_mb(&p, end, &value) || value > 0x10ffff)
+            if (*p++ > 2) {
+                why = "a code page SyncML DM does not have";
                 goto bad;
-            break;
+            }
+            continue;
+        case 0x01: /* END */
+            if (depth == 0) {
+                why = "END without an element";
+                goto bad;
+            }
+            depth--;
+            continue;
         case 0x03: /* STR_I */
-        case 0x40: /* EXT_I_0..2 */
-        case 0x41:
-        case 0x42:
             if (!skip_string(&p, end))
                 goto bad;
             break;
-        case 0x04: /* LITERAL, LITERAL_C, EXT_T_0..2, STR_T, LITERAL_A, LITERAL_AC */
-        case 0x44:
-        case 0x80:
-        case 0x81:
-        case 0x82:
-        case 0x83:
-        case 0x84:
-        case 0xc4:
+        case 0x83: /* STR_T */
             if (!read_mb(&p, end, &value))
                 goto bad;
+            if (value >= table) {
+                why = "a string-table offset past the table";
+                goto bad;
+            }
             break;
         case 0xc3: /* OPAQUE */
             if (!read_mb(&p, end, &value) || value > (size_t)(end - p))
@@ -91,14 +100,36 @@ static gboolean wbxml_acceptable(const guint8 *data, gsize length, GError **erro
             p += value;
             break;
         default:
-            break;
+            if ((token & 0x3f) < 0x05 || (token & 0x80)) {
+                why = "an entity, extension, processing instruction, literal or attribute";
+                goto bad;
+            }
+            /* A tag: an element, with content (0x40) or empty. */
+            if (depth == 0 && roots++ > 0) {
+                why = "a second root element";
+                goto bad;
+            }
+            if ((token & 0x40) && ++depth > MAX_DEPTH) {
+                why = "elements nested too deep";
+                goto bad;
+            }
+            continue;
         }
+        /* Text belongs inside an element. */
+        if (depth == 0) {
+            why = "text outside the root element";
+            goto bad;
+        }
+    }
+    if (depth != 0 || roots == 0) {
+        why = roots == 0 ? "no element" : "an element left open";
+        goto bad;
     }
     return TRUE;
 
 bad:
-    g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED, "WBXML: malformed token stream at offset %td",
-                p - data);
+    g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED,
+                "WBXML: malformed token stream at offset %td: %s", p - data, why);
     return FALSE;
 }
 

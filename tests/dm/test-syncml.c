@@ -305,6 +305,55 @@ END_TEST
 
 /* libwbxml asserts (aborts) on an ENTITY above 0x7FFFFFFF: such a message must be refused
  * before it gets there. Found by fuzzing. */
+START_TEST(wbxml_with_attributes_is_refused_before_libwbxml)
+{
+    /* A tag with attributes (0xCA), then what libwbxml reads as an ENTITY beyond Unicode:
+     * libwbxml aborts on it, so the structural check must stop it first. */
+    static const guint8 bytes[] = { 0x03, 0x04, 0x00, 0x00, 0x00, 0x02, 0xca, 0x00, 0x44, 0x44, 0x02,
+                                    0xff, 0xff, 0xff, 0xff, 0x6e, 0x63, 0x63, 0x48, 0x64, 0x01 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = dm_message_parse(bytes, sizeof(bytes), &error);
+
+    ck_assert_ptr_null(m);
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_MALFORMED));
+    ck_assert_ptr_nonnull(strstr(error->message, "attribute"));
+}
+END_TEST
+
+START_TEST(wbxml_structure_is_checked_whole)
+{
+    /* Header: version 1.3, public id 0x1201 (SyncML 1.2), UTF-8, an empty string table. */
+#define HEAD 0x03, 0x9f, 0x53, 0x6a, 0x00
+    static const guint8 end_without_element[] = { HEAD, 0x01 };
+    static const guint8 left_open[] = { HEAD, 0x6d, 0x6c };
+    static const guint8 two_roots[] = { HEAD, 0x2d, 0x2d };
+    static const guint8 bad_page[] = { HEAD, 0x00, 0x07, 0x2d };
+    static const guint8 past_table[] = { HEAD, 0x6d, 0x83, 0x05, 0x01 };
+    static const guint8 text_outside[] = { HEAD, 0x03, 'x', 0x00, 0x2d };
+    static const struct {
+        const guint8 *bytes;
+        gsize length;
+        const char *why;
+    } cases[] = {
+        { end_without_element, sizeof(end_without_element), "END without an element" },
+        { left_open, sizeof(left_open), "left open" },
+        { two_roots, sizeof(two_roots), "a second root" },
+        { bad_page, sizeof(bad_page), "code page" },
+        { past_table, sizeof(past_table), "past the table" },
+        { text_outside, sizeof(text_outside), "outside the root" },
+    };
+#undef HEAD
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DmMessage) m = dm_message_parse(cases[i].bytes, cases[i].length, &error);
+        ck_assert_ptr_null(m);
+        ck_assert_msg(error != NULL && strstr(error->message, cases[i].why) != NULL,
+                      "case %zu: %s", i, error ? error->message : "no error");
+    }
+}
+END_TEST
+
 START_TEST(wbxml_entity_beyond_unicode_is_refused_before_libwbxml)
 {
     static const guint8 message[] = { 0x02, 0xa4, 0x01, 0x6a, 0x00, 0x6d, 0x02,
@@ -335,6 +384,8 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, wbxml_written_by_dmscd_reads_back);
     tcase_add_test(tc, truncated_wbxml_is_an_error_not_a_crash);
     tcase_add_test(tc, wbxml_entity_beyond_unicode_is_refused_before_libwbxml);
+    tcase_add_test(tc, wbxml_with_attributes_is_refused_before_libwbxml);
+    tcase_add_test(tc, wbxml_structure_is_checked_whole);
     suite_add_tcase(suite, tc);
     return suite;
 }
