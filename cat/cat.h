@@ -449,12 +449,15 @@ guint16 cat_bip_channel_port(const CatBip *bip, guint8 channel);
 /*
  * The terminal response for a command nobody else handles: 00 where answering costs nothing
  * and promises nothing (MORE TIME, POLLING OFF, LANGUAGE NOTIFICATION, REFRESH, SET UP EVENT
- * LIST), 30 "beyond capabilities" for the rest. Never silence: a card waits for its TR.
+ * LIST), 31 "type not understood" for a type TS 102 223 does not define, 30 "beyond
+ * capabilities" for the rest. Never silence: a card waits for its TR.
  */
 GBytes *cat_default_response(const CatMessage *command);
 /*
- * The answer to a command that did not decode (@error from cat_message_parse()): 36 "values
- * missing" or 32 "data not understood". NULL when not even Command Details can be read.
+ * The answer to a command that did not decode (@error from cat_message_parse()), whatever its
+ * shape, since a card waits for its TR: 36 "values missing", 31 "type not understood" for a
+ * type TS 102 223 does not define, 32 "data not understood" otherwise. Its Command Details are
+ * the command's where they can be read (even without the D0 wrapper), else number 1, type 0.
  */
 GBytes *cat_error_response(const guint8 *data, gsize length, const GError *error);
 

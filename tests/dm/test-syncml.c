@@ -309,8 +309,9 @@ START_TEST(wbxml_with_attributes_is_refused_before_libwbxml)
 {
     /* A tag with attributes (0xCA), then what libwbxml reads as an ENTITY beyond Unicode:
      * libwbxml aborts on it, so the structural check must stop it first. */
-    static const guint8 bytes[] = { 0x03, 0x04, 0x00, 0x00, 0x00, 0x02, 0xca, 0x00, 0x44, 0x44, 0x02,
-                                    0xff, 0xff, 0xff, 0xff, 0x6e, 0x63, 0x63, 0x48, 0x64, 0x01 };
+    static const guint8 bytes[] = { 0x03, 0x04, 0x00, 0x00, 0x00, 0x02, 0xca,
+                                    0x00, 0x44, 0x44, 0x02, 0xff, 0xff, 0xff,
+                                    0xff, 0x6e, 0x63, 0x63, 0x48, 0x64, 0x01 };
     g_autoptr(GError) error = NULL;
     g_autoptr(DmMessage) m = dm_message_parse(bytes, sizeof(bytes), &error);
 
@@ -348,8 +349,8 @@ START_TEST(wbxml_structure_is_checked_whole)
         g_autoptr(GError) error = NULL;
         g_autoptr(DmMessage) m = dm_message_parse(cases[i].bytes, cases[i].length, &error);
         ck_assert_ptr_null(m);
-        ck_assert_msg(error != NULL && strstr(error->message, cases[i].why) != NULL,
-                      "case %zu: %s", i, error ? error->message : "no error");
+        ck_assert_msg(error != NULL && strstr(error->message, cases[i].why) != NULL, "case %zu: %s",
+                      i, error ? error->message : "no error");
     }
 }
 END_TEST

@@ -216,6 +216,25 @@ class Modem(ModemFixture, unittest.TestCase):
         wait_until(lambda: len(self.cards()) == 0, what="card removed")
         wait_until(lambda: len(self.cards()) == 1, timeout=15, what="card back")
 
+    def test_every_proactive_command_gets_a_terminal_response_however_malformed(self):
+        self.start_daemon()
+        # (bytes, general result): TS 102 223 32 data not understood, 31 type not
+        # understood, 36 required values missing.
+        cases = {
+            "no D0 tag": ("8103012180820282818301", "32"),
+            "another BER tag": ("d10b8103012180820281028d00", "32"),
+            "a length past the end": ("d0208103012180820281028d0f04546f6f6c", "32"),
+            "a truncated object": ("d00c8103012180820281028d0f04", "32"),
+            "mandatory text missing": ("d0098103012180820281 02", "36"),
+            "an unknown type": ("d00981030177008202818" + "2", "31"),
+            "truncated after the tag": ("d0", "32"),
+        }
+        for name, (command, general) in cases.items():
+            with self.subTest(name):
+                answer = self.command(command.replace(" ", ""))
+                self.assertTrue(answer.startswith("tr "), answer)
+                self.assertTrue(answer.endswith(f"8301{general}"), answer)
+
 
 PACKAGE1 = """<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>
 <VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID>

@@ -368,7 +368,11 @@ gboolean sim_send_proactive_full(Sim *sim, const guint8 *command, gsize length, 
         }
     }
     type = details[1];
+    /* Bytes the modem cannot place (no Command Details, a type it does not know) still reach
+     * the host: as a DISPLAY TEXT, which is what a modem that forwards them would do. */
     tlv = raw_tlv_for(type);
+    if (tlv == 0)
+        tlv = 0x10;
     if (cid == NULL || cid->raw_mask == 0 || tlv == 0) {
         if (func == NULL)
             g_object_unref(data);
