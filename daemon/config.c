@@ -47,6 +47,7 @@ static const KeySpec key_specs[] = {
     { "scws", "client-wait", KEY_INT, FIELD(scws_client_wait), 1, 300, NULL },
     { "session", "timeout", KEY_INT, FIELD(session_timeout), 10, 3600, NULL },
     { "session", "max-msg-size", KEY_INT, FIELD(session_max_msg_size), 1024, 1048576, NULL },
+    { "session", "max-duration", KEY_INT, FIELD(session_max_duration), 10, 86400, NULL },
     { "session", "encoding", KEY_ENUM, FIELD(session_encoding), 0, 0, encoding_choices },
     { "session", "retries", KEY_INT, FIELD(session_retries), 0, 10, NULL },
     { "session", "ca-file", KEY_PATH, FIELD(session_ca_file), 0, 4095, NULL },
@@ -79,6 +80,7 @@ DmscdConfig *dmscd_config_new(void)
     config->scws_client_wait = 10;
     config->session_timeout = 300;
     config->session_retries = 3;
+    config->session_max_duration = 900;
     config->session_retry_delay = 10;
     config->session_max_msg_size = 16384;
     config->warnings = g_ptr_array_new_with_free_func(g_free);

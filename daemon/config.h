@@ -36,6 +36,7 @@ typedef struct {
     int session_max_msg_size;
     int session_encoding; /* DmEncoding: of sessions that do not ask for one */
     int session_retries;
+    int session_max_duration;
     char *session_ca_file; /* PEM CAs trusted beside the system's, or NULL */
     int session_retry_delay;
     char *dbus_admin_group;

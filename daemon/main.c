@@ -174,6 +174,7 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd.tree.card_bootstrap = config->card_bootstrap;
     dmscd.tree.resync_nonce = config->resync_nonce;
     session_options.timeout = (guint)config->session_timeout;
+    session_options.max_duration = (guint)config->session_max_duration;
     session_options.max_msg_size = (gsize)config->session_max_msg_size;
     session_options.encoding = (DmEncoding)config->session_encoding;
     session_options.retries = (guint)config->session_retries;

@@ -405,6 +405,7 @@ static gboolean start(DmscdSessions *sessions, GError **error)
                                              USER_AGENT, on_alert, sessions);
     if (sessions->options.trust != NULL)
         dm_session_runner_set_trust(sessions->runner, sessions->options.trust);
+    dm_session_runner_set_deadline(sessions->runner, sessions->options.max_duration);
     dm_session_runner_run_async(sessions->runner, sessions->cancellable, on_finished, sessions);
     return TRUE;
 }

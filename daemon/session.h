@@ -36,6 +36,7 @@ GPtrArray *dmscd_session_store_load(const char *path, GError **error);
 
 typedef struct {
     guint timeout;       /* seconds: bounds each exchange with a server */
+    guint max_duration;  /* seconds: bounds the whole session (0: none) */
     gsize max_msg_size;  /* announced to servers */
     DmEncoding encoding; /* of sessions that do not ask for one */
     guint retries;       /* attempts again after a transport failure */

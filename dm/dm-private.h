@@ -42,6 +42,9 @@ DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent);
 /* Certificates @trust (a reference is taken) vouches for are accepted too, beside the
  * system's. */
 void dm_http_set_trust(DmHttp *http, GTlsDatabase *trust);
+/* An answer's body larger than @max_size (0: no bound) ends the exchange with DM_ERROR_SERVER
+ * and drops the connection at once. */
+void dm_http_set_max_size(DmHttp *http, gsize max_size);
 void dm_http_free(DmHttp *http);
 /* POSTs @body as @media_type (with its x-syncml-hmac header when @hmac is not NULL). */
 void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, GBytes *body,

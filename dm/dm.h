@@ -22,7 +22,7 @@ typedef enum {
     DM_ERROR_DENIED,    /* a change its sender may not make: nodes that are another's */
     DM_ERROR_NOT_FOUND, /* a node or an account that is not there */
     DM_ERROR_INVALID,   /* an argument that is not valid: a node URI, say */
-    DM_ERROR_SERVER,    /* the server answered with an HTTP status other than 200 */
+    DM_ERROR_SERVER,    /* the server misbehaved: an HTTP error status, too large, too slow */
     DM_ERROR_TLS,       /* the server's certificate does not verify */
 } DmError;
 
@@ -492,6 +492,8 @@ const DmAlertRequest *dm_session_get_alert(DmSession *session);
 DmSessionStep dm_session_answer_alert(DmSession *session, int status, const char *const *items);
 /* The message to send, and its x-syncml-hmac header when the account uses HMAC. */
 GBytes *dm_session_take_output(DmSession *session, char **hmac);
+/* The MaxMsgSize the session announces: no server message may be larger. */
+gsize dm_session_get_max_msg_size(DmSession *session);
 /* Where to send it: the account's address, then the server's RespURI. */
 const char *dm_session_get_target(DmSession *session);
 const char *dm_session_get_media_type(DmSession *session);
@@ -532,6 +534,10 @@ DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds
 void dm_session_runner_free(DmSessionRunner *runner);
 /* HTTPS servers whose certificate @trust vouches for are accepted too, beside the system's. */
 void dm_session_runner_set_trust(DmSessionRunner *runner, GTlsDatabase *trust);
+/* The whole session ends (aborted, DM_ERROR_SERVER: the server is too slow, which another
+ * attempt would not mend) past @seconds, however slowly the server answers; 0: only each
+ * exchange is bounded. Set before running. */
+void dm_session_runner_set_deadline(DmSessionRunner *runner, guint seconds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmSessionRunner, dm_session_runner_free)
 void dm_session_runner_run_async(DmSessionRunner *runner, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);

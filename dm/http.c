@@ -7,7 +7,11 @@
 struct DmHttp {
     SoupSession *soup;
     GTlsDatabase *trust; /* beside the system's, or NULL */
+    gsize max_size;      /* of an answer's body; 0: no bound */
 };
+
+/* What is read of an answer at a time. */
+#define READ_SIZE (16 * 1024)
 
 DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent)
 {
@@ -19,6 +23,11 @@ DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent)
         soup_session_new_with_options("timeout", timeout_seconds, "idle-timeout", timeout_seconds,
                                       "user-agent", user_agent ? user_agent : "dmscd", NULL);
     return http;
+}
+
+void dm_http_set_max_size(DmHttp *http, gsize max_size)
+{
+    http->max_size = max_size;
 }
 
 void dm_http_set_trust(DmHttp *http, GTlsDatabase *trust)
@@ -42,7 +51,10 @@ typedef struct {
     GBytes *body;
     char *request_hmac;
     guint attempts;
-    char *hmac; /* the answer's x-syncml-hmac */
+    char *hmac;           /* the answer's x-syncml-hmac */
+    SoupMessage *message; /* the one in flight */
+    GInputStream *answer; /* its body, being read */
+    GByteArray *received; /* what was read of it */
 } Post;
 
 static void post_free(Post *post)
@@ -52,6 +64,9 @@ static void post_free(Post *post)
     g_bytes_unref(post->body);
     g_free(post->request_hmac);
     g_free(post->hmac);
+    g_clear_object(&post->message);
+    g_clear_object(&post->answer);
+    g_clear_pointer(&post->received, g_byte_array_unref);
     g_free(post);
 }
 
@@ -70,36 +85,98 @@ static gboolean worth_again(Post *post, SoupMessage *message, const GError *erro
            !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 }
 
-static void on_response(GObject *source, GAsyncResult *result, gpointer user_data)
+/* An answer past the bound: the connection goes at once, the session with it. */
+static void too_large(GTask *task, gsize size)
 {
-    g_autoptr(GTask) task = user_data;
     Post *post = g_task_get_task_data(task);
-    SoupMessage *message = soup_session_get_async_result_message(SOUP_SESSION(source), result);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) body =
-        soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
-    guint status;
 
-    if (body == NULL && worth_again(post, message, error)) {
-        g_debug("%s: %s; sending again on a new connection", post->uri, error->message);
-        send_post(g_steal_pointer(&task));
+    g_input_stream_close(post->answer, NULL, NULL);
+    g_task_return_new_error(task, DM_ERROR, DM_ERROR_SERVER,
+                            "%s: an answer of %zu bytes or more, past the %zu announced", post->uri,
+                            size, post->http->max_size);
+    g_object_unref(task);
+}
+
+static void read_more(GTask *task);
+
+static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    Post *post = g_task_get_task_data(task);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bytes =
+        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
+
+    if (bytes == NULL) {
+        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "%s: %s", post->uri,
+                                error->message);
+        g_object_unref(task);
         return;
     }
-    if (body == NULL) {
+    if (g_bytes_get_size(bytes) == 0) {
+        g_input_stream_close(post->answer, NULL, NULL);
+        g_task_return_pointer(task, g_byte_array_free_to_bytes(g_steal_pointer(&post->received)),
+                              (GDestroyNotify)g_bytes_unref);
+        g_object_unref(task);
+        return;
+    }
+    g_byte_array_append(post->received, g_bytes_get_data(bytes, NULL),
+                        (guint)g_bytes_get_size(bytes));
+    if (post->http->max_size > 0 && post->received->len > post->http->max_size) {
+        too_large(task, post->received->len);
+        return;
+    }
+    read_more(task);
+}
+
+static void read_more(GTask *task)
+{
+    Post *post = g_task_get_task_data(task);
+
+    g_input_stream_read_bytes_async(post->answer, READ_SIZE, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable(task), on_read, task);
+}
+
+static void on_response(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    Post *post = g_task_get_task_data(task);
+    SoupMessage *message = post->message;
+    g_autoptr(GError) error = NULL;
+    GInputStream *answer = soup_session_send_finish(SOUP_SESSION(source), result, &error);
+    goffset announced;
+    guint status;
+
+    if (answer == NULL && worth_again(post, message, error)) {
+        g_debug("%s: %s; sending again on a new connection", post->uri, error->message);
+        send_post(task);
+        return;
+    }
+    if (answer == NULL) {
         g_task_return_new_error(task, DM_ERROR,
                                 error->domain == G_TLS_ERROR ? DM_ERROR_TLS : DM_ERROR_TRANSPORT,
                                 "%s: %s", post->uri, error->message);
+        g_object_unref(task);
         return;
     }
+    post->answer = answer;
     status = soup_message_get_status(message);
     if (status != SOUP_STATUS_OK) {
+        g_input_stream_close(answer, NULL, NULL);
         g_task_return_new_error(task, DM_ERROR, DM_ERROR_SERVER, "%s answered HTTP %u %s",
                                 post->uri, status, soup_message_get_reason_phrase(message));
+        g_object_unref(task);
         return;
     }
     post->hmac = g_strdup(
         soup_message_headers_get_one(soup_message_get_response_headers(message), "x-syncml-hmac"));
-    g_task_return_pointer(task, g_steal_pointer(&body), (GDestroyNotify)g_bytes_unref);
+    announced = soup_message_headers_get_content_length(soup_message_get_response_headers(message));
+    if (post->http->max_size > 0 && announced > 0 && (guint64)announced > post->http->max_size) {
+        too_large(task, (gsize)announced);
+        return;
+    }
+    post->received = g_byte_array_new();
+    read_more(task);
 }
 
 /* A certificate the system does not vouch for: accepted when the configured trust does. */
@@ -146,8 +223,9 @@ static void send_post(GTask *task)
     if (post->request_hmac != NULL)
         soup_message_headers_replace(headers, "x-syncml-hmac", post->request_hmac);
     soup_message_set_request_body_from_bytes(message, post->media_type, post->body);
-    soup_session_send_and_read_async(post->http->soup, message, G_PRIORITY_DEFAULT,
-                                     g_task_get_cancellable(task), on_response, task);
+    g_set_object(&post->message, message);
+    soup_session_send_async(post->http->soup, message, G_PRIORITY_DEFAULT,
+                            g_task_get_cancellable(task), on_response, task);
 }
 
 void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, GBytes *body,

@@ -586,6 +586,11 @@ GBytes *dm_session_take_output(DmSession *s, char **hmac)
     return g_steal_pointer(&s->output);
 }
 
+gsize dm_session_get_max_msg_size(DmSession *s)
+{
+    return s->config.max_msg_size;
+}
+
 const char *dm_session_get_target(DmSession *s)
 {
     return s->target;

@@ -17,6 +17,7 @@ typedef struct {
     gsize max_msg_size;
     int confirm_answer; /* what the "user" answers to ALERT-CONFIRM */
     guint cut;          /* connections a proxy in front cuts once it read their request */
+    gboolean oversized; /* the server ignores the client's MaxMsgSize */
 } Setup;
 
 /* --- A proxy that cuts connections, as a server closing a kept-alive one does ---------------- */
@@ -154,6 +155,7 @@ static GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tre
         .chunk_size = setup->chunk_size,
         .wrong_chunk_size = setup->wrong_chunk_size,
         .max_msg_size = setup->max_msg_size,
+        .oversized = setup->oversized,
     };
     g_autoptr(ScriptServer) server = script_server_new(&server_config, script, NULL);
     g_autoptr(GError) listen_error = NULL;
@@ -504,6 +506,87 @@ START_TEST(a_server_that_cuts_every_post_is_tried_twice_then_fails)
 }
 END_TEST
 
+START_TEST(a_server_message_past_max_msg_size_ends_the_session)
+{
+    Setup setup = { .auth = DM_AUTH_NONE, .encoding = DM_ENCODING_XML, .oversized = TRUE };
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *big = g_strnfill(40000, 'x');
+    g_autofree char *script = g_strdup_printf("ADD ./Vendor/Big chr %s\n", big);
+    DmSessionResult result;
+
+    /* dmscd announced 16384 bytes; the server sends 40,000 in one message anyway. */
+    records = run_script(&setup, script, tree, &result, NULL, &error);
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_SERVER));
+    ck_assert_ptr_nonnull(strstr(error->message, "past the 16384 announced"));
+    ck_assert_int_eq(result, DM_SESSION_RESULT_ABORTED);
+    ck_assert(!dm_tree_exists(tree, "./Vendor/Big"));
+}
+END_TEST
+
+/* A server that answers one byte a second: each read is quick, the whole is not. */
+static gboolean on_dribble_incoming(GSocketService *service, GSocketConnection *connection,
+                                    GObject *source, gpointer user_data)
+{
+    g_object_set_data_full(G_OBJECT(service), "client", g_object_ref(connection), g_object_unref);
+    return TRUE;
+}
+
+static gboolean dribble(gpointer user_data)
+{
+    GSocketService *service = user_data;
+    GSocketConnection *client = g_object_get_data(G_OBJECT(service), "client");
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    static guint sent;
+    GOutputStream *out;
+
+    if (client == NULL)
+        return G_SOURCE_CONTINUE;
+    out = g_io_stream_get_output_stream(G_IO_STREAM(client));
+    if (sent++ == 0)
+        g_output_stream_write_all(out, head, strlen(head), NULL, NULL, NULL);
+    else
+        g_output_stream_write_all(out, "<", 1, NULL, NULL, NULL);
+    return G_SOURCE_CONTINUE;
+}
+
+START_TEST(a_session_past_its_deadline_ends_however_slowly_the_server_answers)
+{
+    g_autoptr(GSocketService) service = g_socket_service_new();
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autoptr(DmSession) session = NULL;
+    g_autofree char *uri = NULL;
+    guint16 port = g_socket_listener_add_any_inet_port(G_SOCKET_LISTENER(service), NULL, NULL);
+    guint timer;
+    Run run = { .loop = loop };
+
+    g_signal_connect(service, "incoming", G_CALLBACK(on_dribble_incoming), NULL);
+    g_socket_service_start(service);
+    timer = g_timeout_add(300, dribble, service);
+    uri = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    DmSessionConfig config = {
+        .server_id = "srv", .server_uri = uri, .client_id = "IMEI:1", .session_id = "1"
+    };
+    session = dm_session_new(tree, &config);
+    /* Each exchange may take ten seconds; the whole session two. */
+    run.runner = dm_session_runner_new(session, 10, NULL, NULL, NULL);
+    dm_session_runner_set_deadline(run.runner, 2);
+    dm_session_runner_run_async(run.runner, NULL, on_finished, &run);
+    if (!run.done)
+        g_main_loop_run(loop);
+    g_source_remove(timer);
+    ck_assert(!run.ok);
+    /* Ended by its deadline, not by the exchange's timeout, and not worth another attempt. */
+    ck_assert_msg(g_error_matches(run.error, DM_ERROR, DM_ERROR_SERVER), "%s", run.error->message);
+    ck_assert_ptr_nonnull(strstr(run.error->message, "longer than 2 s"));
+    ck_assert_int_eq(dm_session_get_result(session), DM_SESSION_RESULT_ABORTED);
+    g_clear_error(&run.error);
+    dm_session_runner_free(run.runner);
+}
+END_TEST
+
 /* A server whose certificate the system does not trust is not talked to. */
 START_TEST(https_checks_the_server_certificate_against_the_system_store)
 {
@@ -592,6 +675,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, an_unreachable_server_aborts_and_keeps_the_tree);
     tcase_add_test(tc, a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection);
     tcase_add_test(tc, a_server_that_cuts_every_post_is_tried_twice_then_fails);
+    tcase_add_test(tc, a_server_message_past_max_msg_size_ends_the_session);
+    tcase_add_test(tc, a_session_past_its_deadline_ends_however_slowly_the_server_answers);
     tcase_add_test(tc, https_checks_the_server_certificate_against_the_system_store);
     tcase_add_test(tc, md5_digest_matches_the_bruce2_vector);
     suite_add_tcase(suite, tc);
