@@ -45,11 +45,13 @@ static const KeySpec key_specs[] = {
     { "card", "bootstrap", KEY_BOOL, FIELD(card_bootstrap), 0, 0, NULL },
     { "notification", "resync-nonce", KEY_ENUM, FIELD(resync_nonce), 0, 0, resync_nonce_choices },
     { "scws", "client-wait", KEY_INT, FIELD(scws_client_wait), 1, 300, NULL },
+    { "scws", "client-idle", KEY_INT, FIELD(scws_client_idle), 1, 3600, NULL },
     { "session", "timeout", KEY_INT, FIELD(session_timeout), 10, 3600, NULL },
     { "session", "max-msg-size", KEY_INT, FIELD(session_max_msg_size), 1024, 1048576, NULL },
     { "session", "max-duration", KEY_INT, FIELD(session_max_duration), 10, 86400, NULL },
     { "session", "encoding", KEY_ENUM, FIELD(session_encoding), 0, 0, encoding_choices },
     { "session", "retries", KEY_INT, FIELD(session_retries), 0, 10, NULL },
+    { "session", "queue-size", KEY_INT, FIELD(session_queue_size), 1, 1000, NULL },
     { "session", "ca-file", KEY_PATH, FIELD(session_ca_file), 0, 4095, NULL },
     { "session", "retry-delay", KEY_INT, FIELD(session_retry_delay), 1, 3600, NULL },
     { "dbus", "admin-group", KEY_STRING, FIELD(dbus_admin_group), 0, 32, NULL },
@@ -78,8 +80,10 @@ DmscdConfig *dmscd_config_new(void)
     config->card_bootstrap = TRUE;
     config->resync_nonce = DMSCD_RESYNC_NONCE_ZERO_BYTES;
     config->scws_client_wait = 10;
+    config->scws_client_idle = 30;
     config->session_timeout = 300;
     config->session_retries = 3;
+    config->session_queue_size = 32;
     config->session_max_duration = 900;
     config->session_retry_delay = 10;
     config->session_max_msg_size = 16384;

@@ -32,10 +32,12 @@ typedef struct {
     gboolean card_bootstrap;
     int resync_nonce; /* DmscdResyncNonce */
     int scws_client_wait;
+    int scws_client_idle;
     int session_timeout;
     int session_max_msg_size;
     int session_encoding; /* DmEncoding: of sessions that do not ask for one */
     int session_retries;
+    int session_queue_size;
     int session_max_duration;
     char *session_ca_file; /* PEM CAs trusted beside the system's, or NULL */
     int session_retry_delay;

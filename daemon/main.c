@@ -178,6 +178,7 @@ static int run(const Options *options, const DmscdConfig *config)
     session_options.max_msg_size = (gsize)config->session_max_msg_size;
     session_options.encoding = (DmEncoding)config->session_encoding;
     session_options.retries = (guint)config->session_retries;
+    session_options.queue_size = (guint)config->session_queue_size;
     session_options.retry_delay = (guint)config->session_retry_delay;
     session_store = g_build_filename(config->state_directory, "sessions", NULL);
     session_options.store = session_store;
@@ -196,7 +197,8 @@ static int run(const Options *options, const DmscdConfig *config)
     /* A configured device bypasses ModemManager. */
     dmscd.cards = dmscd_cards_new(&dmscd.tree, dmscd.sessions, dmscd.server);
     modem_options.read_bootstrap = config->card_bootstrap;
-    modem_options.scws_client_wait = (guint)config->scws_client_wait;
+    modem_options.scws.client_wait = (guint)config->scws_client_wait;
+    modem_options.scws.client_idle = (guint)config->scws_client_idle;
     if (config->modem_device != NULL)
         dmscd.modem = modem_new(config->modem_device, config->modem_proxy_path, &modem_options,
                                 dmscd_cards_events(), dmscd.cards);

@@ -42,7 +42,8 @@ struct DmscdSessions {
     DmSessionRunner *runner;
     GCancellable *cancellable;
     guint idle_id;
-    gboolean freed; /* freed while a session ran: its end frees the rest */
+    guint next_local_id; /* the SessionID of the next client-initiated session, 1-FFFF */
+    gboolean freed;      /* freed while a session ran: its end frees the rest */
 };
 
 gboolean dmscd_sessions_idle(DmscdSessions *sessions)
@@ -65,6 +66,8 @@ DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *op
     sessions->bus = bus;
     sessions->options = *options;
     sessions->options.store = g_strdup(options->store);
+    if (sessions->options.queue_size == 0)
+        sessions->options.queue_size = DMSCD_SESSIONS_QUEUE_SIZE;
     if (options->trust != NULL)
         g_object_ref(options->trust);
     sessions->later = g_ptr_array_new();
@@ -517,8 +520,9 @@ static int compare(gconstpointer a, gconstpointer b)
     return same(a, b) ? 0 : 1;
 }
 
-/* Queues @request (taken) unless the same session is asked for already; its object path. */
-static const char *enqueue(DmscdSessions *sessions, Request *request)
+/* Queues @request (taken) unless the same session is asked for already; its object path.
+ * NULL with @error when the queue is full: the request is refused and logged. */
+static const char *enqueue(DmscdSessions *sessions, Request *request, GError **error)
 {
     GList *queued = NULL;
 
@@ -537,6 +541,16 @@ static const char *enqueue(DmscdSessions *sessions, Request *request)
                 request->server_id);
         request_free(request);
         return there->path;
+    }
+    /* Bounded: a flood of notifications (or of Trigger calls) cannot grow it without end. */
+    if (g_queue_get_length(&sessions->queue) + sessions->later->len >=
+        sessions->options.queue_size) {
+        log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, request,
+                    "refused: too many sessions are asked for already");
+        g_set_error(error, DM_ERROR, DM_ERROR_BUSY, "%u sessions wait already",
+                    sessions->options.queue_size);
+        request_free(request);
+        return NULL;
     }
     if (sessions->bus != NULL)
         request->path = g_strdup(dbus_api_server_add_session(sessions->bus, request->server_id,
@@ -562,7 +576,7 @@ void dmscd_sessions_restore(DmscdSessions *sessions)
         Request *request = g_ptr_array_steal_index(saved, i--);
         g_message("DM session %s with \"%s\" (%s): queued again, asked for before the last stop",
                   request->session_id, request->server_id, request->origin);
-        (void)enqueue(sessions, request);
+        (void)enqueue(sessions, request, NULL);
     }
     run_next(sessions);
 }
@@ -577,7 +591,7 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
     request->origin = g_strdup(origin);
     request->ui_mode = notification->ui_mode;
     request->encoding = sessions->options.encoding;
-    (void)enqueue(sessions, request);
+    (void)enqueue(sessions, request, NULL);
     run_next(sessions);
 }
 
@@ -585,6 +599,7 @@ char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
                              const DmEncoding *encoding, GError **error)
 {
     g_autoptr(DmAccount) account = dm_account_find(sessions->tree->tree, server_id);
+    GError *local = NULL;
     Request *request;
     char *path;
 
@@ -594,13 +609,21 @@ char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
     }
     request = g_new0(Request, 1);
     request->server_id = g_strdup(server_id);
-    /* A client-initiated session picks its own id, as package #0 would have given one. */
-    request->session_id = g_strdup_printf("%X", (guint)g_random_int_range(1, 0x10000));
+    /* A client-initiated session picks its own id, as package #0 would have given one: from a
+     * random start, one after the other, so that two asked for together never share one. */
+    if (sessions->next_local_id == 0)
+        sessions->next_local_id = (guint)g_random_int_range(1, 0x10000);
+    request->session_id = g_strdup_printf("%X", sessions->next_local_id);
+    sessions->next_local_id = sessions->next_local_id % 0xffff + 1;
     request->origin = g_strdup("local");
     request->client_initiated = TRUE;
     request->encoding = encoding != NULL ? *encoding : sessions->options.encoding;
     /* Copied first: run_next() may start the session, and even end it, before returning. */
-    path = g_strdup(enqueue(sessions, request));
+    path = g_strdup(enqueue(sessions, request, &local));
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return NULL;
+    }
     run_next(sessions);
     return path != NULL ? path : g_strdup("/");
 }

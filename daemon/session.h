@@ -34,6 +34,8 @@ gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError 
  * does not read, from which nothing is queued. */
 GPtrArray *dmscd_session_store_load(const char *path, GError **error);
 
+#define DMSCD_SESSIONS_QUEUE_SIZE 32
+
 typedef struct {
     guint timeout;       /* seconds: bounds each exchange with a server */
     guint max_duration;  /* seconds: bounds the whole session (0: none) */
@@ -41,6 +43,7 @@ typedef struct {
     DmEncoding encoding; /* of sessions that do not ask for one */
     guint retries;       /* attempts again after a transport failure */
     guint retry_delay;   /* seconds before the first of them; doubling */
+    guint queue_size;    /* sessions that may wait at once (0: DMSCD_SESSIONS_QUEUE_SIZE) */
     const char *store;   /* the file the pending sessions are kept in, or NULL */
     GTlsDatabase *trust; /* CAs trusted beside the system's ([session] ca-file), or NULL */
 } DmscdSessionOptions;
@@ -60,7 +63,7 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
 /*
  * Queues a client-initiated session (alert 1201) with the account of @server_id in @encoding
  * (NULL: the configured one); its object path (a new string). DM_ERROR_NOT_FOUND when there is
- * no such account.
+ * no such account, DM_ERROR_BUSY when too many sessions wait already.
  */
 char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
                              const DmEncoding *encoding, GError **error);

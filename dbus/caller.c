@@ -57,6 +57,9 @@ int dbus_api_error_set_from(sd_bus_error *error, const GError *failure)
         case DM_ERROR_DENIED:
             name = DBUS_API_ERROR_NAME_PERMISSION;
             break;
+        case DM_ERROR_BUSY:
+            name = DBUS_API_ERROR_NAME_BUSY;
+            break;
         default:
             break;
         }

@@ -24,6 +24,7 @@ typedef enum {
     DM_ERROR_INVALID,   /* an argument that is not valid: a node URI, say */
     DM_ERROR_SERVER,    /* the server misbehaved: an HTTP error status, too large, too slow */
     DM_ERROR_TLS,       /* the server's certificate does not verify */
+    DM_ERROR_BUSY,      /* too much is asked for already */
 } DmError;
 
 /* --- Package #0: the DM notification (OMA-TS-DM_Notification-V1_2) ----------------------- */

@@ -94,14 +94,15 @@ static const ModemSocketCallbacks socket_callbacks = {
 
 /* --- Server --------------------------------------------------------------------------------- */
 
-ModemBipGateway *modem_bip_gateway_new(guint client_wait, ModemEnvelopeFunc envelope,
+ModemBipGateway *modem_bip_gateway_new(const ModemScwsLimits *limits, ModemEnvelopeFunc envelope,
                                        gpointer user_data)
 {
     ModemBipGateway *server = g_new0(ModemBipGateway, 1);
 
     server->envelope = envelope;
     server->user_data = user_data;
-    server->sockets = modem_sockets_new(&socket_callbacks, client_wait, server);
+    server->sockets = modem_sockets_new(&socket_callbacks, limits ? limits->client_wait : 0,
+                                        limits ? limits->client_idle : 0, server);
     server->bip = cat_bip_new(&socket_transport, server);
     return server;
 }

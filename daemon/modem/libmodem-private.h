@@ -17,9 +17,10 @@ typedef struct {
     void (*closed)(gpointer user_data, guint id); /* the client went away */
 } ModemSocketCallbacks;
 
-/* @client_wait: seconds a connection waits for a free channel (0: MODEM_SCWS_CLIENT_WAIT). */
+/* @client_wait: seconds a connection waits for a free channel (0: MODEM_SCWS_CLIENT_WAIT);
+ * @client_idle: seconds a client may do nothing before it is let go (0: the default). */
 ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, guint client_wait,
-                                gpointer user_data);
+                                guint client_idle, gpointer user_data);
 void modem_sockets_free(ModemSockets *set);
 gboolean modem_sockets_listen(ModemSockets *set, guint id, guint16 port, GError **error);
 /* The card closed the connection of @id (its client may have gone already): free again. */

@@ -153,10 +153,8 @@ static void gateways_new(Modem *modem)
 {
     g_clear_pointer(&modem->scws, modem_scws_free);
     g_clear_pointer(&modem->bip, modem_bip_gateway_free);
-    modem->bip =
-        modem_bip_gateway_new(modem->options.scws_client_wait, modem_on_bip_envelope, modem);
-    modem->scws =
-        modem_scws_new(modem->cat, modem->options.scws_client_wait, on_scws_changed, modem);
+    modem->bip = modem_bip_gateway_new(&modem->options.scws, modem_on_bip_envelope, modem);
+    modem->scws = modem_scws_new(modem->cat, &modem->options.scws, on_scws_changed, modem);
 }
 
 static void on_card_status(ModemUimWatch *watch, ModemUimCardState status, gpointer user_data)

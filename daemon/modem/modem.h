@@ -37,9 +37,16 @@ typedef void (*ModemEnvelopeFunc)(GBytes *envelope, gpointer user_data);
 
 /* Seconds a client that finds every channel of its port busy waits for one, by default. */
 #define MODEM_SCWS_CLIENT_WAIT 10
+/* Seconds a client may hold a channel doing nothing (no byte either way), by default. */
+#define MODEM_SCWS_CLIENT_IDLE 30
 
-/* @client_wait: how long a client waits for a free channel (0: MODEM_SCWS_CLIENT_WAIT). */
-ModemBipGateway *modem_bip_gateway_new(guint client_wait, ModemEnvelopeFunc envelope,
+/* How the gateways treat their clients; 0 for the defaults above. */
+typedef struct {
+    guint client_wait; /* how long a client waits for a free channel */
+    guint client_idle; /* how long a client may do nothing */
+} ModemScwsLimits;
+
+ModemBipGateway *modem_bip_gateway_new(const ModemScwsLimits *limits, ModemEnvelopeFunc envelope,
                                        gpointer user_data);
 void modem_bip_gateway_free(ModemBipGateway *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ModemBipGateway, modem_bip_gateway_free)
@@ -114,8 +121,8 @@ gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **e
 typedef struct ModemScws ModemScws;
 typedef void (*ModemScwsChangedFunc)(gpointer user_data);
 
-ModemScws *modem_scws_new(ModemCat2 *qmi, guint client_wait, ModemScwsChangedFunc changed,
-                          gpointer user_data);
+ModemScws *modem_scws_new(ModemCat2 *qmi, const ModemScwsLimits *limits,
+                          ModemScwsChangedFunc changed, gpointer user_data);
 void modem_scws_free(ModemScws *scws);
 /* The ports of the open channels; returns how many were written to @ports. */
 gsize modem_scws_get_ports(ModemScws *scws, guint16 *ports, gsize max);
@@ -325,7 +332,7 @@ typedef struct {
 
 typedef struct {
     gboolean read_bootstrap; /* read the card's DM bootstrap file after its ICCID */
-    guint scws_client_wait;  /* seconds an SCWS client waits for a free channel (0: default) */
+    ModemScwsLimits scws;    /* how the card's web server treats its clients */
 } ModemOptions;
 
 /*

@@ -237,15 +237,16 @@ static void on_indication(ModemCat2 *qmi, guint16 message, QmiMessage *indicatio
     }
 }
 
-ModemScws *modem_scws_new(ModemCat2 *qmi, guint client_wait, ModemScwsChangedFunc changed,
-                          gpointer user_data)
+ModemScws *modem_scws_new(ModemCat2 *qmi, const ModemScwsLimits *limits,
+                          ModemScwsChangedFunc changed, gpointer user_data)
 {
     ModemScws *scws = g_new0(ModemScws, 1);
 
     scws->qmi = qmi;
     scws->changed = changed;
     scws->user_data = user_data;
-    scws->sockets = modem_sockets_new(&callbacks, client_wait, scws);
+    scws->sockets = modem_sockets_new(&callbacks, limits ? limits->client_wait : 0,
+                                      limits ? limits->client_idle : 0, scws);
     modem_cat2_set_scws_handler(qmi, on_indication, scws);
     return scws;
 }

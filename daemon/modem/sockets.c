@@ -52,6 +52,7 @@ typedef struct {
     SlotState state;
     Listener *listener;
     guint drain_id;
+    guint idle_id; /* a connected client that does nothing is let go */
     GSocketConnection *client;
     GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
     gboolean reading;
@@ -65,6 +66,7 @@ struct ModemSockets {
     ModemSocketCallbacks callbacks;
     gpointer user_data;
     guint client_wait;                 /* seconds a connection waits for a free channel */
+    guint client_idle;                 /* seconds a client may do nothing */
     Slot slots[MODEM_SOCKETS_MAX + 1]; /* 1-based */
 };
 
@@ -109,6 +111,10 @@ static Slot *slot_get(ModemSockets *set, guint id)
 
 static void client_drop(Slot *slot)
 {
+    if (slot->idle_id != 0) {
+        g_source_remove(slot->idle_id);
+        slot->idle_id = 0;
+    }
     if (slot->client == NULL)
         return;
     g_cancellable_cancel(slot->cancellable);
@@ -151,6 +157,28 @@ static gboolean on_drained(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
+static void client_lost(Slot *slot, const char *why);
+
+static gboolean on_idle_client(gpointer user_data)
+{
+    Slot *slot = user_data;
+    g_autofree char *why = g_strdup_printf("idle for %u s", slot->set->client_idle);
+
+    slot->idle_id = 0;
+    g_message("SCWS channel %u: a client that did nothing for %u s is let go", slot->id,
+              slot->set->client_idle);
+    client_lost(slot, why);
+    return G_SOURCE_REMOVE;
+}
+
+/* The client did something: its idle time starts again. */
+static void client_active(Slot *slot)
+{
+    if (slot->idle_id != 0)
+        g_source_remove(slot->idle_id);
+    slot->idle_id = g_timeout_add_seconds(slot->set->client_idle, on_idle_client, slot);
+}
+
 /* The client went away (or misbehaved): its owner tells the card, whose close frees it. */
 static void client_lost(Slot *slot, const char *why)
 {
@@ -175,6 +203,7 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
         client_lost(slot, n == 0 ? "hung up" : error->message);
         return;
     }
+    client_active(slot);
     slot->set->callbacks.received(slot->set->user_data, slot->id, slot->buffer, (gsize)n);
     start_reading(slot);
 }
@@ -210,6 +239,7 @@ static void on_written(GObject *source, GAsyncResult *result, gpointer user_data
         client_lost(slot, error->message);
         return;
     }
+    client_active(slot);
     done = g_queue_pop_head(&slot->output);
     slot->pending -= g_bytes_get_size(done);
     g_bytes_unref(done);
@@ -237,6 +267,7 @@ static void take_client(Slot *slot, GSocketConnection *connection)
     slot->client = g_object_ref(connection);
     slot->cancellable = g_cancellable_new();
     slot_set_state(slot, SLOT_CONNECTED);
+    client_active(slot);
     start_reading(slot);
 }
 
@@ -307,13 +338,14 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
 }
 
 ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, guint client_wait,
-                                gpointer user_data)
+                                guint client_idle, gpointer user_data)
 {
     ModemSockets *set = g_new0(ModemSockets, 1);
 
     set->callbacks = *callbacks;
     set->user_data = user_data;
     set->client_wait = client_wait > 0 ? client_wait : MODEM_SCWS_CLIENT_WAIT;
+    set->client_idle = client_idle > 0 ? client_idle : MODEM_SCWS_CLIENT_IDLE;
     for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         set->slots[id].set = set;
         set->slots[id].id = id;

@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 {
     guint64 megabytes = argc > 1 ? g_ascii_strtoull(argv[1], NULL, 10) : 8;
     gsize total = (gsize)MAX(megabytes, 1) * 1024 * 1024;
-    g_autoptr(ModemBipGateway) server = modem_bip_gateway_new(0, on_envelope, NULL);
+    g_autoptr(ModemBipGateway) server = modem_bip_gateway_new(NULL, on_envelope, NULL);
     static const guint8 events[] = { 0x99, 0x02, CAT_EVENT_DATA_AVAILABLE,
                                      CAT_EVENT_CHANNEL_STATUS };
     guint16 port = free_port();

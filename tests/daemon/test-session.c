@@ -310,6 +310,26 @@ START_TEST(sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start)
 }
 END_TEST
 
+START_TEST(the_queue_is_bounded_and_what_it_refuses_is_an_error)
+{
+    DmscdSessionOptions options = session_options;
+    g_autofree char *address = g_strdup_printf("http://127.0.0.1:%u/dm", free_port());
+    g_autoptr(GError) error = NULL;
+
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    options.queue_size = 2;
+    sessions = dmscd_sessions_new(&tree, &options, NULL);
+    account(address);
+    /* One runs, two wait: a fourth is refused. */
+    for (int i = 0; i < 3; i++) {
+        g_autofree char *path = dmscd_sessions_trigger(sessions, "srv", NULL, NULL);
+        ck_assert_ptr_nonnull(path);
+    }
+    ck_assert_ptr_null(dmscd_sessions_trigger(sessions, "srv", NULL, &error));
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_BUSY));
+}
+END_TEST
+
 START_TEST(a_store_that_does_not_read_queues_nothing)
 {
     g_autofree char *store = g_build_filename(directory, "sessions", NULL);
@@ -491,6 +511,7 @@ static Suite *session_suite(void)
     tcase_add_test(tc, an_authentication_failure_is_not_tried_again);
     tcase_add_test(tc, sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start);
     tcase_add_test(tc, a_store_that_does_not_read_queues_nothing);
+    tcase_add_test(tc, the_queue_is_bounded_and_what_it_refuses_is_an_error);
     tcase_add_test(tc, a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes);
     tcase_add_test(tc, a_card_removed_during_its_servers_session_takes_its_secrets_for_good);
     tcase_add_test(tc, a_devid_set_during_a_session_stays);

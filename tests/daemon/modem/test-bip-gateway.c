@@ -13,6 +13,8 @@
 #define CLOSE_CHANNEL_1_LISTEN "d009810301410182028121"
 
 static ModemBipGateway *server;
+/* A client waits a second for a free channel, and may idle two, in these tests. */
+static const ModemScwsLimits limits = { .client_wait = 1, .client_idle = 2 };
 static GPtrArray *envelopes; /* hex strings */
 
 static char *to_hex(const guint8 *data, gsize length)
@@ -29,8 +31,7 @@ static void on_envelope(GBytes *envelope, gpointer user_data)
 static void setup(void)
 {
     envelopes = g_ptr_array_new_with_free_func(g_free);
-    /* A client that finds no free channel waits a second here, ten by default. */
-    server = modem_bip_gateway_new(1, on_envelope, NULL);
+    server = modem_bip_gateway_new(&limits, on_envelope, NULL);
 }
 
 static void teardown(void)
@@ -437,6 +438,31 @@ START_TEST(a_channel_whose_client_hung_up_waits_for_the_cards_close)
 }
 END_TEST
 
+START_TEST(a_client_that_does_nothing_is_let_go_and_the_next_one_served)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) idle = client_connect(port);
+    g_autoptr(GSocket) next = NULL;
+    g_autofree char *rest = NULL, *closed = NULL;
+    gboolean eof = FALSE;
+
+    wait_envelopes(1);
+    /* It holds the only channel and sends nothing: after two seconds it is let go, and the
+     * card hears that its client left. */
+    rest = client_read(idle, 0, &eof);
+    ck_assert(eof);
+    wait_envelopes(2);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 1), "d60b99010a82028281b8024100");
+    /* The card closes that connection: the next client has the channel. */
+    next = client_connect(port);
+    closed = card(CLOSE_CHANNEL_1_LISTEN);
+    wait_envelopes(3);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 2), "d60b99010a82028281b8028100");
+}
+END_TEST
+
 START_TEST(a_client_that_never_reads_is_dropped)
 {
     guint16 port = free_port();
@@ -498,6 +524,7 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, a_second_client_on_a_busy_channel_waits_then_is_closed);
     tcase_add_test(tc, a_waiting_client_takes_the_channel_the_card_closes);
     tcase_add_test(tc, a_channel_whose_client_hung_up_waits_for_the_cards_close);
+    tcase_add_test(tc, a_client_that_does_nothing_is_let_go_and_the_next_one_served);
     tcase_add_test(tc, a_client_that_never_reads_is_dropped);
     tcase_add_test(tc, a_full_receive_buffer_pauses_the_client_until_the_card_reads);
     suite_add_tcase(suite, tc);
