@@ -139,17 +139,23 @@ class Fixture:
     """Per-test bus, notify socket and temporary directory, cleaned up in any case."""
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="dmscd-test-")
-        self.bus = PrivateBus()
-        self.notify = NotifySocket(self.tmp.name)
+        # Cleanups, not tearDown: a setUp that fails half-way (here or in a subclass) still
+        # takes down what it started, the bus first of all.
         self.daemons = []
+        self.tmp = tempfile.TemporaryDirectory(prefix="dmscd-test-")
+        self.addCleanup(self.tmp.cleanup)
+        self.bus = PrivateBus()
+        self.addCleanup(self.bus.close)
+        self.notify = NotifySocket(self.tmp.name)
+        self.addCleanup(self.notify.close)
+        self.addCleanup(self.kill_daemons)
 
-    def tearDown(self):
+    def kill_daemons(self):
         for d in self.daemons:
             d.kill()
-        self.notify.close()
-        self.bus.close()
-        self.tmp.cleanup()
+
+    def tearDown(self):
+        pass
 
     def start(self, *args, notify=True, **kwargs):
         d = Daemon(self.bus, self.tmp.name, *args, notify=self.notify if notify else None,

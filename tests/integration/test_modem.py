@@ -50,16 +50,18 @@ class ModemFixture(Fixture):
                                         f"[card]\niccid=8949000000001234567\n")
         self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
                                     stdout=subprocess.DEVNULL)
+        # The simulator goes before the bus and the directory, whatever fails after this.
+        self.addCleanup(self.stop_sim)
         wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
         self.config = self.write("dmscd.conf",
                                  f"[daemon]\nstate-directory={self.tmp.name}/state\n"
                                  f"[modem]\ndevice=/dev/cdc-wdm-sim\n"
                                  f"proxy-path={self.socket_name}\n")
 
-    def tearDown(self):
-        self.sim.terminate()
-        self.sim.wait(TIMEOUT)
-        super().tearDown()
+    def stop_sim(self):
+        if self.sim.poll() is None:
+            self.sim.terminate()
+            self.sim.wait(TIMEOUT)
 
     def restart_sim_with(self, profile_text):
         self.sim.terminate()

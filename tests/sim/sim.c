@@ -169,6 +169,11 @@ int main(int argc, char **argv)
             return 65;
         }
     }
+    /* The handlers come before the control socket: whoever sees the socket may stop us at
+     * once, and the socket must then go with us. */
+    sim.loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, &sim);
+    g_unix_signal_add(SIGINT, on_signal, &sim);
     if (!listen_qmux(&sim, &error) ||
         (control_path != NULL && !sim_control_listen(&sim, control_path, &error))) {
         fprintf(stderr, "dmsc-sim: %s\n", error->message);
@@ -176,9 +181,6 @@ int main(int argc, char **argv)
     }
     printf("dmsc-sim: listening on @%s\n", sim.socket_name);
     fflush(stdout);
-    sim.loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, &sim);
-    g_unix_signal_add(SIGINT, on_signal, &sim);
     g_main_loop_run(sim.loop);
     g_main_loop_unref(sim.loop);
     g_ptr_array_unref(sim.pending);
