@@ -88,6 +88,27 @@ class ModemFixture(Fixture):
     def command(self, hexstr):
         return self.control(f"command {hexstr}")
 
+    def start_card_server(self, script, mode="raw-bip", ui_mode="background", address=None,
+                          server="", bootstrap=None):
+        """dmsc-sim whose card serves @script as card.dm over @mode SCWS (with @server's extra
+        [server] lines), its bootstrap applied: @bootstrap(address), or account_bootstrap, for
+        @address or the card's own server; dmscd started, the card ready. Sets self.port."""
+        self.port = free_port()
+        address = address or f"http://127.0.0.1:{self.port}/dm"
+        self.write("script", script)
+        self.write("bootstrap.xml", (bootstrap or account_bootstrap)(address))
+        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={mode}\n"
+                              f"[scws]\nport={self.port}\n[server]\npath=/dm\nserver-id=card.dm\n"
+                              f"server-password=pw\nscript=script\nrecord=record\n{server}"
+                              f"[trigger]\nwhen=never\nsession-id=77\nui-mode={ui_mode}\n"
+                              f"[card]\nbootstrap=bootstrap.xml\n")
+        d = self.start_daemon()
+        wait_until(lambda: str(self.port) in self.bus.busctl(
+            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
+            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
+                                             "BootstrapState").stdout, what="card ready")
+        return d
+
     def client_services(self):
         """The QMI services that hold a client id on the simulator, in order: 10 CAT2, 11 UIM."""
         words = self.control("cids").split()[1:]
@@ -715,23 +736,9 @@ class Trigger(ModemFixture, unittest.TestCase):
         d.stop()
 
     def start_with_card_server(self, script, mode="raw-bip"):
-        """dmsc-sim whose card serves @script as card.dm over raw-BIP SCWS, its bootstrap
+        """dmsc-sim whose card serves @script as card.dm over @mode SCWS, its bootstrap
         giving card.dm an account at that address; dmscd started, the card ready."""
-        port = free_port()
-        self.write("script", script)
-        with open(os.path.join(self.tmp.name, "bootstrap.xml"), "w") as f:
-            f.write(account_bootstrap(f"http://127.0.0.1:{port}/dm"))
-        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={mode}\n"
-                              f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
-                              f"server-password=pw\nscript=script\nrecord=record\n"
-                              f"[trigger]\nwhen=never\nsession-id=77\n"
-                              f"[card]\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: str(port) in self.bus.busctl(
-            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
-            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
-                                             "BootstrapState").stdout, what="card ready")
-        return d
+        return self.start_card_server(script, mode=mode)
 
     def session_property(self, path, name):
         return self.bus.busctl("get-property", NAME, path, "org.dmscd.Dmsc1.Session", name,

@@ -14,8 +14,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
 from harness import NAME, TIMEOUT, SignalWatcher  # noqa: E402
-from test_modem import (  # noqa: E402
-    CARD_IFACE, ModemFixture, _leaf, _node, account_bootstrap, free_port, read_tree)
+from test_modem import ModemFixture, _leaf, _node, read_tree  # noqa: E402
 from harness import wait_until  # noqa: E402
 
 SESSIONS = int(os.environ.get("DMSCD_SESSIONS", "20"))
@@ -57,20 +56,7 @@ class CardServer(ModemFixture):
     mode = "raw-bip"
 
     def start_with_card_server(self, ui_mode="background", script=SCRIPT, address=None):
-        port = free_port()
-        self.write("script", script)
-        self.write("bootstrap.xml", account_bootstrap(address or f"http://127.0.0.1:{port}/dm"))
-        self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={self.mode}\n"
-                              f"[scws]\nport={port}\n[server]\npath=/dm\nserver-id=card.dm\n"
-                              f"server-password=pw\nscript=script\nrecord=record\n"
-                              f"[trigger]\nwhen=never\nsession-id=77\nui-mode={ui_mode}\n"
-                              f"[card]\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: str(port) in self.bus.busctl(
-            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
-            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
-                                             "BootstrapState").stdout, what="card ready")
-        return d
+        return self.start_card_server(script, mode=self.mode, ui_mode=ui_mode, address=address)
 
     def record(self):
         path = os.path.join(self.tmp.name, "record")
@@ -289,22 +275,12 @@ class Authenticated(ModemFixture):
     mode = "raw-bip"
 
     def start_card(self, server="", bootstrap_nonces=None):
-        self.port = free_port()
-        self.write("script", SCRIPT)
-        self.write("bootstrap.xml", credentials_bootstrap(
-            f"http://127.0.0.1:{self.port}/dm", self.auth, **(bootstrap_nonces or {})))
-        self.restart_sim_with(
-            f"[modem]\nsocket={self.socket_name}\nscws-mode={self.mode}\n"
-            f"[scws]\nport={self.port}\n[server]\npath=/dm\nserver-id=card.dm\n"
-            f"server-password=pw\nclient-name=device\nclient-password=device-secret\n"
-            f"auth={self.auth}\nencoding={self.encoding}\nscript=script\nrecord=record\n{server}"
-            f"[trigger]\nwhen=never\nsession-id=77\n[card]\nbootstrap=bootstrap.xml\n")
-        d = self.start_daemon()
-        wait_until(lambda: str(self.port) in self.bus.busctl(
-            "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout
-            and "applied" in self.bus.busctl("get-property", NAME, self.cards()[0], CARD_IFACE,
-                                             "BootstrapState").stdout, what="card ready")
-        return d
+        return self.start_card_server(
+            SCRIPT, mode=self.mode,
+            bootstrap=lambda address: credentials_bootstrap(address, self.auth,
+                                                            **(bootstrap_nonces or {})),
+            server=f"client-name=device\nclient-password=device-secret\nauth={self.auth}\n"
+                   f"encoding={self.encoding}\n{server}")
 
     def tree(self):
         return read_tree(os.path.join(self.tmp.name, "state", "tree"))
