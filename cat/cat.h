@@ -341,7 +341,9 @@ typedef struct {
 
 /*
  * Decodes a TPDU. @from_terminal tells the direction, which decides what MTI 0–2 mean: a
- * SEND SHORT MESSAGE carries SUBMIT or COMMAND, an SMS-PP download DELIVER.
+ * SEND SHORT MESSAGE carries SUBMIT or COMMAND, an SMS-PP download DELIVER. A SUBMIT's 8-bit
+ * user data may hold up to 160 octets: the card may ask the terminal to pack them (the
+ * command's qualifier), which the caller checks.
  */
 gboolean cat_sms_parse(const guint8 *data, gsize length, gboolean from_terminal, CatSmsTpdu *out,
                        GError **error);

@@ -119,7 +119,11 @@ static gboolean parse_udh(const guint8 *udh, gsize length, CatSmsTpdu *out, GErr
     return TRUE;
 }
 
-static gboolean read_user_data(Reader *r, CatSmsTpdu *out, GError **error)
+/*
+ * @unpacked_limit: the most 8-bit octets the user data may hold: 140, or 160 in a SUBMIT of a
+ * SEND SHORT MESSAGE, which may ask the terminal to pack them (160 characters in 140 octets).
+ */
+static gboolean read_user_data(Reader *r, CatSmsTpdu *out, guint unpacked_limit, GError **error)
 {
     gboolean septets = cat_dcs_alphabet(out->dcs) == CAT_DCS_GSM7;
     guint8 udl;
@@ -128,7 +132,7 @@ static gboolean read_user_data(Reader *r, CatSmsTpdu *out, GError **error)
     if (!read_u8(r, &udl, "user data length", error))
         return FALSE;
     bytes = septets ? (udl * 7u + 7) / 8 : udl;
-    if (septets ? udl > 160 : udl > 140) {
+    if (septets ? udl > 160 : udl > unpacked_limit) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
                     "%s: user data length %u at offset %zu is above the maximum", r->what, udl,
                     r->pos - 1);
@@ -204,11 +208,12 @@ gboolean cat_sms_parse(const guint8 *data, gsize length, gboolean from_terminal,
     case CAT_SMS_DELIVER: /* OA, PID, DCS, SCTS, UDL, UD */
         return read_address(&r, out, error) && read_u8(&r, &out->pid, "TP-PID", error) &&
                read_u8(&r, &out->dcs, "TP-DCS", error) &&
-               skip(&r, 7, "service centre time stamp", error) && read_user_data(&r, out, error);
+               skip(&r, 7, "service centre time stamp", error) &&
+               read_user_data(&r, out, 140, error);
     case CAT_SMS_SUBMIT: /* MR, DA, PID, DCS, VP, UDL, UD */
         return read_u8(&r, &ignored, "TP-MR", error) && read_address(&r, out, error) &&
                read_u8(&r, &out->pid, "TP-PID", error) && read_u8(&r, &out->dcs, "TP-DCS", error) &&
-               skip_validity(&r, first, error) && read_user_data(&r, out, error);
+               skip_validity(&r, first, error) && read_user_data(&r, out, 160, error);
     default:
         /* Other kinds are kept as bytes: nothing in them is a DM trigger. */
         return TRUE;

@@ -28,6 +28,13 @@ static gboolean set_user_data(MMSmsProperties *properties, const CatSmsTpdu *sms
         break;
     case CAT_DCS_8BIT:
         if (!packing) {
+            /* Only packing makes more than 140 octets fit one message. */
+            if (sms->user_data_length > 140) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                            "%zu octets of 8-bit data: at most 140 fit without packing",
+                            sms->user_data_length);
+                return FALSE;
+            }
             mm_sms_properties_set_data(properties, sms->user_data, sms->user_data_length);
             return TRUE;
         }

@@ -55,6 +55,26 @@ START_TEST(eight_bit_data_is_data_unless_the_terminal_must_pack_it)
 }
 END_TEST
 
+START_TEST(one_hundred_and_sixty_characters_to_pack_fit_one_message)
+{
+    /* TS 102 223 §6.4.10: 160 unpacked default-alphabet octets, for the terminal to pack into
+     * 140; without the packing request they do not fit. */
+    g_autoptr(GString) tpdu = g_string_new(SUBMIT_TO_123456 "04a0");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MMSmsProperties) packed = NULL;
+    g_autoptr(MMSmsProperties) unpacked = NULL;
+
+    for (int i = 0; i < 160; i++)
+        g_string_append(tpdu, "41");
+    packed = properties(tpdu->str, TRUE, NULL);
+    ck_assert_ptr_nonnull(packed);
+    ck_assert_uint_eq(strlen(mm_sms_properties_get_text(packed)), 160);
+    unpacked = properties(tpdu->str, FALSE, &error);
+    ck_assert_ptr_null(unpacked);
+    ck_assert_ptr_nonnull(strstr(error->message, "at most 140"));
+}
+END_TEST
+
 START_TEST(ucs2_text_and_the_message_class)
 {
     /* DCS 0x18: UCS2, class 0 (flash). */
@@ -106,6 +126,7 @@ static Suite *card_sms_suite(void)
     tcase_add_test(tc, gsm_text_to_an_international_number);
     tcase_add_test(tc, a_national_number_has_no_plus);
     tcase_add_test(tc, eight_bit_data_is_data_unless_the_terminal_must_pack_it);
+    tcase_add_test(tc, one_hundred_and_sixty_characters_to_pack_fit_one_message);
     tcase_add_test(tc, ucs2_text_and_the_message_class);
     tcase_add_test(tc, what_modemmanager_cannot_carry_is_not_supported);
     tcase_add_test(tc, a_tpdu_that_does_not_decode_is_invalid);
