@@ -4,23 +4,97 @@
 
 #include "dm/dm.h"
 
-/* Root, or a member of the admin group (the bus policy lets others reach us for this). */
-static gboolean caller_is_admin(DbusApiServer *server, sd_bus_creds *creds)
-{
-    const gid_t *gids = NULL;
-    uid_t euid;
-    gid_t egid;
-    int n;
+/* What the bus says of the caller's connection: its user and groups as they were when it
+ * connected. */
+typedef struct {
+    gboolean has_uid;
+    guint32 uid;
+    GArray *gids; /* guint32 */
+} Credentials;
 
-    if (sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0)
+static void credentials_clear(Credentials *c)
+{
+    g_clear_pointer(&c->gids, g_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Credentials, credentials_clear)
+
+/* One entry of GetConnectionCredentials' a{sv}: UnixUserID (u) and UnixGroupIDs (au) are
+ * kept, the rest skipped. */
+static int read_credential(sd_bus_message *reply, Credentials *c)
+{
+    const char *key;
+    int r;
+
+    r = sd_bus_message_read(reply, "s", &key);
+    if (r < 0)
+        return r;
+    if (g_str_equal(key, "UnixUserID")) {
+        r = sd_bus_message_read(reply, "v", "u", &c->uid);
+        c->has_uid = r >= 0;
+        return r;
+    }
+    if (g_str_equal(key, "UnixGroupIDs")) {
+        const guint32 *gids = NULL;
+        size_t size = 0;
+
+        r = sd_bus_message_enter_container(reply, 'v', "au");
+        if (r < 0)
+            return r;
+        r = sd_bus_message_read_array(reply, 'u', (const void **)&gids, &size);
+        if (r < 0)
+            return r;
+        g_array_append_vals(c->gids, gids, (guint)(size / sizeof(guint32)));
+        return sd_bus_message_exit_container(reply);
+    }
+    return sd_bus_message_skip(reply, "v");
+}
+
+/*
+ * The credentials the bus vouches for (GetConnectionCredentials): recorded by the bus when
+ * the caller connected, never read from /proc at call time, where another program may have
+ * taken the caller's PID meanwhile (and which ProtectProc= may hide from us).
+ */
+static int query_credentials(sd_bus_message *m, Credentials *c)
+{
+    g_autoptr(sd_bus_message) reply = NULL;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    const char *sender = sd_bus_message_get_sender(m);
+    int r;
+
+    if (sender == NULL)
+        return -ENXIO;
+    r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus",
+                           "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                           "GetConnectionCredentials", &error, &reply, "s", sender);
+    sd_bus_error_free(&error);
+    if (r < 0)
+        return r;
+    c->gids = g_array_new(FALSE, FALSE, sizeof(guint32));
+    r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+    if (r < 0)
+        return r;
+    while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+        r = read_credential(reply, c);
+        if (r < 0)
+            return r;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+            return r;
+    }
+    return r;
+}
+
+/* Root, or a member of the admin group (the bus policy lets others reach us for this). */
+static gboolean caller_is_admin(DbusApiServer *server, const Credentials *c)
+{
+    if (!c->has_uid)
+        return FALSE;
+    if (c->uid == 0)
         return TRUE;
     if (!server->has_admin_gid)
         return FALSE;
-    if (sd_bus_creds_get_egid(creds, &egid) >= 0 && egid == server->admin_gid)
-        return TRUE;
-    n = sd_bus_creds_get_supplementary_gids(creds, &gids);
-    for (int i = 0; i < n; i++) {
-        if (gids[i] == server->admin_gid)
+    for (guint i = 0; i < c->gids->len; i++) {
+        if (g_array_index(c->gids, guint32, i) == server->admin_gid)
             return TRUE;
     }
     return FALSE;
@@ -28,14 +102,10 @@ static gboolean caller_is_admin(DbusApiServer *server, sd_bus_creds *creds)
 
 int dbus_api_check_caller(DbusApiServer *server, sd_bus_message *m, sd_bus_error *error)
 {
-    g_autoptr(sd_bus_creds) creds = NULL;
-    int r;
+    g_auto(Credentials) c = { 0 };
+    int r = query_credentials(m, &c);
 
-    r = sd_bus_query_sender_creds(m,
-                                  SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
-                                      SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
-                                  &creds);
-    if (r < 0 || !caller_is_admin(server, creds))
+    if (r < 0 || !caller_is_admin(server, &c))
         return sd_bus_error_set(error, DBUS_API_ERROR_NAME_PERMISSION,
                                 "permission denied: root or the admin group only");
     return 0;
