@@ -15,7 +15,8 @@ static int syncml_decode(int argc, char **argv)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl syncml decode [FILE|-]");
     if (!ctl_read_input(argc == 2 ? argv[1] : NULL, &input, &error))
         return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
-    message = dm_message_parse(g_bytes_get_data(input, NULL), g_bytes_get_size(input), &error);
+    message =
+        dm_message_parse_strict(g_bytes_get_data(input, NULL), g_bytes_get_size(input), &error);
     if (message == NULL)
         return ctl_fail(CTL_EXIT_DATAERR, "%s", error->message);
     xml = dm_message_to_xml(message, TRUE);
@@ -43,7 +44,8 @@ static int syncml_encode(int argc, char **argv)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl syncml encode [FILE|-] [--hex]");
     if (!ctl_read_input(argc == 2 ? argv[1] : NULL, &input, &error))
         return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
-    message = dm_message_parse_xml(g_bytes_get_data(input, NULL), g_bytes_get_size(input), &error);
+    message =
+        dm_message_parse_strict(g_bytes_get_data(input, NULL), g_bytes_get_size(input), &error);
     if (message == NULL)
         return ctl_fail(CTL_EXIT_DATAERR, "%s", error->message);
     output = dm_message_to_wbxml(message, &error);

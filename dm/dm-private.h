@@ -54,3 +54,17 @@ void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, G
  * DM_ERROR_TLS when the server's certificate does not verify, DM_ERROR_SERVER when its status
  * is not 200. */
 GBytes *dm_http_post_finish(DmHttp *http, GAsyncResult *result, char **hmac, GError **error);
+
+/* syncml-xml.c, syncml-wbxml.c: the strict modes refuse what the model would not keep (see
+ * dm_message_parse_strict()). WBXML's namespace comes from its public id, which real servers
+ * leave at 1.1 in 1.2 messages: it is not held against the VerDTD. */
+typedef enum {
+    DM_PARSE_LENIENT,
+    DM_PARSE_STRICT,
+    DM_PARSE_STRICT_FROM_WBXML,
+} DmParseMode;
+
+DmMessage *dm_message_parse_xml_checked(const char *xml, gsize length, DmParseMode mode,
+                                        GError **error);
+DmMessage *dm_message_parse_wbxml_checked(const guint8 *wbxml, gsize length, gboolean strict,
+                                          GError **error);

@@ -190,6 +190,12 @@ DmEncoding dm_message_detect(const guint8 *data, gsize length);
 /* Decodes XML or WBXML (detected). DM_ERROR_MALFORMED says what is wrong and where. */
 DmMessage *dm_message_parse(const guint8 *data, gsize length, GError **error);
 DmMessage *dm_message_parse_xml(const char *xml, gsize length, GError **error);
+/*
+ * As dm_message_parse(), for a message that must come out as it went in (dmscctl): SyncML 1.1
+ * or 1.2 with a header, and an element the model does not keep (a SyncML DS <Anchor>, say) is
+ * refused, naming it, rather than dropped. Commands it does not know are kept whole.
+ */
+DmMessage *dm_message_parse_strict(const guint8 *data, gsize length, GError **error);
 DmMessage *dm_message_parse_wbxml(const guint8 *wbxml, gsize length, GError **error);
 /* SyncML 1.2 XML; @pretty indents it. */
 char *dm_message_to_xml(const DmMessage *message, gboolean pretty);

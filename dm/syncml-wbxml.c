@@ -4,7 +4,7 @@
  * libwbxml picks the code pages from the public id: a message that says SyncML 1.1 there
  * and VerDTD 1.2 in its header decodes like any other (real servers send that).
  */
-#include "dm.h"
+#include "dm-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +135,12 @@ bad:
 
 DmMessage *dm_message_parse_wbxml(const guint8 *wbxml, gsize length, GError **error)
 {
+    return dm_message_parse_wbxml_checked(wbxml, length, FALSE, error);
+}
+
+DmMessage *dm_message_parse_wbxml_checked(const guint8 *wbxml, gsize length, gboolean strict,
+                                          GError **error)
+{
     WBXMLConvWBXML2XML *conv = NULL;
     WB_UTINY *xml = NULL;
     WB_ULONG xml_length = 0;
@@ -163,7 +169,9 @@ DmMessage *dm_message_parse_wbxml(const guint8 *wbxml, gsize length, GError **er
         free(xml);
         return NULL;
     }
-    message = dm_message_parse_xml((const char *)xml, xml_length, error);
+    message =
+        dm_message_parse_xml_checked((const char *)xml, xml_length,
+                                     strict ? DM_PARSE_STRICT_FROM_WBXML : DM_PARSE_LENIENT, error);
     free(xml);
     return message;
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SyncML DM messages to and from XML, with libxml2. */
-#include "dm.h"
+#include "dm-private.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
 
-#define SYNCML_NS "SYNCML:SYNCML1.2"
-#define METINF_NS "syncml:metinf"
+#define SYNCML_NS     "SYNCML:SYNCML1.2"
+#define SYNCML_NS_1_1 "SYNCML:SYNCML1.1"
+#define METINF_NS     "syncml:metinf"
 
 typedef struct {
     GError **error;
@@ -41,6 +42,114 @@ static gboolean fail(Parser *p, const xmlNode *node, const char *format, ...)
     g_set_error(p->error, DM_ERROR, DM_ERROR_MALFORMED, "SyncML line %ld: %s",
                 node ? xmlGetLineNo(node) : 0L, message);
     return FALSE;
+}
+
+/* --- What the model keeps ---------------------------------------------------------------- */
+
+/* The elements the model keeps inside each element it reads; NULL ends a list. */
+static const char *const kept_meta[] = { "Format",     "Type",       "NextNonce", "Size",
+                                         "MaxMsgSize", "MaxObjSize", NULL };
+static const char *const kept_location[] = { "LocURI", "LocName", NULL };
+static const char *const kept_header[] = { "VerDTD", "VerProto", "SessionID", "MsgID",
+                                           "Target", "Source",   "RespURI",   "NoResp",
+                                           "Cred",   "Meta",     NULL };
+static const char *const kept_cred[] = { "Meta", "Data", NULL };
+static const char *const kept_item[] = { "Target", "Source", "Meta", "Data", "MoreData", NULL };
+static const char *const kept_command[] = { "CmdID", "NoResp",    "Correlator", "Cmd",
+                                            "Meta",  "MsgRef",    "CmdRef",     "Data",
+                                            "Chal",  "TargetRef", "SourceRef",  "Item",
+                                            NULL };
+static const char *const kept_chal[] = { "Meta", NULL };
+static const char *const nested_commands[] = { "Alert",    "Add",    "Replace", "Delete",
+                                               "Get",      "Exec",   "Copy",    "Atomic",
+                                               "Sequence", "Status", "Results", NULL };
+
+static gboolean listed(const char *const *names, const xmlNode *node)
+{
+    for (const char *const *n = names; *n != NULL; n++) {
+        if (is(node, *n))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Every element child of @node is one the model keeps (@nested: commands may nest). */
+static gboolean all_kept(Parser *p, const xmlNode *node, const char *const *kept, gboolean nested);
+
+static gboolean kept_below(Parser *p, const xmlNode *node)
+{
+    if (is(node, "Target") || is(node, "Source"))
+        return all_kept(p, node, kept_location, FALSE);
+    if (is(node, "Meta"))
+        return all_kept(p, node, kept_meta, FALSE);
+    if (is(node, "Cred"))
+        return all_kept(p, node, kept_cred, FALSE);
+    if (is(node, "Chal"))
+        return all_kept(p, node, kept_chal, FALSE);
+    if (is(node, "Item"))
+        return all_kept(p, node, kept_item, FALSE);
+    if (is(node, "Atomic") || is(node, "Sequence"))
+        return all_kept(p, node, kept_command, TRUE);
+    if (listed(nested_commands, node))
+        return all_kept(p, node, kept_command, FALSE);
+    /* Data keeps what it holds, as XML; the rest holds text. */
+    return TRUE;
+}
+
+static gboolean all_kept(Parser *p, const xmlNode *node, const char *const *kept, gboolean nested)
+{
+    for (xmlNode *n = node->children; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (!listed(kept, n) && !(nested && listed(nested_commands, n)))
+            return fail(p, n, "<%s> inside <%s> is not SyncML DM: it would be lost",
+                        (const char *)n->name, (const char *)node->name);
+        if (!kept_below(p, n))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * The strict reading dmscctl uses: a document whose every element the model keeps (commands it
+ * does not know are kept whole), in SyncML 1.1 or 1.2; anything else is refused, never changed.
+ */
+static gboolean strict_check(Parser *p, const xmlNode *root, DmParseMode mode)
+{
+    const xmlNode *header = NULL, *body = NULL;
+    xmlNode *ver = NULL;
+    g_autofree char *version = NULL;
+    g_autofree char *expected_ns = NULL;
+
+    for (xmlNode *n = root->children; n != NULL; n = n->next) {
+        if (is(n, "SyncHdr"))
+            header = n;
+        else if (is(n, "SyncBody"))
+            body = n;
+    }
+    /* Without a header nothing says which version the document is; it would come out as 1.2. */
+    if (header == NULL)
+        return fail(p, root, "<SyncML> without <SyncHdr> has no version to keep");
+    for (xmlNode *n = header->children; n != NULL && ver == NULL; n = n->next)
+        ver = is(n, "VerDTD") ? n : NULL;
+    version = ver ? g_strstrip((char *)xmlNodeGetContent(ver)) : NULL;
+    if (g_strcmp0(version, "1.2") != 0 && g_strcmp0(version, "1.1") != 0)
+        return fail(p, header, "VerDTD %s: only SyncML 1.1 and 1.2 are kept as they are",
+                    version ? version : "missing");
+    expected_ns = g_strconcat("SYNCML:SYNCML", version, NULL);
+    if (mode == DM_PARSE_STRICT && root->ns != NULL &&
+        g_ascii_strcasecmp((const char *)root->ns->href, expected_ns) != 0)
+        return fail(p, root, "namespace %s does not match VerDTD %s", (const char *)root->ns->href,
+                    version);
+    if (!all_kept(p, header, kept_header, FALSE))
+        return FALSE;
+    for (xmlNode *n = body ? body->children : NULL; n != NULL; n = n->next) {
+        /* Commands the model does not know are kept whole, as raw XML. */
+        if (n->type == XML_ELEMENT_NODE && !is(n, "Final") && listed(nested_commands, n) &&
+            !kept_below(p, n))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* The text of @node, trimmed: identifiers and numbers never carry surrounding space. */
@@ -317,6 +426,12 @@ static void on_xml_error(void *data, const xmlError *error)
 
 DmMessage *dm_message_parse_xml(const char *xml, gsize length, GError **error)
 {
+    return dm_message_parse_xml_checked(xml, length, DM_PARSE_LENIENT, error);
+}
+
+DmMessage *dm_message_parse_xml_checked(const char *xml, gsize length, DmParseMode mode,
+                                        GError **error)
+{
     g_autoptr(DmMessage) message = dm_message_new();
     g_autoptr(GString) messages = g_string_new(NULL);
     Parser p = { error };
@@ -349,6 +464,8 @@ DmMessage *dm_message_parse_xml(const char *xml, gsize length, GError **error)
                   root ? (const char *)root->name : "");
     else if (child(root, "SyncBody") == NULL)
         ok = fail(&p, root, "<SyncML> without <SyncBody>");
+    else if (mode != DM_PARSE_LENIENT && !strict_check(&p, root, mode))
+        ok = FALSE;
     else {
         /* A fragment without a header still decodes; no engine will act on it. */
         message->has_header = child(root, "SyncHdr") != NULL;
@@ -502,11 +619,18 @@ static xmlDoc *build_document(const DmMessage *m, gboolean doctype)
     Writer w = { xmlNewDoc((const xmlChar *)"1.0") };
     xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"SyncML");
     xmlNode *header, *body;
-    xmlNs *ns = xmlNewNs(root, (const xmlChar *)SYNCML_NS, NULL);
+    /* A DM 1.1 message stays one: its namespace and public id follow its VerDTD. */
+    gboolean v11 = g_strcmp0(m->ver_dtd, "1.1") == 0;
+    xmlNs *ns = xmlNewNs(root, (const xmlChar *)(v11 ? SYNCML_NS_1_1 : SYNCML_NS), NULL);
 
     xmlSetNs(root, ns);
     xmlDocSetRootElement(w.doc, root);
-    if (doctype)
+    if (doctype && v11)
+        xmlCreateIntSubset(w.doc, (const xmlChar *)"SyncML",
+                           (const xmlChar *)"-//SYNCML//DTD SyncML 1.1//EN",
+                           (const xmlChar *)"http://www.syncml.org/docs/"
+                                            "syncml_represent_v11_20020213.dtd");
+    else if (doctype)
         xmlCreateIntSubset(w.doc, (const xmlChar *)"SyncML",
                            (const xmlChar *)"-//SYNCML//DTD SyncML 1.2//EN",
                            (const xmlChar *)"http://www.openmobilealliance.org/tech/DTD/"

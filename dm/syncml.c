@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A SyncML DM message in either encoding: which one it is, and the codec for it. */
-#include "dm.h"
+#include "dm-private.h"
 
 #include <string.h>
 
@@ -15,6 +15,13 @@ DmMessage *dm_message_parse(const guint8 *data, gsize length, GError **error)
     if (dm_message_detect(data, length) == DM_ENCODING_WBXML)
         return dm_message_parse_wbxml(data, length, error);
     return dm_message_parse_xml((const char *)data, length, error);
+}
+
+DmMessage *dm_message_parse_strict(const guint8 *data, gsize length, GError **error)
+{
+    if (dm_message_detect(data, length) == DM_ENCODING_WBXML)
+        return dm_message_parse_wbxml_checked(data, length, TRUE, error);
+    return dm_message_parse_xml_checked((const char *)data, length, DM_PARSE_STRICT, error);
 }
 
 GBytes *dm_message_encode(const DmMessage *message, DmEncoding encoding, GError **error)

@@ -190,6 +190,51 @@ START_TEST(structural_errors_name_what_is_missing)
 }
 END_TEST
 
+static void expect_strict_error(const char *xml, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) lenient = dm_message_parse((const guint8 *)xml, strlen(xml), NULL);
+    g_autoptr(DmMessage) m = dm_message_parse_strict((const guint8 *)xml, strlen(xml), &error);
+
+    ck_assert_ptr_nonnull(lenient);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(error->message, needle) != NULL, "'%s' lacks '%s'", error->message,
+                  needle);
+}
+
+START_TEST(strict_decode_refuses_what_the_model_would_drop)
+{
+    expect_strict_error("<SyncML>" HDR "<SyncBody><Alert><CmdID>1</CmdID><Data>200</Data><Item>"
+                        "<Meta><Anchor><Last>1</Last></Anchor></Meta></Item></Alert>"
+                        "</SyncBody></SyncML>",
+                        "<Anchor> inside <Meta>");
+    expect_strict_error("<SyncML>" HDR "<SyncBody><Atomic><CmdID>1</CmdID><Get><CmdID>2</CmdID>"
+                        "<Item><Target><LocURI>./a</LocURI><Filter/></Target></Item></Get>"
+                        "</Atomic></SyncBody></SyncML>",
+                        "<Filter> inside <Target>");
+    expect_strict_error("<SyncML><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>"
+                        "<SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>d</LocURI>"
+                        "</Target><Source><LocURI>s</LocURI></Source><Extra/></SyncHdr>"
+                        "<SyncBody/></SyncML>",
+                        "<Extra> inside <SyncHdr>");
+    expect_strict_error("<SyncML><SyncBody/></SyncML>", "no version to keep");
+}
+END_TEST
+
+START_TEST(strict_decode_keeps_unknown_commands_whole)
+{
+    const char *xml = "<SyncML>" HDR "<SyncBody><Sync><CmdID>1</CmdID><Anchor/></Sync>"
+                      "</SyncBody></SyncML>";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = dm_message_parse_strict((const guint8 *)xml, strlen(xml), &error);
+    g_autofree char *out = NULL;
+
+    ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+    out = dm_message_to_xml(m, FALSE);
+    ck_assert_ptr_nonnull(strstr(out, "<Sync><CmdID>1</CmdID><Anchor/></Sync>"));
+}
+END_TEST
+
 START_TEST(entity_declarations_are_refused)
 {
     expect_error("<!DOCTYPE SyncML [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]>"
@@ -387,6 +432,8 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, wbxml_entity_beyond_unicode_is_refused_before_libwbxml);
     tcase_add_test(tc, wbxml_with_attributes_is_refused_before_libwbxml);
     tcase_add_test(tc, wbxml_structure_is_checked_whole);
+    tcase_add_test(tc, strict_decode_refuses_what_the_model_would_drop);
+    tcase_add_test(tc, strict_decode_keeps_unknown_commands_whole);
     suite_add_tcase(suite, tc);
     return suite;
 }
