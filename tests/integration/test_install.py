@@ -3,8 +3,10 @@
 does what it says on a real dbus-daemon: only root owns the name and changes anything,
 anyone reads properties."""
 
+import grp
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,25 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
   </policy>
   <include>{policy}</include>
 </busconfig>
+"""
+
+
+# Run as nobody with CAP_SETGID: connect, add a group to this very process, then call.
+GAIN_GROUP_THEN_TRIGGER = """
+import os, sys
+from gi.repository import Gio, GLib
+address, gid = sys.argv[1], int(sys.argv[2])
+flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+         Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+bus = Gio.DBusConnection.new_for_address_sync(address, flags, None, None)
+os.setgroups([gid])
+print("groups now", " ".join(str(g) for g in os.getgroups()))
+try:
+    bus.call_sync("org.dmscd.Dmsc1", "/org/dmscd/Dmsc1", "org.dmscd.Dmsc1.Manager", "Trigger",
+                  GLib.Variant("(sa{sv})", ("srv.example", {})), None, 0, 10000, None)
+    print("accepted")
+except GLib.Error as e:
+    print(e.message)
 """
 
 
@@ -136,6 +157,12 @@ class Policy(unittest.TestCase):
                                        stderr=subprocess.PIPE, text=True)
         return notify
 
+    @staticmethod
+    def terminate_children(pid):
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            for child in f.read().split():
+                os.kill(int(child), signal.SIGTERM)
+
     def busctl(self, *args, user=None):
         argv = ["busctl", f"--address={self.address}", *args]
         return subprocess.run(as_nobody(*argv) if user == "nobody" else argv, env=self.env,
@@ -207,6 +234,45 @@ class Policy(unittest.TestCase):
                         user="nobody")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("no account for server", r.stderr)
+
+    def test_groups_gained_after_connecting_do_not_pass_the_caller_check(self):
+        # The caller connects without the admin group, then gains it (as a setgid exec under
+        # the same PID would): /proc/PID shows the group, the bus's record of the connection
+        # does not, and only the latter counts.
+        notify = self.start_daemon(extra="[dbus]\nadmin-group=adm\n")
+        notify.wait_for("READY=1")
+        notify.close()
+        adm = grp.getgrnam("adm").gr_gid
+        r = subprocess.run(
+            [*as_nobody("--inh-caps=+setgid", "--ambient-caps=+setgid"), sys.executable, "-c",
+             GAIN_GROUP_THEN_TRIGGER, self.address, str(adm)],
+            env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"groups now {adm}", r.stdout)
+        self.assertIn("permission denied: root or the admin group only", r.stdout)
+
+    def test_an_admin_group_member_passes_with_proc_hidden_from_dmscd(self):
+        # As under the unit's ProtectProc=invisible (and more: another PID namespace), dmscd
+        # cannot read the caller's /proc entry; the bus's credentials suffice.
+        hide_proc = ["unshare", "--pid", "--fork", "--mount", "--kill-child=SIGTERM", "sh", "-c",
+                     'mount -t proc -o hidepid=invisible proc /proc && exec "$@"', "sh"]
+        notify = self.start_daemon(argv_prefix=hide_proc, extra="[dbus]\nadmin-group=adm\n")
+        # unshare ignores SIGTERM while it waits: stop dmscd, its child, directly.
+        try:
+            notify.wait_for("READY=1")
+            notify.close()
+            args = ["busctl", f"--address={self.address}", "call", NAME, PATH, MANAGER,
+                    "Trigger", "sa{sv}", "srv.example", "0"]
+            member = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=adm", *args]
+            r = subprocess.run(member, env=self.env, capture_output=True, text=True,
+                               timeout=TIMEOUT)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("no account for server", r.stderr)
+            r = self.busctl(*args[2:], user="nobody")
+            self.assertIn("permission denied: root or the admin group only", r.stderr)
+        finally:
+            self.terminate_children(self.daemon.pid)
+            self.daemon.communicate(timeout=TIMEOUT)
 
     def test_a_non_root_daemon_cannot_own_the_name(self):
         self.start_daemon(argv_prefix=as_nobody())
