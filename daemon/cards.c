@@ -219,6 +219,8 @@ static void on_card_ports(Modem *modem, guint slot, const guint16 *ports, gsize 
 
     if (record->card_path != NULL)
         dbus_api_server_set_card_ports(cards->bus, record->card_path, ports, n);
+    if (cards->sessions != NULL)
+        dmscd_sessions_set_scws_ports(cards->sessions, ports, n);
 }
 
 /* --- Triggers ------------------------------------------------------------------------------------

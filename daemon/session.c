@@ -8,6 +8,8 @@
  */
 #include "session.h"
 
+#include "modem/modem.h"
+
 #include <string.h>
 
 #define USER_AGENT "dmscd/" DMSCD_VERSION
@@ -43,6 +45,7 @@ struct DmscdSessions {
     GCancellable *cancellable;
     guint idle_id;
     guint next_local_id; /* the SessionID of the next client-initiated session, 1-FFFF */
+    GArray *scws_ports;  /* guint16: where the card's web server listens on 127.0.0.1 */
     gboolean freed;      /* freed while a session ran: its end frees the rest */
 };
 
@@ -71,6 +74,7 @@ DmscdSessions *dmscd_sessions_new(DmscdTree *tree, const DmscdSessionOptions *op
     if (options->trust != NULL)
         g_object_ref(options->trust);
     sessions->later = g_ptr_array_new();
+    sessions->scws_ports = g_array_new(FALSE, FALSE, sizeof(guint16));
     sessions->cancellable = g_cancellable_new();
     g_queue_init(&sessions->queue);
     return sessions;
@@ -113,7 +117,32 @@ static void sessions_destroy(DmscdSessions *sessions)
     g_free((char *)sessions->options.store);
     g_clear_object(&sessions->options.trust);
     g_object_unref(sessions->cancellable);
+    g_array_unref(sessions->scws_ports);
     g_free(sessions);
+}
+
+void dmscd_sessions_set_scws_ports(DmscdSessions *sessions, const guint16 *ports, gsize n)
+{
+    g_array_set_size(sessions->scws_ports, 0);
+    g_array_append_vals(sessions->scws_ports, ports, (guint)n);
+}
+
+/* A server on the card's web server is reached on dmscd's own socket, which takes the channel
+ * kept for it, rather than over TCP like any local client; the port when @uri is one. */
+static guint16 scws_port_of(DmscdSessions *sessions, const char *uri)
+{
+    g_autoptr(GUri) parsed = g_uri_parse(uri, G_URI_FLAGS_NONE, NULL);
+    const char *host = parsed ? g_uri_get_host(parsed) : NULL;
+
+    if (host == NULL || g_strcmp0(g_uri_get_scheme(parsed), "http") != 0 ||
+        (strcmp(host, "127.0.0.1") != 0 && g_ascii_strcasecmp(host, "localhost") != 0))
+        return 0;
+    for (guint i = 0; i < sessions->scws_ports->len; i++) {
+        guint16 port = g_array_index(sessions->scws_ports, guint16, i);
+        if (port == g_uri_get_port(parsed))
+            return port;
+    }
+    return 0;
 }
 
 /*
@@ -377,6 +406,7 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     const DmAccountCredential *client, *server;
     g_autofree char *dev_id = dm_tree_dup_dev_id(sessions->tree->tree);
     DmSessionConfig config = { 0 };
+    guint16 port;
 
     sessions->account = dm_account_find(sessions->tree->tree, request->server_id);
     if (sessions->account == NULL || sessions->account->server_uri == NULL) {
@@ -406,6 +436,11 @@ static gboolean start(DmscdSessions *sessions, GError **error)
     sessions->session = dm_session_new(sessions->tree->tree, &config);
     sessions->runner = dm_session_runner_new(sessions->session, sessions->options.timeout,
                                              USER_AGENT, on_alert, sessions);
+    port = scws_port_of(sessions, config.server_uri);
+    if (port != 0) {
+        g_autoptr(GSocketAddress) own = modem_scws_own_address_new(port);
+        dm_session_runner_set_route(sessions->runner, G_SOCKET_CONNECTABLE(own));
+    }
     if (sessions->options.trust != NULL)
         dm_session_runner_set_trust(sessions->runner, sessions->options.trust);
     dm_session_runner_set_deadline(sessions->runner, sessions->options.max_duration);

@@ -69,5 +69,8 @@ char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
                              const DmEncoding *encoding, GError **error);
 /* TRUE when no session runs or waits (its turn, the user, or another attempt). */
 gboolean dmscd_sessions_idle(DmscdSessions *sessions);
+/* The ports the card's web server listens on: sessions with a server there reach it on
+ * dmscd's own socket (modem_scws_own_address_new()). */
+void dmscd_sessions_set_scws_ports(DmscdSessions *sessions, const guint16 *ports, gsize n);
 /* Queues again the sessions the store kept (the last stop's, or a crash's). */
 void dmscd_sessions_restore(DmscdSessions *sessions);

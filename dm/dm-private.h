@@ -39,6 +39,8 @@ DmNode *dm_node_copy_shallow(const DmNode *node);
 /* http.c: the HTTP binding, one POST a message (libsoup 3, connections kept alive). */
 typedef struct DmHttp DmHttp;
 DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent);
+/* Every connection goes to @via, whatever the URI's host; before the first POST. */
+void dm_http_set_route(DmHttp *http, GSocketConnectable *via);
 /* Certificates @trust (a reference is taken) vouches for are accepted too, beside the
  * system's. */
 void dm_http_set_trust(DmHttp *http, GTlsDatabase *trust);

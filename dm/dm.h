@@ -539,6 +539,9 @@ DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds
                                        const char *user_agent, DmAlertHandler alert,
                                        gpointer alert_data);
 void dm_session_runner_free(DmSessionRunner *runner);
+/* The server is reached at @via (a card's web server on dmscd's own socket, say), whatever the
+ * host of its URI, which still names it in each request; before running. */
+void dm_session_runner_set_route(DmSessionRunner *runner, GSocketConnectable *via);
 /* HTTPS servers whose certificate @trust vouches for are accepted too, beside the system's. */
 void dm_session_runner_set_trust(DmSessionRunner *runner, GTlsDatabase *trust);
 /* The whole session ends (aborted, DM_ERROR_SERVER: the server is too slow, which another

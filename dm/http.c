@@ -6,6 +6,8 @@
 
 struct DmHttp {
     SoupSession *soup;
+    guint timeout_seconds;
+    char *user_agent;
     GTlsDatabase *trust; /* beside the system's, or NULL */
     gsize max_size;      /* of an answer's body; 0: no bound */
 };
@@ -13,16 +15,30 @@ struct DmHttp {
 /* What is read of an answer at a time. */
 #define READ_SIZE (16 * 1024)
 
+/* One SoupSession a DM session: its connection pool keeps the connection alive across the
+ * session's messages, and the system's TLS database checks HTTPS servers. @via, when not NULL,
+ * is where every connection goes whatever the URI's host (libsoup's remote-connectable). */
+static SoupSession *soup_new(const DmHttp *http, GSocketConnectable *via)
+{
+    return soup_session_new_with_options("timeout", http->timeout_seconds, "idle-timeout",
+                                         http->timeout_seconds, "user-agent", http->user_agent,
+                                         "remote-connectable", via, NULL);
+}
+
 DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent)
 {
     DmHttp *http = g_new0(DmHttp, 1);
 
-    /* One SoupSession a DM session: its connection pool keeps the connection alive across
-     * the session's messages, and the system's TLS database checks HTTPS servers. */
-    http->soup =
-        soup_session_new_with_options("timeout", timeout_seconds, "idle-timeout", timeout_seconds,
-                                      "user-agent", user_agent ? user_agent : "dmscd", NULL);
+    http->timeout_seconds = timeout_seconds;
+    http->user_agent = g_strdup(user_agent ? user_agent : "dmscd");
+    http->soup = soup_new(http, NULL);
     return http;
+}
+
+void dm_http_set_route(DmHttp *http, GSocketConnectable *via)
+{
+    g_clear_object(&http->soup);
+    http->soup = soup_new(http, via);
 }
 
 void dm_http_set_max_size(DmHttp *http, gsize max_size)
@@ -41,6 +57,7 @@ void dm_http_free(DmHttp *http)
         return;
     g_clear_object(&http->soup);
     g_clear_object(&http->trust);
+    g_free(http->user_agent);
     g_free(http);
 }
 

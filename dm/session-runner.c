@@ -31,6 +31,11 @@ DmSessionRunner *dm_session_runner_new(DmSession *session, guint timeout_seconds
     return runner;
 }
 
+void dm_session_runner_set_route(DmSessionRunner *runner, GSocketConnectable *via)
+{
+    dm_http_set_route(runner->http, via);
+}
+
 void dm_session_runner_set_trust(DmSessionRunner *runner, GTlsDatabase *trust)
 {
     dm_http_set_trust(runner->http, trust);

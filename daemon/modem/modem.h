@@ -40,6 +40,11 @@ typedef void (*ModemEnvelopeFunc)(GBytes *envelope, gpointer user_data);
 /* Seconds a client may hold a channel doing nothing (no byte either way), by default. */
 #define MODEM_SCWS_CLIENT_IDLE 30
 
+/* Where dmscd's own DM sessions reach the card's web server on @port (an abstract Unix socket
+ * only this process may use): such a session takes the channel kept for it when the card
+ * listens on @port with more than one. */
+GSocketAddress *modem_scws_own_address_new(guint16 port);
+
 /* How the gateways treat their clients; 0 for the defaults above. */
 typedef struct {
     guint client_wait; /* how long a client waits for a free channel */

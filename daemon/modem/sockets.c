@@ -10,10 +10,17 @@
  * Channel to listen): until it has, its channel is not free, even when the client hung up
  * first, or the card's close would cut the next client. A connection that finds no free
  * channel waits, in order, until one is (or is closed after the wait the owner set).
+ *
+ * dmscd's own DM sessions reach the card on an abstract Unix socket beside each port (see
+ * modem_scws_own_address_new()), so they are told apart from other local clients for sure.
+ * When the card listens on a port with more than one channel, the last free one is kept for
+ * them: N idle local clients cannot lock the card's own management out.
  */
 #include "libmodem-private.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* What a client that does not read may make us hold, beyond the kernel's buffer. */
 #define MAX_PENDING_OUTPUT (64 * 1024)
@@ -29,6 +36,7 @@ typedef struct {
     guint16 port; /* as the card asked; 0 (any) is never shared */
     GSocketService *service;
     GSocketAddress *address; /* the one bound */
+    GSocketService *own;     /* dmscd's own way in: an abstract Unix socket */
     guint users;             /* channels listening on it */
     GQueue waiting;          /* Waiter *, oldest first */
 } Listener;
@@ -36,6 +44,7 @@ typedef struct {
 typedef struct {
     Listener *listener;
     GSocketConnection *connection;
+    gboolean own; /* one of dmscd's own DM sessions */
     guint timeout_id;
 } Waiter;
 
@@ -54,6 +63,7 @@ typedef struct {
     guint drain_id;
     guint idle_id; /* a connected client that does nothing is let go */
     GSocketConnection *client;
+    gboolean own_client;       /* the client is one of dmscd's own DM sessions */
     GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
     gboolean reading;
     guint8 buffer[4096];
@@ -91,6 +101,10 @@ static void listener_unref(Listener *listener)
     g_socket_listener_close(G_SOCKET_LISTENER(listener->service));
     g_object_unref(listener->service);
     g_object_unref(listener->address);
+    g_signal_handlers_disconnect_by_data(listener->own, listener);
+    g_socket_service_stop(listener->own);
+    g_socket_listener_close(G_SOCKET_LISTENER(listener->own));
+    g_object_unref(listener->own);
     g_free(listener);
 }
 
@@ -121,6 +135,7 @@ static void client_drop(Slot *slot)
     g_clear_object(&slot->cancellable);
     g_io_stream_close(G_IO_STREAM(slot->client), NULL, NULL);
     g_clear_object(&slot->client);
+    slot->own_client = FALSE;
     g_queue_clear_full(&slot->output, (GDestroyNotify)g_bytes_unref);
     slot->pending = 0;
     slot->reading = FALSE;
@@ -258,46 +273,76 @@ static void start_writing(Slot *slot)
                                     G_PRIORITY_DEFAULT, slot->cancellable, on_written, slot);
 }
 
-static void take_client(Slot *slot, GSocketConnection *connection)
+static void take_client(Slot *slot, GSocketConnection *connection, gboolean own)
 {
     GSocket *socket = g_socket_connection_get_socket(connection);
 
     /* Bound what a client that never reads can make the kernel hold for us. */
     (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
     slot->client = g_object_ref(connection);
+    slot->own_client = own;
     slot->cancellable = g_cancellable_new();
     slot_set_state(slot, SLOT_CONNECTED);
     client_active(slot);
     start_reading(slot);
 }
 
+/* Another local client may take a channel unless it is the one kept for dmscd's sessions: the
+ * last free one of a port the card offers several channels on, while none of them has one. */
+static gboolean may_take(Listener *listener, gboolean own)
+{
+    ModemSockets *set = listener->set;
+    guint free_channels = 0;
+
+    if (own || listener->users < 2)
+        return TRUE;
+    for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
+        Slot *slot = &set->slots[id];
+        if (slot->listener != listener)
+            continue;
+        if (slot->state == SLOT_CONNECTED && slot->own_client)
+            return TRUE;
+        if (slot->state == SLOT_LISTENING)
+            free_channels++;
+    }
+    return free_channels > 1;
+}
+
 /* The connection goes to the first channel of the port that is free and willing; FALSE when
  * none is. */
-static gboolean place(Listener *listener, GSocketConnection *connection)
+static gboolean place(Listener *listener, GSocketConnection *connection, gboolean own)
 {
     ModemSockets *set = listener->set;
 
+    if (!may_take(listener, own))
+        return FALSE;
     for (guint id = 1; id <= MODEM_SOCKETS_MAX; id++) {
         Slot *slot = &set->slots[id];
         if (slot->listener == listener && slot->state == SLOT_LISTENING &&
             set->callbacks.connected(set->user_data, id)) {
-            take_client(slot, connection);
+            take_client(slot, connection, own);
             return TRUE;
         }
     }
     return FALSE;
 }
 
-/* Waiting connections take the free channels, oldest first. */
+/* Waiting connections take the free channels, oldest first; one of dmscd's own sessions may
+ * pass others to the channel kept for it. */
 static void dispatch(Listener *listener)
 {
-    Waiter *waiter;
+    GList *link = listener->waiting.head;
 
-    while ((waiter = g_queue_peek_head(&listener->waiting)) != NULL &&
-           place(listener, waiter->connection)) {
-        g_queue_pop_head(&listener->waiting);
-        g_clear_object(&waiter->connection);
-        waiter_free(waiter);
+    while (link != NULL) {
+        GList *next = link->next;
+        Waiter *waiter = link->data;
+
+        if (place(listener, waiter->connection, waiter->own)) {
+            g_queue_delete_link(&listener->waiting, link);
+            g_clear_object(&waiter->connection);
+            waiter_free(waiter);
+        }
+        link = next;
     }
 }
 
@@ -313,15 +358,41 @@ static gboolean on_wait_over(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
+typedef enum {
+    CLIENT_LOCAL,    /* over TCP on 127.0.0.1: any local process */
+    CLIENT_OWN,      /* dmscd's own DM session */
+    CLIENT_STRANGER, /* another process on the own socket: refused */
+} ClientKind;
+
+static ClientKind client_kind(GSocketConnection *connection)
+{
+    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
+    g_autoptr(GCredentials) peer = NULL;
+
+    if (!G_IS_UNIX_SOCKET_ADDRESS(local))
+        return CLIENT_LOCAL;
+    peer = g_socket_get_credentials(g_socket_connection_get_socket(connection), NULL);
+    return peer != NULL && g_credentials_get_unix_pid(peer, NULL) == getpid() ? CLIENT_OWN
+                                                                              : CLIENT_STRANGER;
+}
+
 static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
                             gpointer user_data)
 {
     Listener *listener = user_data;
+    ClientKind kind = client_kind(connection);
+    gboolean own = kind == CLIENT_OWN;
     Waiter *waiter;
 
-    if (g_queue_is_empty(&listener->waiting) && place(listener, connection))
+    if (kind == CLIENT_STRANGER) {
+        g_message("SCWS port %u: another process on dmscd's own socket; closing it",
+                  listener->port);
+        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
         return TRUE;
-    if (g_queue_get_length(&listener->waiting) >= MAX_WAITING) {
+    }
+    if ((own || g_queue_is_empty(&listener->waiting)) && place(listener, connection, own))
+        return TRUE;
+    if (g_queue_get_length(&listener->waiting) >= MAX_WAITING && !own) {
         g_message("SCWS port %u: %u clients wait already; closing another", listener->port,
                   MAX_WAITING);
         g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
@@ -332,9 +403,17 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
     waiter = g_new0(Waiter, 1);
     waiter->listener = listener;
     waiter->connection = g_object_ref(connection);
+    waiter->own = own;
     waiter->timeout_id = g_timeout_add_seconds(listener->set->client_wait, on_wait_over, waiter);
     g_queue_push_tail(&listener->waiting, waiter);
     return TRUE;
+}
+
+GSocketAddress *modem_scws_own_address_new(guint16 port)
+{
+    g_autofree char *name = g_strdup_printf("dmscd/%d/scws/%u", (int)getpid(), port);
+
+    return g_unix_socket_address_new_with_type(name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
 }
 
 ModemSockets *modem_sockets_new(const ModemSocketCallbacks *callbacks, guint client_wait,
@@ -381,14 +460,27 @@ static Listener *listener_new(ModemSockets *set, guint16 port, GError **error)
     GSocketAddress *effective = NULL;
     Listener *listener;
 
+    g_autoptr(GSocketService) own = g_socket_service_new();
+    g_autoptr(GSocketAddress) own_address = NULL;
+
     if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), address, G_SOCKET_TYPE_STREAM,
                                        G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
         return NULL;
+    own_address = modem_scws_own_address_new(
+        g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective)));
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(own), own_address, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
+        g_object_unref(effective);
+        return NULL;
+    }
     listener = g_new0(Listener, 1);
     listener->set = set;
     listener->port = port;
     listener->address = effective;
     listener->service = g_steal_pointer(&service);
+    listener->own = g_steal_pointer(&own);
+    g_signal_connect(listener->own, "incoming", G_CALLBACK(on_incoming), listener);
+    g_socket_service_start(listener->own);
     g_signal_connect(listener->service, "incoming", G_CALLBACK(on_incoming), listener);
     g_socket_service_start(listener->service);
     return listener;

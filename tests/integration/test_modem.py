@@ -89,7 +89,7 @@ class ModemFixture(Fixture):
         return self.control(f"command {hexstr}")
 
     def start_card_server(self, script, mode="raw-bip", ui_mode="background", address=None,
-                          server="", bootstrap=None):
+                          server="", bootstrap=None, scws=""):
         """dmsc-sim whose card serves @script as card.dm over @mode SCWS (with @server's extra
         [server] lines), its bootstrap applied: @bootstrap(address), or account_bootstrap, for
         @address or the card's own server; dmscd started, the card ready. Sets self.port."""
@@ -98,7 +98,8 @@ class ModemFixture(Fixture):
         self.write("script", script)
         self.write("bootstrap.xml", (bootstrap or account_bootstrap)(address))
         self.restart_sim_with(f"[modem]\nsocket={self.socket_name}\nscws-mode={mode}\n"
-                              f"[scws]\nport={self.port}\n[server]\npath=/dm\nserver-id=card.dm\n"
+                              f"[scws]\nport={self.port}\n{scws}"
+                              f"[server]\npath=/dm\nserver-id=card.dm\n"
                               f"server-password=pw\nscript=script\nrecord=record\n{server}"
                               f"[trigger]\nwhen=never\nsession-id=77\nui-mode={ui_mode}\n"
                               f"[card]\nbootstrap=bootstrap.xml\n")
@@ -280,10 +281,11 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         # several QMI Send Data packets.
         self.write("script", "ADD ./Vendor/FromCard chr hello\nADD ./Vendor/Big chr "
                              + "x" * 2500 + "\n")
-        # Two channels on the port, as a card serving two clients at once opens them.
+        # Three channels on the port, as a card serving several clients at once opens them:
+        # two for local clients, the last kept for dmscd's own sessions.
         profile = self.write("profile", f"[modem]\nsocket={self.socket_name}\n"
                                         f"scws-mode={self.MODE}\n[scws]\nport={self.port}\n"
-                                        f"channels=2\n"
+                                        f"channels=3\n"
                                         f"[server]\npath=/dm\nserver-id=card.dm\n"
                                         f"script=script\nrecord=record\n")
         self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control_path],
@@ -328,7 +330,8 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         second = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
         third = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
         try:
-            # Both channels hold a client: a third waits for one, unanswered but not closed.
+            # Both channels for local clients hold one: a third waits, unanswered but not closed,
+        # though the card's third channel is free (it is kept for dmscd's sessions).
             third.settimeout(0.5)
             with self.assertRaises(socket.timeout):
                 third.recv(100)
@@ -786,6 +789,34 @@ class Trigger(ModemFixture, unittest.TestCase):
         _, _, err = d.stop()
         self.assertIn('DM session 4D with "card.dm" (card): started', err)
         self.assertIn('DM session 4D with "card.dm" (card): finished, 1 changes saved', err)
+
+    def test_local_clients_holding_every_channel_they_may_do_not_lock_the_cards_session_out(self):
+        d = self.start_card_server("ADD ./Vendor/FromCard chr hello\n", scws="channels=2\n")
+        # The card offers two channels: one client holds the first, another waits for the
+        # second, which is kept for dmscd's own session with the card's server.
+        holder = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        waiter = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        # Another process on dmscd's own socket is closed at once.
+        stranger = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            stranger.settimeout(TIMEOUT)
+            stranger.connect(f"\0dmscd/{d.process.pid}/scws/{self.port}")
+            self.assertEqual(stranger.recv(100), b"")
+            with SignalWatcher(self.bus) as watcher:
+                self.assertEqual(self.control("trigger"), "triggered")
+                seen = watcher.wait_for("SessionFinished", timeout=30)
+            self.assertIn("'ok'", seen)
+            tree = read_tree(os.path.join(self.tmp.name, "state", "tree"))
+            self.assertEqual(tree["./Vendor/FromCard"][2], b"hello")
+            # The kept channel stays kept; the holder's, once it lets go, goes to the waiter.
+            holder.close()
+            waiter.sendall(b"GET /after HTTP/1.1\r\nHost: card\r\n\r\n")
+            self.assertIn(b"dmsc-sim SCWS", waiter.recv(65536))
+        finally:
+            for s in (holder, waiter, stranger):
+                s.close()
+        _, _, err = d.stop()
+        self.assertIn("another process on dmscd's own socket", err)
 
     def test_a_session_with_the_cards_server_over_the_qmi_scws_messages(self):
         # A value long enough for the server's answer to need several Send Data packets.

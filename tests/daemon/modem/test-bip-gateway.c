@@ -7,7 +7,10 @@
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* CLOSE CHANNEL of channel 1, qualifier 1: the client's connection ends, the port listens. */
 #define CLOSE_CHANNEL_1_LISTEN "d009810301410182028121"
@@ -89,6 +92,20 @@ static GSocket *client_connect(guint16 port)
     GSocket *socket =
         g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
     g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    g_autoptr(GError) error = NULL;
+
+    ck_assert_msg(g_socket_connect(socket, address, NULL, &error), "%s",
+                  error ? error->message : "");
+    g_socket_set_blocking(socket, FALSE);
+    return socket;
+}
+
+/* As dmscd's own DM sessions connect: on the abstract socket beside the port. */
+static GSocket *client_connect_own(guint16 port)
+{
+    GSocket *socket =
+        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    g_autoptr(GSocketAddress) address = modem_scws_own_address_new(port);
     g_autoptr(GError) error = NULL;
 
     ck_assert_msg(g_socket_connect(socket, address, NULL, &error), "%s",
@@ -340,7 +357,7 @@ START_TEST(port_in_use_is_port_not_available)
 }
 END_TEST
 
-START_TEST(two_channels_on_one_port_take_a_client_each_and_a_third_waits_then_is_closed)
+START_TEST(two_channels_on_one_port_serve_a_local_client_and_dmscds_session_and_a_third_waits)
 {
     guint16 port = free_port();
     g_autofree char *events = card(EVENTS_BOTH);
@@ -354,13 +371,48 @@ START_TEST(two_channels_on_one_port_take_a_client_each_and_a_third_waits_then_is
                                   "78"));
     client_a = client_connect(port);
     wait_envelopes(1);
-    client_b = client_connect(port);
-    wait_envelopes(2);
-    /* Both channels have their client: a third waits for one, and none comes free. */
+    /* The last free channel is kept for dmscd's own sessions: another local client waits
+     * for one, and none comes free. */
     third = client_connect(port);
     rest = client_read(third, 0, &eof);
     ck_assert(eof);
+    ck_assert_uint_eq(envelopes->len, 1);
+    /* dmscd's own session, on its own socket, takes the kept one. */
+    client_b = client_connect_own(port);
+    wait_envelopes(2);
     exchange_on_channels_1_and_2(client_a, client_b);
+}
+END_TEST
+
+START_TEST(another_process_on_dmscds_own_socket_is_closed_at_once)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *a = open_channel(port, 1400);
+    g_autofree char *b = open_channel(port, 1400);
+    pid_t child;
+    int status;
+
+    /* A child process is another process: its connection must not take a channel. */
+    child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        /* The name dmscd's own sessions use: the parent's PID, not this one's. */
+        g_autofree char *name = g_strdup_printf("dmscd/%d/scws/%u", (int)getppid(), port);
+        g_autoptr(GSocketAddress) address =
+            g_unix_socket_address_new_with_type(name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+        GSocket *socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_DEFAULT, NULL);
+        char byte;
+
+        if (!g_socket_connect(socket, address, NULL, NULL))
+            _exit(2);
+        _exit(g_socket_receive_with_blocking(socket, &byte, 1, TRUE, NULL, NULL) == 0 ? 0 : 1);
+    }
+    while (waitpid(child, &status, WNOHANG) == 0)
+        g_main_context_iteration(NULL, FALSE);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_uint_eq(envelopes->len, 0);
 }
 END_TEST
 
@@ -515,8 +567,9 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, open_channel_server_mode_binds_loopback);
     tcase_add_test(tc, http_request_in_and_the_cards_bytes_back_out);
     tcase_add_test(tc, two_channels_serve_two_clients_at_once);
-    tcase_add_test(tc,
-                   two_channels_on_one_port_take_a_client_each_and_a_third_waits_then_is_closed);
+    tcase_add_test(
+        tc, two_channels_on_one_port_serve_a_local_client_and_dmscds_session_and_a_third_waits);
+    tcase_add_test(tc, another_process_on_dmscds_own_socket_is_closed_at_once);
     tcase_add_test(tc, client_hanging_up_mid_transfer_returns_the_channel_to_listen);
     tcase_add_test(tc, card_closing_the_client_gives_it_eof_and_keeps_the_port);
     tcase_add_test(tc, closing_the_channel_frees_the_port);
