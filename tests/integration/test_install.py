@@ -6,6 +6,7 @@ anyone reads properties."""
 import grp
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -72,6 +73,15 @@ def as_nobody(*argv):
 
 
 class Install(unittest.TestCase):
+    def test_the_units_exposure_is_at_most_1_5(self):
+        unit = os.path.join(BUILD_ROOT, "systemd", "dmscd.service")
+        r = subprocess.run(["systemd-analyze", "security", "--offline=true", "--threshold=15",
+                            "--no-pager", unit], capture_output=True, text=True, timeout=120)
+        level = re.search(r"Overall exposure level for dmscd.service: (\d+\.\d+)", r.stdout)
+        self.assertIsNotNone(level, r.stdout + r.stderr)
+        self.assertLessEqual(float(level.group(1)), 1.5, r.stdout)
+        self.assertEqual(r.returncode, 0, r.stdout)
+
     def test_install_puts_binaries_unit_and_policy_in_place_under_destdir(self):
         with tempfile.TemporaryDirectory() as destdir:
             subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--no-rebuild", "--quiet",
@@ -273,6 +283,25 @@ class Policy(unittest.TestCase):
         finally:
             self.terminate_children(self.daemon.pid)
             self.daemon.communicate(timeout=TIMEOUT)
+
+    def test_dmscd_works_in_a_user_namespace_that_maps_root_alone(self):
+        # The unit's PrivateUsers=yes: the bus still sees root, and callers are still told
+        # apart by the credentials the bus gives.
+        notify = self.start_daemon(argv_prefix=["unshare", "--user", "--map-root-user"],
+                                   extra="[dbus]\nadmin-group=adm\n")
+        notify.wait_for("READY=1")
+        notify.close()
+        r = self.busctl("call", NAME, PATH, MANAGER, "GetNode", "s", "./DevInfo/DevId")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.busctl("call", NAME, PATH, MANAGER, "GetNode", "s", "./DevInfo/DevId",
+                        user="nobody")
+        self.assertIn("permission denied: root or the admin group only", r.stderr)
+        member = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=adm", "busctl",
+                  f"--address={self.address}", "call", NAME, PATH, MANAGER, "GetNode", "s",
+                  "./DevInfo/DevId"]
+        r = subprocess.run(member, env=self.env, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_a_non_root_daemon_cannot_own_the_name(self):
         self.start_daemon(argv_prefix=as_nobody())
