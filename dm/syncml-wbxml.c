@@ -199,6 +199,15 @@ GBytes *dm_message_to_wbxml(const DmMessage *message, GError **error)
         free(wbxml);
         return NULL;
     }
+    /* What dmscd sends it must be able to read: an element of a command it keeps whole that
+     * no code page has (a literal, an attribute) is refused here, not by the peer. */
+    if (!wbxml_acceptable(wbxml, wbxml_length, NULL)) {
+        g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED,
+                    "WBXML encoding: the message has elements or attributes SyncML DM's code "
+                    "pages do not carry");
+        free(wbxml);
+        return NULL;
+    }
     out = g_bytes_new(wbxml, wbxml_length);
     free(wbxml);
     return out;

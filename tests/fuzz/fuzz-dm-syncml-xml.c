@@ -14,7 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m != NULL) {
         g_autofree char *xml = dm_message_to_xml(m, FALSE);
         g_autoptr(DmMessage) again = dm_message_parse_xml(xml, strlen(xml), NULL);
+        g_autofree char *xml_again = NULL;
+
+        /* What dmscd writes it reads back as the same message. */
         g_assert_nonnull(again);
+        xml_again = dm_message_to_xml(again, FALSE);
+        g_assert_cmpstr(xml_again, ==, xml);
     }
     return 0;
 }
