@@ -326,8 +326,9 @@ static gboolean parse_command_body(Parser *p, xmlNode *node, DmCommand *command,
             if (!parse_item(p, n, item))
                 return FALSE;
         } else if ((command->type == DM_COMMAND_ATOMIC || command->type == DM_COMMAND_SEQUENCE) &&
-                   n->type == XML_ELEMENT_NODE && !is(n, "CmdID") && !is(n, "NoResp") &&
-                   !is(n, "Meta")) {
+                   n->type == XML_ELEMENT_NODE && !listed(kept_command, n)) {
+            /* What the fields above read is no command: kept as one too, it would come back
+             * twice from a message dmscd writes. */
             DmCommand *inner = parse_command(p, n, depth + 1);
             if (inner == NULL)
                 return FALSE;

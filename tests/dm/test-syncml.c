@@ -235,6 +235,25 @@ START_TEST(strict_decode_keeps_unknown_commands_whole)
 }
 END_TEST
 
+START_TEST(fields_inside_atomic_are_not_read_as_commands_too)
+{
+    const char *xml = "<SyncML>" HDR "<SyncBody><Atomic><CmdID>1</CmdID><Chal><Meta><NextNonce "
+                      "xmlns='syncml:metinf'>bm9uY2U=</NextNonce></Meta></Chal><SourceRef>s"
+                      "</SourceRef><Get><CmdID>2</CmdID></Get></Atomic></SyncBody></SyncML>";
+    g_autoptr(DmMessage) m = dm_message_parse((const guint8 *)xml, strlen(xml), NULL);
+    g_autoptr(DmMessage) again = NULL;
+    g_autofree char *out = NULL, *out_again = NULL;
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(command_at(m, 0)->children->len, 1);
+    out = dm_message_to_xml(m, FALSE);
+    again = dm_message_parse((const guint8 *)out, strlen(out), NULL);
+    ck_assert_ptr_nonnull(again);
+    out_again = dm_message_to_xml(again, FALSE);
+    ck_assert_str_eq(out_again, out);
+}
+END_TEST
+
 START_TEST(entity_declarations_are_refused)
 {
     expect_error("<!DOCTYPE SyncML [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]>"
@@ -434,6 +453,7 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, wbxml_structure_is_checked_whole);
     tcase_add_test(tc, strict_decode_refuses_what_the_model_would_drop);
     tcase_add_test(tc, strict_decode_keeps_unknown_commands_whole);
+    tcase_add_test(tc, fields_inside_atomic_are_not_read_as_commands_too);
     suite_add_tcase(suite, tc);
     return suite;
 }
