@@ -96,6 +96,18 @@ static gboolean kept_below(Parser *p, const xmlNode *node)
     return TRUE;
 }
 
+/* The elements the model keeps more than one of. */
+static const char *const repeatable[] = { "Item", "TargetRef", "SourceRef", NULL };
+
+static gboolean seen_before(const xmlNode *node)
+{
+    for (const xmlNode *n = node->prev; n != NULL; n = n->prev) {
+        if (is(n, (const char *)node->name))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static gboolean all_kept(Parser *p, const xmlNode *node, const char *const *kept, gboolean nested)
 {
     for (xmlNode *n = node->children; n != NULL; n = n->next) {
@@ -103,6 +115,9 @@ static gboolean all_kept(Parser *p, const xmlNode *node, const char *const *kept
             continue;
         if (!listed(kept, n) && !(nested && listed(nested_commands, n)))
             return fail(p, n, "<%s> inside <%s> is not SyncML DM: it would be lost",
+                        (const char *)n->name, (const char *)node->name);
+        if (!listed(repeatable, n) && !(nested && listed(nested_commands, n)) && seen_before(n))
+            return fail(p, n, "<%s> twice inside <%s>: only the first would be kept",
                         (const char *)n->name, (const char *)node->name);
         if (!kept_below(p, n))
             return FALSE;

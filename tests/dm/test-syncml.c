@@ -218,6 +218,10 @@ START_TEST(strict_decode_refuses_what_the_model_would_drop)
                         "<SyncBody/></SyncML>",
                         "<Extra> inside <SyncHdr>");
     expect_strict_error("<SyncML><SyncBody/></SyncML>", "no version to keep");
+    expect_strict_error("<SyncML>" HDR "<SyncBody><Status><CmdID>1</CmdID><MsgRef>1</MsgRef>"
+                        "<CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Chal/><Chal/><Data>401</Data>"
+                        "</Status></SyncBody></SyncML>",
+                        "<Chal> twice inside <Status>");
 }
 END_TEST
 
