@@ -376,7 +376,8 @@ static Suite *message_suite(void)
     tcase_add_test(build, sms_pp_download_envelope_parses_back);
     tcase_add_test(build, envelope_body_over_255_bytes_is_refused);
     tcase_add_test(build, terminal_profile_states_bip_server_mode_and_seven_channels);
-    tcase_add_test(build, default_responses_are_00_when_harmless_31_for_unknown_types_and_30_otherwise);
+    tcase_add_test(build,
+                   default_responses_are_00_when_harmless_31_for_unknown_types_and_30_otherwise);
     tcase_add_test(build, undecodable_commands_get_36_or_32_even_without_command_details);
     suite_add_tcase(suite, decode);
     suite_add_tcase(suite, build);
