@@ -2,9 +2,9 @@
 /*
  * DM sessions the daemon runs (design §4.1, §5): a verified notification queues a
  * server-initiated session with the account of the server it names; one session runs at a
- * time, over HTTP to the account's address (the card's own server through the SCWS gateway
- * on 127.0.0.1). A session that ends well has its tree changes and the nonces it learnt
- * saved in one step; any other end leaves the tree as it was.
+ * time, over HTTP to the account's address (the card's own server through the SCWS gateway,
+ * on dmscd's own socket beside the card's port on 127.0.0.1). A session that ends well has its tree
+ * changes and the nonces it learnt saved in one step; any other end leaves the tree as it was.
  */
 #include "session.h"
 

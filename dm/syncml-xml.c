@@ -125,48 +125,6 @@ static gboolean all_kept(Parser *p, const xmlNode *node, const char *const *kept
     return TRUE;
 }
 
-/*
- * The strict reading dmscctl uses: a document whose every element the model keeps (commands it
- * does not know are kept whole), in SyncML 1.1 or 1.2; anything else is refused, never changed.
- */
-static gboolean strict_check(Parser *p, const xmlNode *root, DmParseMode mode)
-{
-    const xmlNode *header = NULL, *body = NULL;
-    xmlNode *ver = NULL;
-    g_autofree char *version = NULL;
-    g_autofree char *expected_ns = NULL;
-
-    for (xmlNode *n = root->children; n != NULL; n = n->next) {
-        if (is(n, "SyncHdr"))
-            header = n;
-        else if (is(n, "SyncBody"))
-            body = n;
-    }
-    /* Without a header nothing says which version the document is; it would come out as 1.2. */
-    if (header == NULL)
-        return fail(p, root, "<SyncML> without <SyncHdr> has no version to keep");
-    for (xmlNode *n = header->children; n != NULL && ver == NULL; n = n->next)
-        ver = is(n, "VerDTD") ? n : NULL;
-    version = ver ? g_strstrip((char *)xmlNodeGetContent(ver)) : NULL;
-    if (g_strcmp0(version, "1.2") != 0 && g_strcmp0(version, "1.1") != 0)
-        return fail(p, header, "VerDTD %s: only SyncML 1.1 and 1.2 are kept as they are",
-                    version ? version : "missing");
-    expected_ns = g_strconcat("SYNCML:SYNCML", version, NULL);
-    if (mode == DM_PARSE_STRICT && root->ns != NULL &&
-        g_ascii_strcasecmp((const char *)root->ns->href, expected_ns) != 0)
-        return fail(p, root, "namespace %s does not match VerDTD %s", (const char *)root->ns->href,
-                    version);
-    if (!all_kept(p, header, kept_header, FALSE))
-        return FALSE;
-    for (xmlNode *n = body ? body->children : NULL; n != NULL; n = n->next) {
-        /* Commands the model does not know are kept whole, as raw XML. */
-        if (n->type == XML_ELEMENT_NODE && !is(n, "Final") && listed(nested_commands, n) &&
-            !kept_below(p, n))
-            return FALSE;
-    }
-    return TRUE;
-}
-
 /* The text of @node, trimmed: identifiers and numbers never carry surrounding space. */
 static char *text(const xmlNode *node)
 {
@@ -181,6 +139,38 @@ static char *child_text(const xmlNode *parent, const char *name)
 {
     xmlNode *n = child(parent, name);
     return n ? text(n) : NULL;
+}
+
+/*
+ * The strict reading dmscctl uses: a document whose every element the model keeps (commands it
+ * does not know are kept whole), in SyncML 1.1 or 1.2; anything else is refused, never changed.
+ */
+static gboolean strict_check(Parser *p, const xmlNode *root, DmParseMode mode)
+{
+    const xmlNode *header = child(root, "SyncHdr"), *body = child(root, "SyncBody");
+    g_autofree char *version = NULL;
+    g_autofree char *expected_ns = NULL;
+
+    /* Without a header nothing says which version the document is; it would come out as 1.2. */
+    if (header == NULL)
+        return fail(p, root, "<SyncML> without <SyncHdr> has no version to keep");
+    version = child_text(header, "VerDTD");
+    if (g_strcmp0(version, "1.2") != 0 && g_strcmp0(version, "1.1") != 0)
+        return fail(p, header, "VerDTD %s: only SyncML 1.1 and 1.2 are kept as they are",
+                    version ? version : "missing");
+    expected_ns = g_strconcat("SYNCML:SYNCML", version, NULL);
+    if (mode == DM_PARSE_STRICT && root->ns != NULL &&
+        g_ascii_strcasecmp((const char *)root->ns->href, expected_ns) != 0)
+        return fail(p, root, "namespace %s does not match VerDTD %s", (const char *)root->ns->href,
+                    version);
+    if (!all_kept(p, header, kept_header, FALSE))
+        return FALSE;
+    /* The commands it knows; the others are kept whole, as raw XML. */
+    for (xmlNode *n = body ? body->children : NULL; n != NULL; n = n->next) {
+        if (listed(nested_commands, n) && !kept_below(p, n))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean number(Parser *p, const xmlNode *node, guint64 max, guint64 *out)

@@ -7,7 +7,6 @@
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
-#include <gio/gunixsocketaddress.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,11 +86,10 @@ static void wait_envelopes(guint count)
     wait_for(envelope_count_reached, GUINT_TO_POINTER(count), "envelopes");
 }
 
-static GSocket *client_connect(guint16 port)
+static GSocket *client_connect_to(GSocketAddress *address)
 {
-    GSocket *socket =
-        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    GSocket *socket = g_socket_new(g_socket_address_get_family(address), G_SOCKET_TYPE_STREAM,
+                                   G_SOCKET_PROTOCOL_DEFAULT, NULL);
     g_autoptr(GError) error = NULL;
 
     ck_assert_msg(g_socket_connect(socket, address, NULL, &error), "%s",
@@ -100,18 +98,17 @@ static GSocket *client_connect(guint16 port)
     return socket;
 }
 
+static GSocket *client_connect(guint16 port)
+{
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
+    return client_connect_to(address);
+}
+
 /* As dmscd's own DM sessions connect: on the abstract socket beside the port. */
 static GSocket *client_connect_own(guint16 port)
 {
-    GSocket *socket =
-        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
     g_autoptr(GSocketAddress) address = modem_scws_own_address_new(port);
-    g_autoptr(GError) error = NULL;
-
-    ck_assert_msg(g_socket_connect(socket, address, NULL, &error), "%s",
-                  error ? error->message : "");
-    g_socket_set_blocking(socket, FALSE);
-    return socket;
+    return client_connect_to(address);
 }
 
 static void client_send(GSocket *socket, const char *text, gsize length)
@@ -390,6 +387,8 @@ START_TEST(another_process_on_dmscds_own_socket_is_closed_at_once)
     g_autofree char *events = card(EVENTS_BOTH);
     g_autofree char *a = open_channel(port, 1400);
     g_autofree char *b = open_channel(port, 1400);
+    /* Named here, by this process, as dmscd names it for its own sessions. */
+    g_autoptr(GSocketAddress) own = modem_scws_own_address_new(port);
     pid_t child;
     int status;
 
@@ -397,15 +396,11 @@ START_TEST(another_process_on_dmscds_own_socket_is_closed_at_once)
     child = fork();
     ck_assert_int_ge(child, 0);
     if (child == 0) {
-        /* The name dmscd's own sessions use: the parent's PID, not this one's. */
-        g_autofree char *name = g_strdup_printf("dmscd/%d/scws/%u", (int)getppid(), port);
-        g_autoptr(GSocketAddress) address =
-            g_unix_socket_address_new_with_type(name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
         GSocket *socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
                                        G_SOCKET_PROTOCOL_DEFAULT, NULL);
         char byte;
 
-        if (!g_socket_connect(socket, address, NULL, NULL))
+        if (!g_socket_connect(socket, own, NULL, NULL))
             _exit(2);
         _exit(g_socket_receive_with_blocking(socket, &byte, 1, TRUE, NULL, NULL) == 0 ? 0 : 1);
     }
