@@ -14,7 +14,7 @@ PACKAGES=(
     libglib2.0-dev libqmi-glib-dev libmbim-glib-dev libqrtr-glib-dev libmm-glib-dev
     libxml2-dev libwbxml2-dev libwbxml2-utils libsoup-3.0-dev libsystemd-dev libjson-glib-dev
     check dbus-daemon systemd python3 python3-dbusmock curl openssl glib-networking
-    iproute2 libqmi-utils util-linux
+    iproute2 libqmi-utils util-linux libdbus-1-dev bash-completion
 )
 
 die() {
@@ -59,6 +59,7 @@ tmp=
 bus_pid=
 daemon_pid=
 sim_pid=
+agent_pid=
 
 wait_for() { # seconds, command…
     local tries=$(($1 * 10))
@@ -67,11 +68,23 @@ wait_for() { # seconds, command…
     return 1
 }
 
+# A line on dmsc-sim's control socket (python3 is among the packages above).
+sim_control() {
+    python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.recv(4096).decode().strip())' "$tmp/control" "$1"
+}
+
+step() { printf '\n== %s\n' "$*"; }
+
 demo() {
-    local status port=3516
+    local status port=3516 ctl="$BUILD_DIR/daemon/dmscctl --session" session
     tmp=$(mktemp -d)
     # shellcheck disable=SC2317 # called by the trap
     cleanup() {
+        [ -n "$agent_pid" ] && kill -INT "$agent_pid" 2>/dev/null || true
         [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
         [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
         [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null || true
@@ -79,16 +92,17 @@ demo() {
     }
     trap cleanup EXIT
 
-    echo "== a private D-Bus bus"
+    step "A private D-Bus bus, so that nothing of this machine is touched"
     dbus-daemon --session --nofork --nopidfile --print-address=1 >"$tmp/address" 2>/dev/null &
     bus_pid=$!
     wait_for 5 test -s "$tmp/address"
     DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$tmp/address")
     export DBUS_SESSION_BUS_ADDRESS
 
-    echo "== dmsc-sim: a QMI modem whose card runs a Smartcard Web Server on port $port"
-    printf 'ADD ./Vendor/Demo chr hello\n' >"$tmp/script"
-    printf '[modem]\nsocket=dmsc-sim-demo-%s\nscws-mode=raw-bip\nimei=490154203237518\n[card]\niccid=8949000000001234567\n[scws]\nport=%s\nchannels=2\n[server]\npath=/dm\nserver-id=card.dm\nscript=script\n' \
+    step "dmsc-sim: a QMI modem whose card runs its web server on port $port; its DM" \
+        "bootstrap gives the card's DM server (card.dm) an account with MD5 credentials"
+    cp tests/sim/demo/bootstrap.xml tests/sim/demo/script "$tmp/"
+    printf '[modem]\nsocket=dmsc-sim-demo-%s\nscws-mode=raw-bip\nimei=490154203237518\n[card]\niccid=8949000000001234567\nbootstrap=bootstrap.xml\n[scws]\nport=%s\nchannels=2\n[server]\npath=/dm\nserver-id=card.dm\nserver-password=pw\nclient-name=device\nclient-password=device-secret\nauth=md5\nscript=script\n[trigger]\nwhen=never\nsession-id=42\nui-mode=background\n' \
         "$$" "$port" >"$tmp/profile"
     "$BUILD_DIR/tests/sim/dmsc-sim" --profile "$tmp/profile" --control "$tmp/control" >/dev/null &
     sim_pid=$!
@@ -96,26 +110,44 @@ demo() {
 
     printf '[daemon]\nstate-directory=%s/state\n[modem]\ndevice=/dev/cdc-wdm-sim\nproxy-path=dmsc-sim-demo-%s\n' \
         "$tmp" "$$" >"$tmp/dmscd.conf"
-    echo "== dmscd --session-bus --config $tmp/dmscd.conf"
-    "$BUILD_DIR/daemon/dmscd" --session-bus --config "$tmp/dmscd.conf" &
+    step "dmscd starts, finds the card, reads its bootstrap into the DM tree"
+    "$BUILD_DIR/daemon/dmscd" --session-bus --config "$tmp/dmscd.conf" 2>"$tmp/dmscd.log" &
     daemon_pid=$!
-    wait_for 5 "$BUILD_DIR/daemon/dmscctl" --session status
-    wait_for 5 sh -c "'$BUILD_DIR/daemon/dmscctl' --session status | grep -q 'ports $port'"
+    wait_for 10 sh -c "$ctl --json cards | grep -q '\"bootstrap_state\" : \"applied\"'" ||
+        die "the card's bootstrap was not applied (see $tmp/dmscd.log)"
+    $ctl cards
 
-    echo "== dmscctl --session status"
-    "$BUILD_DIR/daemon/dmscctl" --session status
-    echo "== busctl tree org.dmscd.Dmsc1"
-    busctl --address="$DBUS_SESSION_BUS_ADDRESS" tree org.dmscd.Dmsc1
-    echo "== curl http://127.0.0.1:$port/ (the card's web server, through dmscd's gateway)"
+    step "dmscctl agent --yes: the agent that answers the DM server's question"
+    $ctl agent --yes 2>/dev/null &
+    agent_pid=$!
+    wait_for 5 sh -c "grep -q 'agent .* registered' '$tmp/dmscd.log'"
+
+    step "The card sends a DM notification (SEND SHORT MESSAGE); dmscd verifies it and runs" \
+        "the session with the card's server through its web server"
+    [ "$(sim_control trigger)" = triggered ] || die "dmsc-sim did not trigger"
+    wait_for 30 sh -c "$ctl --json sessions | grep -q '\"state\" : \"finished\"'" ||
+        die "the session did not finish (see $tmp/dmscd.log)"
+    kill -INT "$agent_pid"
+    wait "$agent_pid" || true
+    agent_pid=
+
+    step "dmscctl sessions"
+    $ctl sessions
+    session=$($ctl --json sessions | sed -n 's/^ *"number" : \([0-9]*\),$/\1/p' | tail -n 1)
+    step "dmscctl session $session: what the card's server changed"
+    $ctl session "$session"
+    step "dmscctl tree ls -r ./Vendor"
+    $ctl tree ls -r ./Vendor
+    step "curl http://127.0.0.1:$port/: the card's web page, through dmscd's gateway"
     curl -sS --max-time 10 "http://127.0.0.1:$port/"
+    echo
 
-    echo "== SIGTERM"
+    step "SIGTERM"
     kill -TERM "$daemon_pid"
     status=0
     wait "$daemon_pid" || status=$?
     daemon_pid=
     echo "dmscd exited with status $status"
-    "$BUILD_DIR/daemon/dmscctl" --session status || true
     return "$status"
 }
 

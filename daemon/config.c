@@ -199,6 +199,17 @@ static gboolean apply_key(DmscdConfig *config, const KeySpec *spec, GKeyFile *fi
         g_clear_pointer(&raw, g_free);
     else
         g_strstrip(raw);
+    /* An empty path or name is its default again (as in systemd's files): the default
+     * configuration shows unset keys that way. */
+    if (raw != NULL && raw[0] == '\0' && (spec->type == KEY_PATH || spec->type == KEY_STRING)) {
+        if (config != NULL) {
+            g_autoptr(DmscdConfig) defaults = dmscd_config_new();
+            char **field = &G_STRUCT_MEMBER(char *, config, spec->offset);
+            g_free(*field);
+            *field = g_steal_pointer(&G_STRUCT_MEMBER(char *, defaults, spec->offset));
+        }
+        return TRUE;
+    }
     if (raw == NULL || !parse_value(spec, raw, &boolean, &integer, &string)) {
         g_autofree char *form = expected_form(spec);
         g_autofree char *shown = g_key_file_get_value(file, spec->group, spec->key, NULL);

@@ -45,7 +45,7 @@ static int cat_encode(int argc, char **argv)
     if (argc > 2)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl cat encode [FILE|-]");
     if (!ctl_read_input(argc == 2 ? argv[1] : NULL, &input, &error))
-        return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
+        return ctl_fail(CTL_EXIT_NOINPUT, "%s", error->message);
     data = g_bytes_get_data(input, &length);
     if (!json_parser_load_from_data(parser, data, (gssize)length, &error))
         return ctl_fail(CTL_EXIT_DATAERR, "JSON: %s", error->message);

@@ -14,7 +14,7 @@ static int syncml_decode(int argc, char **argv)
     if (argc > 2)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl syncml decode [FILE|-]");
     if (!ctl_read_input(argc == 2 ? argv[1] : NULL, &input, &error))
-        return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
+        return ctl_fail(CTL_EXIT_NOINPUT, "%s", error->message);
     message =
         dm_message_parse_strict(g_bytes_get_data(input, NULL), g_bytes_get_size(input), &error);
     if (message == NULL)
@@ -43,7 +43,7 @@ static int syncml_encode(int argc, char **argv)
     if (argc > 2)
         return ctl_fail(CTL_EXIT_USAGE, "usage: dmscctl syncml encode [FILE|-] [--hex]");
     if (!ctl_read_input(argc == 2 ? argv[1] : NULL, &input, &error))
-        return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
+        return ctl_fail(CTL_EXIT_NOINPUT, "%s", error->message);
     message =
         dm_message_parse_strict(g_bytes_get_data(input, NULL), g_bytes_get_size(input), &error);
     if (message == NULL)

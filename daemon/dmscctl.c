@@ -1,203 +1,158 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dmscctl: the operator's tool. Talks to dmscd over D-Bus. */
+/* dmscctl: the operator's tool. Talks to dmscd over D-Bus; decodes and encodes offline. */
 #include "ctl.h"
 #include "dmscd-build.h"
-#include "dbus/dbus-api.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
-    gboolean system_bus;
-    gboolean session_bus;
-    gboolean version;
-} Options;
+    const char *name;
+    const char *usage; /* after the name, for the command list */
+    const char *summary;
+    int (*bus_command)(CtlOptions *options, int argc, char **argv);
+    int (*offline_command)(int argc, char **argv);
+} Command;
 
-static const char *bus_name(const Options *options)
+static const Command commands[] = {
+    { "status", "", "The daemon's version, state and cards", ctl_status, NULL },
+    { "cards", "", "The cards, one line each", ctl_cards, NULL },
+    { "card", "N|PATH", "One card: modem, ICCID, SCWS ports, bootstrap, last trigger", ctl_card,
+      NULL },
+    { "sessions", "", "DM sessions: queued, running, the last finished", ctl_sessions, NULL },
+    { "session", "N|PATH", "One DM session with every change it made", ctl_session, NULL },
+    { "tree", "get URI | ls [-r] [URI]", "Read the device's DM tree", ctl_tree, NULL },
+    { "trigger", "SERVER-ID [--encoding xml|wbxml] [--no-wait]",
+      "Start a session with a DM server, wait for its result", ctl_trigger, NULL },
+    { "monitor", "", "One line per event until interrupted", ctl_monitor, NULL },
+    { "agent", "[--yes|--no]", "Answer the DM servers' questions", ctl_agent, NULL },
+    { "cat", "decode HEX | encode [FILE|-]", "A CAT message as JSON and back (offline)", NULL,
+      ctl_cat },
+    { "notification", "decode HEX [--password PW] [--nonce-hex HEX] | encode ...",
+      "DM package #0 (offline)", NULL, ctl_notification },
+    { "syncml", "decode [FILE|-] | encode [FILE|-] [--hex]", "SyncML DM, XML or WBXML (offline)",
+      NULL, ctl_syncml },
+};
+
+static const Command *find_command(const char *name)
 {
-    return options->session_bus ? "session bus" : "system bus";
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (g_str_equal(commands[i].name, name))
+            return &commands[i];
+    return NULL;
 }
 
-static gboolean daemon_absent(const sd_bus_error *error)
+static char *command_list(void)
 {
-    return sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-           sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
-}
+    GString *text = g_string_new("Commands:\n");
 
-static int get_string_property(sd_bus *bus, const Options *options, const char *property,
-                               char **value)
-{
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    int r;
-
-    r = sd_bus_get_property_string(bus, DBUS_API_NAME, DBUS_API_PATH, DBUS_API_MANAGER_INTERFACE,
-                                   property, &error, value);
-    if (r >= 0)
-        return EXIT_SUCCESS;
-    if (daemon_absent(&error)) {
-        fprintf(stderr, "dmscctl: dmscd is not running (%s has no owner on the %s)\n",
-                DBUS_API_NAME, bus_name(options));
-        r = CTL_EXIT_UNAVAILABLE;
-    } else {
-        fprintf(stderr, "dmscctl: cannot read %s: %s\n", property,
-                error.message ? error.message : strerror(-r));
-        r = EXIT_FAILURE;
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        g_autofree char *call = g_strdup_printf("%s %s", commands[i].name, commands[i].usage);
+        /* A long usage gets a line of its own, the summary under it. */
+        if (strlen(call) > 30)
+            g_string_append_printf(text, "  %s\n  %-30s %s\n", call, "", commands[i].summary);
+        else
+            g_string_append_printf(text, "  %-30s %s\n", call, commands[i].summary);
     }
-    sd_bus_error_free(&error);
-    return r;
+    g_string_append(text, "\nGlobal options (before or after the command): --system, --session, "
+                          "--json.\n"
+                          "Exit status: 0 done, 1 failed, 64 usage, 65 bad input, 66 missing input "
+                          "file,\n69 dmscd not running, 77 permission denied.\n"
+                          "See dmscctl COMMAND --help and dmscctl(1).");
+    return g_string_free(text, FALSE);
 }
 
-/* One line a card: its object, modem, identifier, SCWS ports, bootstrap and its server. */
-static void print_cards(sd_bus *bus)
+int ctl_parse(CtlOptions *options, int *argc, char ***argv, const char *parameters,
+              const char *summary, const GOptionEntry *entries, gboolean json, int min, int max)
 {
-    sd_bus_message *reply = NULL;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    const char *path;
+    const GOptionEntry common[] = {
+        { "system", 0, 0, G_OPTION_ARG_NONE, &options->system_bus,
+          "Talk to dmscd on the system bus (the default)", NULL },
+        { "session", 0, 0, G_OPTION_ARG_NONE, &options->session_bus,
+          "Talk to dmscd on the session bus", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    const GOptionEntry json_entry[] = {
+        { "json", 'j', 0, G_OPTION_ARG_NONE, &options->json, "Print JSON for scripts", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autofree char *name = g_strdup_printf("dmscctl %s", (*argv)[0]);
+    g_autoptr(GOptionContext) context = g_option_context_new(parameters);
+    g_autoptr(GError) error = NULL;
+    int words;
 
-    if (sd_bus_call_method(bus, DBUS_API_NAME, DBUS_API_PATH, "org.freedesktop.DBus.ObjectManager",
-                           "GetManagedObjects", &error, &reply, "") < 0) {
-        sd_bus_error_free(&error);
-        return;
-    }
-    sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-    while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
-        g_autofree char *modem = NULL, *identifier = NULL, *bootstrap = NULL, *server = NULL;
-        g_autoptr(GString) ports = g_string_new(NULL);
-        const char *interface;
+    /* The usage line names the command: "Usage: dmscctl card [OPTION…] N|PATH". */
+    g_set_prgname(name);
+    g_option_context_set_summary(context, summary);
+    if (entries != NULL)
+        g_option_context_add_main_entries(context, entries, NULL);
+    g_option_context_add_main_entries(context, common, NULL);
+    if (json)
+        g_option_context_add_main_entries(context, json_entry, NULL);
+    if (!g_option_context_parse(context, argc, argv, &error))
+        return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
+    if (options->json && !json)
+        return ctl_fail(CTL_EXIT_USAGE, "%s has no --json", name);
+    if (options->system_bus && options->session_bus)
+        return ctl_fail(CTL_EXIT_USAGE, "--system and --session exclude each other");
+    words = *argc - 1;
+    if (words < min || words > max)
+        return ctl_fail(CTL_EXIT_USAGE, "usage: %s %s (see %s --help)", name,
+                        parameters ? parameters : "", name);
+    return -1;
+}
 
-        sd_bus_message_read(reply, "o", &path);
-        sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
-        while (sd_bus_message_enter_container(reply, 'e', "sa{sv}") > 0) {
-            sd_bus_message_read(reply, "s", &interface);
-            sd_bus_message_enter_container(reply, 'a', "{sv}");
-            while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
-                const char *name, *text;
-                sd_bus_message_read(reply, "s", &name);
-                char **field = g_str_equal(name, "Modem")            ? &modem
-                               : g_str_equal(name, "Identifier")     ? &identifier
-                               : g_str_equal(name, "BootstrapState") ? &bootstrap
-                               : g_str_equal(name, "ServerId")       ? &server
-                                                                     : NULL;
-                if (field != NULL) {
-                    sd_bus_message_read(reply, "v", "s", &text);
-                    g_free(*field);
-                    *field = g_strdup(text);
-                } else if (g_str_equal(name, "ScwsPorts")) {
-                    const guint16 *values;
-                    size_t size = 0;
-                    sd_bus_message_enter_container(reply, 'v', "aq");
-                    sd_bus_message_read_array(reply, 'q', (const void **)&values, &size);
-                    for (size_t i = 0; i < size / sizeof(guint16); i++)
-                        g_string_append_printf(ports, "%s%u", i ? "," : "", values[i]);
-                    sd_bus_message_exit_container(reply);
-                } else {
-                    sd_bus_message_skip(reply, "v");
-                }
-                sd_bus_message_exit_container(reply);
-            }
-            sd_bus_message_exit_container(reply);
-            sd_bus_message_exit_container(reply);
+/* Offline commands parse their own words; --help for them is the command list's line. */
+static int run_offline(const Command *command, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (g_str_equal(argv[i], "--help") || g_str_equal(argv[i], "-h")) {
+            printf("Usage: dmscctl %s %s\n\n%s.\n", command->name, command->usage,
+                   command->summary);
+            return CTL_EXIT_OK;
         }
-        sd_bus_message_exit_container(reply);
-        sd_bus_message_exit_container(reply);
-        if (modem != NULL)
-            printf("Card: %s modem %s identifier %s SCWS ports %s bootstrap %s server %s\n", path,
-                   modem, identifier && identifier[0] ? identifier : "-",
-                   ports->len ? ports->str : "-", bootstrap ? bootstrap : "-",
-                   server && server[0] ? server : "-");
     }
-    sd_bus_message_unref(reply);
+    return command->offline_command(argc, argv);
 }
-
-static int command_status(sd_bus *bus, const Options *options)
-{
-    g_autofree char *version = NULL;
-    g_autofree char *state = NULL;
-    int status;
-
-    status = get_string_property(bus, options, "Version", &version);
-    if (status == EXIT_SUCCESS)
-        status = get_string_property(bus, options, "State", &state);
-    if (status != EXIT_SUCCESS)
-        return status;
-    printf("Version: %s\nState: %s\n", version, state);
-    print_cards(bus);
-    return EXIT_SUCCESS;
-}
-
-static int with_bus(const Options *options, int (*command)(sd_bus *, const Options *))
-{
-    sd_bus *bus = NULL;
-    int r, status;
-
-    r = options->session_bus ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
-    if (r < 0) {
-        fprintf(stderr, "dmscctl: dmscd is not running (cannot connect to the %s: %s)\n",
-                bus_name(options), strerror(-r));
-        return CTL_EXIT_UNAVAILABLE;
-    }
-    status = command(bus, options);
-    sd_bus_flush_close_unref(bus);
-    return status;
-}
-
-static const char summary[] =
-    "Commands:\n"
-    "  status                         Show the daemon's version and state\n"
-    "  cat decode HEX                 A CAT message as JSON (offline)\n"
-    "  cat encode [FILE|-]            JSON back to the CAT message's hex (offline)\n"
-    "  notification decode HEX [--password PW] [--nonce-hex HEX]\n"
-    "  notification encode --server-id ID --password PW --session-id N [...]\n"
-    "  syncml decode [FILE|-]         SyncML DM (XML or WBXML) as pretty XML (offline)\n"
-    "  syncml encode [FILE|-] [--hex] SyncML DM XML to WBXML (offline)";
 
 int main(int argc, char **argv)
 {
-    Options options = { 0 };
+    CtlOptions options = { 0 };
+    gboolean version = FALSE;
     const GOptionEntry entries[] = {
         { "system", 0, 0, G_OPTION_ARG_NONE, &options.system_bus,
           "Talk to dmscd on the system bus (the default)", NULL },
         { "session", 0, 0, G_OPTION_ARG_NONE, &options.session_bus,
           "Talk to dmscd on the session bus", NULL },
-        { "version", 0, 0, G_OPTION_ARG_NONE, &options.version, "Print the version and exit",
-          NULL },
+        { "json", 'j', 0, G_OPTION_ARG_NONE, &options.json, "Print JSON for scripts", NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) context = g_option_context_new("COMMAND");
+    g_autoptr(GOptionContext) context = g_option_context_new("COMMAND [ARGUMENT…]");
     g_autoptr(GError) error = NULL;
+    g_autofree char *list = command_list();
+    const Command *command;
 
     g_set_prgname("dmscctl");
     g_option_context_add_main_entries(context, entries, NULL);
-    g_option_context_set_summary(context, summary);
+    g_option_context_set_description(context, list);
     /* Options after the command belong to it (dmscctl cat decode --foo …). */
     g_option_context_set_strict_posix(context, TRUE);
-    if (!g_option_context_parse(context, &argc, &argv, &error)) {
-        fprintf(stderr, "dmscctl: %s\n", error->message);
-        return CTL_EXIT_USAGE;
-    }
-    if (options.version) {
+    if (!g_option_context_parse(context, &argc, &argv, &error))
+        return ctl_fail(CTL_EXIT_USAGE, "%s", error->message);
+    if (version) {
         printf("dmscctl %s\n", DMSCD_VERSION);
-        return EXIT_SUCCESS;
+        return CTL_EXIT_OK;
     }
-    if (options.system_bus && options.session_bus) {
-        fprintf(stderr, "dmscctl: --system and --session exclude each other\n");
-        return CTL_EXIT_USAGE;
-    }
-    if (argc < 2) {
-        fprintf(stderr, "dmscctl: a command is needed (see dmscctl --help)\n");
-        return CTL_EXIT_USAGE;
-    }
-    if (g_str_equal(argv[1], "status") && argc == 2)
-        return with_bus(&options, command_status);
-    if (g_str_equal(argv[1], "cat"))
-        return ctl_cat(argc - 1, argv + 1);
-    if (g_str_equal(argv[1], "notification"))
-        return ctl_notification(argc - 1, argv + 1);
-    if (g_str_equal(argv[1], "syncml"))
-        return ctl_syncml(argc - 1, argv + 1);
-
-    fprintf(stderr, "dmscctl: unknown command or arguments: %s (see dmscctl --help)\n", argv[1]);
-    return CTL_EXIT_USAGE;
+    if (argc < 2)
+        return ctl_fail(CTL_EXIT_USAGE, "a command is needed (see dmscctl --help)");
+    command = find_command(argv[1]);
+    if (command == NULL)
+        return ctl_fail(CTL_EXIT_USAGE, "unknown command \"%s\" (see dmscctl --help)", argv[1]);
+    if (command->offline_command != NULL)
+        return run_offline(command, argc - 1, argv + 1);
+    if (options.system_bus && options.session_bus)
+        return ctl_fail(CTL_EXIT_USAGE, "--system and --session exclude each other");
+    return command->bus_command(&options, argc - 1, argv + 1);
 }

@@ -263,7 +263,14 @@ int main(int argc, char **argv)
     if (config->debug)
         g_log_set_debug_enabled(TRUE);
     if (options.check_config) {
-        g_autofree char *data = dmscd_config_to_data(config);
+        g_autofree char *data = NULL;
+        /* The running daemon only warns (the group may come later); a check says so. */
+        if (config->dbus_admin_group != NULL && getgrnam(config->dbus_admin_group) == NULL) {
+            g_critical("configuration: [dbus] admin-group=%s: no such group",
+                       config->dbus_admin_group);
+            return EXIT_CONFIG;
+        }
+        data = dmscd_config_to_data(config);
         fputs(data, stdout);
         return EXIT_SUCCESS;
     }

@@ -24,6 +24,10 @@ static const sd_bus_vtable card_vtable[] = {
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("ServerId", "s", NULL, offsetof(DbusApiCard, server_id),
                     SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("BootstrapRead", "t", NULL, offsetof(DbusApiCard, bootstrap_read),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("LastTrigger", "t", NULL, offsetof(DbusApiCard, last_trigger),
+                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_VTABLE_END,
 };
 
@@ -147,9 +151,24 @@ void dbus_api_server_set_card_identifier(DbusApiServer *server, const char *path
     set_string(server, path, offsetof(DbusApiCard, identifier), "Identifier", identifier);
 }
 
+/* Sets one of the card's timestamps to now and says so on the bus. */
+static void stamp(DbusApiServer *server, const char *path, gsize offset, const char *property)
+{
+    DbusApiCard *card = find(server, path);
+
+    if (card == NULL)
+        return;
+    *(guint64 *)((char *)card + offset) = (guint64)g_get_real_time();
+    (void)sd_bus_emit_properties_changed(server->bus, path, DBUS_API_CARD_INTERFACE, property,
+                                         NULL);
+}
+
 void dbus_api_server_set_card_bootstrap_state(DbusApiServer *server, const char *path,
                                               const char *state)
 {
+    /* Every state past "reading" ends a read of the card's bootstrap, whatever it found. */
+    if (!g_str_equal(state, "unknown") && !g_str_equal(state, "reading"))
+        stamp(server, path, offsetof(DbusApiCard, bootstrap_read), "BootstrapRead");
     set_string(server, path, offsetof(DbusApiCard, bootstrap_state), "BootstrapState", state);
 }
 
@@ -272,6 +291,9 @@ static int emit_notification(DbusApiServer *server, const DbusApiNotification *n
 void dbus_api_server_emit_notification(DbusApiServer *server, const DbusApiNotification *n)
 {
     int r = emit_notification(server, n);
+
+    if (n->card != NULL)
+        stamp(server, n->card, offsetof(DbusApiCard, last_trigger), "LastTrigger");
 
     if (r < 0)
         g_warning("cannot emit NotificationReceived: %s", g_strerror(-r));

@@ -17,7 +17,9 @@ typedef struct {
     char *identifier;
     char *bootstrap_state;
     char *server_id;
-    GArray *ports; /* guint16 */
+    GArray *ports;          /* guint16 */
+    guint64 last_trigger;   /* µs since the epoch of its last DM notification, 0: none */
+    guint64 bootstrap_read; /* µs since the epoch its bootstrap was last read, 0: not yet */
 } DbusApiCard;
 
 typedef struct {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+#include "dmscd-build.h"
 #include "tests/check-run.h"
 
 #include <glib/gstdio.h>
@@ -161,12 +162,21 @@ START_TEST(relative_path_is_rejected)
 }
 END_TEST
 
-START_TEST(empty_string_is_rejected)
+START_TEST(empty_path_or_name_is_its_default_again)
 {
+    g_autoptr(DmscdConfig) config = dmscd_config_new();
     g_autoptr(GError) error = NULL;
+    const char *set = "[modem]\ndevice=/dev/cdc-wdm2\nproxy-path=x\n"
+                      "[daemon]\nstate-directory=/srv/dmscd\n";
+    const char *unset = "[modem]\ndevice=\nproxy-path=\n[daemon]\nstate-directory=\n";
 
-    load_expecting_error("[modem]\nproxy-path=\n", DMSCD_CONFIG_ERROR_VALUE, &error);
-    ck_assert_ptr_nonnull(strstr(error->message, "[modem] proxy-path"));
+    ck_assert(dmscd_config_apply_data(config, "test", set, strlen(set), &error));
+    ck_assert_str_eq(config->modem_device, "/dev/cdc-wdm2");
+    /* A later drop-in undoes it, as the commented default configuration shows. */
+    ck_assert(dmscd_config_apply_data(config, "drop-in", unset, strlen(unset), &error));
+    ck_assert_ptr_null(config->modem_device);
+    ck_assert_ptr_null(config->modem_proxy_path);
+    ck_assert_str_eq(config->state_directory, DMSCD_DEFAULT_STATE_DIRECTORY);
 }
 END_TEST
 
@@ -270,7 +280,8 @@ START_TEST(bad_value_leaves_configuration_unchanged)
 {
     g_autoptr(DmscdConfig) config = dmscd_config_new();
     g_autoptr(GError) error = NULL;
-    const char *text = "[session]\ntimeout=60\n[card]\nbootstrap=0\n[dbus]\nadmin-group=\n";
+    const char *text =
+        "[session]\ntimeout=60\n[dbus]\nadmin-group=wheel\n[card]\nbootstrap=maybe\n";
 
     ck_assert(!dmscd_config_apply_data(config, "test", text, strlen(text), &error));
     ck_assert_int_eq(config->session_timeout, 300);
@@ -344,7 +355,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, integer_out_of_range_is_rejected_with_range);
     tcase_add_test(tc, integer_with_trailing_text_is_rejected);
     tcase_add_test(tc, relative_path_is_rejected);
-    tcase_add_test(tc, empty_string_is_rejected);
+    tcase_add_test(tc, empty_path_or_name_is_its_default_again);
     tcase_add_test(tc, overlong_socket_name_is_rejected);
     tcase_add_test(tc, unknown_enum_word_lists_choices);
     tcase_add_test(tc, invalid_escape_is_a_value_error);

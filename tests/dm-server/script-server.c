@@ -75,18 +75,27 @@ static DmCommand *command_with_item(DmCommandType type, const char *target, cons
     return c;
 }
 
+static void add_text_item(DmCommand *c, const char *text)
+{
+    DmItem *item = dm_item_new();
+    g_autofree char *unescaped = unescape(text);
+
+    dm_item_set_data(item, unescaped, strlen(unescaped));
+    g_ptr_array_add(c->items, item);
+}
+
+/* A user interaction alert: the options item, the text, then any choices ("text|a|b"). */
 static DmCommand *alert(int code, const char *options, const char *text)
 {
     DmCommand *c = dm_command_new(DM_COMMAND_ALERT);
-    const char *values[2] = { options, text };
+    g_auto(GStrv) parts = code >= 1103 ? g_strsplit(text, "|", -1) : NULL;
 
     c->code = code;
-    for (int i = 0; i < 2; i++) {
-        DmItem *item = dm_item_new();
-        g_autofree char *unescaped = unescape(values[i]);
-        dm_item_set_data(item, unescaped, strlen(unescaped));
-        g_ptr_array_add(c->items, item);
-    }
+    add_text_item(c, options);
+    if (parts == NULL)
+        add_text_item(c, text);
+    for (guint i = 0; parts != NULL && parts[i] != NULL; i++)
+        add_text_item(c, parts[i]);
     return c;
 }
 
@@ -148,6 +157,13 @@ static gboolean parse_script(Script *script, const char *text, GError **error)
             c = alert(1100, "MINDT=1", rest);
         else if (g_str_equal(w[0], "ALERT-CONFIRM"))
             c = alert(1101, "MAXDT=10", rest);
+        else if (g_str_equal(w[0], "ALERT-INPUT") && w[1] && w[2] && w[3]) {
+            /* ALERT-INPUT MAXLEN DEFAULT TEXT */
+            g_autofree char *options = g_strdup_printf("MAXDT=10&MAXLEN=%s&DR=%s", w[1], w[2]);
+            c = alert(1102, options, after_words(l, 3));
+        } else if (g_str_equal(w[0], "ALERT-CHOICE") || g_str_equal(w[0], "ALERT-CHOICES"))
+            /* ALERT-CHOICE TEXT|ITEM|ITEM… (CHOICES: several may be picked) */
+            c = alert(g_str_equal(w[0], "ALERT-CHOICE") ? 1103 : 1104, "MAXDT=10", rest);
         else if (g_str_equal(w[0], "ATOMIC-BEGIN") || g_str_equal(w[0], "SEQUENCE-BEGIN"))
             c = dm_command_new(w[0][0] == 'A' ? DM_COMMAND_ATOMIC : DM_COMMAND_SEQUENCE);
         else if ((g_str_equal(w[0], "ATOMIC-END") || g_str_equal(w[0], "SEQUENCE-END")) &&
@@ -254,7 +270,18 @@ static void record_message(ScriptServer *s, const DmMessage *m)
         /* A Get that succeeded is recorded with its Results, above. */
         if (c->type != DM_COMMAND_STATUS || (g_strcmp0(c->cmd, "Get") == 0 && c->code == 200))
             continue;
-        record(s, c->cmd ? c->cmd : "?", target, c->code, NULL, NULL);
+        if (g_strcmp0(c->cmd, "Alert") == 0 && c->items->len > 0) {
+            /* What the user answered: the text typed or the items picked. */
+            g_autoptr(GString) answer = g_string_new(NULL);
+            for (guint k = 0; k < c->items->len; k++) {
+                DmItem *item = g_ptr_array_index(c->items, k);
+                g_string_append_printf(answer, "%s%.*s", k ? "," : "", (int)item->data_length,
+                                       item->has_data ? item->data : "");
+            }
+            record(s, c->cmd, target, c->code, "chr", answer->str);
+        } else {
+            record(s, c->cmd ? c->cmd : "?", target, c->code, NULL, NULL);
+        }
     }
 }
 

@@ -155,6 +155,16 @@ class Configuration(Fixture, unittest.TestCase):
         self.assertIn("[session]\ntimeout=45\n", out)
         self.assertFalse(self.bus.has_owner())
 
+    def test_check_config_refuses_an_admin_group_that_does_not_exist(self):
+        path = self.write("dmscd.conf", "[dbus]\nadmin-group=no-such-group-here\n")
+        status, out, err = self.start("--check-config", config=path).wait()
+        self.assertEqual(status, 78, err)
+        self.assertIn("admin-group=no-such-group-here: no such group", err)
+        path = self.write("dmscd.conf", "[dbus]\nadmin-group=root\n")
+        status, out, err = self.start("--check-config", config=path).wait()
+        self.assertEqual(status, 0, err)
+        self.assertIn("[dbus]\nadmin-group=root\n", out)
+
     def test_debug_flag_enables_debug_messages(self):
         d = self.start("--debug")
         self.notify.wait_for("READY=1")

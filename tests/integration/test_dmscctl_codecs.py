@@ -89,8 +89,8 @@ class CatCommand(unittest.TestCase):
                 self.assertEqual(r.returncode, 64)
                 self.assertEqual(r.stdout, "")
 
-    def test_missing_input_file_is_a_usage_error(self):
-        self.assertEqual(ctl("cat", "encode", "/nonexistent/x.json").returncode, 64)
+    def test_a_missing_input_file_exits_66(self):
+        self.assertEqual(ctl("cat", "encode", "/nonexistent/x.json").returncode, 66)
 
 
 class NotificationCommand(unittest.TestCase):
@@ -271,7 +271,7 @@ class SyncmlCommand(unittest.TestCase):
     def test_usage(self):
         self.assertEqual(self.run_ctl("syncml").returncode, 64)
         self.assertEqual(self.run_ctl("syncml", "decode", "a", "b").returncode, 64)
-        self.assertEqual(self.run_ctl("syncml", "encode", "/nonexistent").returncode, 64)
+        self.assertEqual(self.run_ctl("syncml", "encode", "/nonexistent").returncode, 66)
 
 
 if __name__ == "__main__":

@@ -82,31 +82,76 @@ class Install(unittest.TestCase):
         self.assertLessEqual(float(level.group(1)), 1.5, r.stdout)
         self.assertEqual(r.returncode, 0, r.stdout)
 
-    def test_install_puts_binaries_unit_and_policy_in_place_under_destdir(self):
+    def install(self, destdir):
+        subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--no-rebuild", "--quiet",
+                        "--destdir", destdir], check=True, capture_output=True, timeout=120)
+        installed = json.loads(subprocess.run(
+            ["meson", "introspect", "--installed", BUILD_ROOT], check=True,
+            capture_output=True, text=True).stdout)
+        return {os.path.basename(k): v for k, v in installed.items()}
+
+    def test_install_puts_every_file_where_systemd_and_dbus_look(self):
+        def pc(package, variable):
+            return subprocess.run(["pkg-config", f"--variable={variable}", package], check=True,
+                                  capture_output=True, text=True).stdout.strip()
+
         with tempfile.TemporaryDirectory() as destdir:
-            subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--no-rebuild", "--quiet",
-                            "--destdir", destdir], check=True, capture_output=True,
-                           timeout=120)
-            installed = json.loads(subprocess.run(
-                ["meson", "introspect", "--installed", BUILD_ROOT], check=True,
-                capture_output=True, text=True).stdout)
-            targets = {os.path.basename(k): v for k, v in installed.items()}
-            for name in ("dmscd", "dmscctl", "dmscd.service", "org.dmscd.Dmsc1.conf",
-                         "dmscd.catalog", "dmscd.8", "dmscd.conf.5", "dmscctl.1"):
+            targets = self.install(destdir)
+            names = ["dmscd", "dmscctl", "dmscd.service", "org.dmscd.Dmsc1.conf", "dmscd.catalog",
+                     "dmscd.8", "dmscd.conf.5", "dmscctl.1", "org.dmscd.Dmsc1.5", "dmscd.conf"]
+            names += [f"org.dmscd.Dmsc1.{i}.xml" for i in ("Manager", "Card", "Session", "Agent")]
+            for name in names:
                 self.assertIn(name, targets)
                 self.assertTrue(os.path.isfile(destdir + targets[name]), targets[name])
             self.assertTrue(targets["dmscd"].endswith("/sbin/dmscd"))
             self.assertTrue(targets["dmscd.conf.5"].endswith("/man/man5/dmscd.conf.5"))
+            self.assertTrue(targets["org.dmscd.Dmsc1.5"].endswith("/man/man5/org.dmscd.Dmsc1.5"))
             self.assertTrue(targets["dmscd.8"].endswith("/man/man8/dmscd.8"))
-            self.assertTrue(targets["dmscd.service"].endswith("/lib/systemd/system/dmscd.service"))
-            self.assertTrue(targets["org.dmscd.Dmsc1.conf"].endswith(
-                "/share/dbus-1/system.d/org.dmscd.Dmsc1.conf"))
+            self.assertTrue(targets["dmscd.conf"].endswith("/etc/dmscd/dmscd.conf"))
+            # Where the pkg-config files of systemd, dbus and bash-completion say, whatever
+            # the prefix: dbus-daemon reads no policy under /usr/local.
+            self.assertEqual(targets["dmscd.service"],
+                             pc("systemd", "systemdsystemunitdir") + "/dmscd.service")
+            self.assertEqual(targets["dmscd.catalog"],
+                             pc("systemd", "catalogdir") + "/dmscd.catalog")
+            self.assertEqual(targets["org.dmscd.Dmsc1.conf"],
+                             pc("dbus-1", "datadir") + "/dbus-1/system.d/org.dmscd.Dmsc1.conf")
+            self.assertEqual(targets["org.dmscd.Dmsc1.Manager.xml"],
+                             pc("dbus-1", "interfaces_dir") + "/org.dmscd.Dmsc1.Manager.xml")
+            completion = [v for k, v in targets.items() if v.endswith("/completions/dmscctl")]
+            self.assertEqual(completion,
+                             [pc("bash-completion", "completionsdir") + "/dmscctl"])
             with open(destdir + targets["dmscd.service"]) as f:
                 unit = f.read()
             self.assertIn(f"ExecStart={targets['dmscd']}\n", unit)
             self.assertIn("Type=notify\n", unit)
             self.assertIn("BusName=org.dmscd.Dmsc1\n", unit)
             ET.parse(destdir + targets["org.dmscd.Dmsc1.conf"])
+            for name in names:
+                if name.endswith(".xml"):
+                    ET.parse(destdir + targets[name])
+
+    def test_the_default_configuration_shows_every_key_at_its_default(self):
+        with tempfile.TemporaryDirectory() as destdir:
+            path = destdir + self.install(destdir)["dmscd.conf"]
+            with open(path) as f:
+                text = f.read()
+            # Uncommented, it is what dmscd uses with no configuration at all.
+            uncommented = re.sub(r"^#(?=[a-z-]+=)", "", text, flags=re.M)
+            with open(os.path.join(destdir, "all.conf"), "w") as f:
+                f.write(uncommented)
+            defaults = subprocess.run([DMSCD, "--check-config", "--config", "/dev/null"],
+                                      capture_output=True, text=True, check=True).stdout
+            shown = subprocess.run([DMSCD, "--check-config", "--config", f.name],
+                                   capture_output=True, text=True)
+            self.assertEqual((shown.returncode, shown.stderr), (0, ""))
+            self.assertEqual(shown.stdout, defaults)
+            # Every key dmscd knows is there, commented out: the file changes nothing.
+            keys = re.findall(r"^#([a-z-]+)=", text, flags=re.M)
+            self.assertFalse(re.search(r"^[a-z-]+=", text, flags=re.M))
+            with open(os.path.join(SOURCE_ROOT, "daemon", "config.c")) as c:
+                known = re.findall(r'\{ "[a-z]+", "([a-z-]+)", KEY_', c.read())
+            self.assertEqual(sorted(keys), sorted(known))
 
 
 class Catalog(unittest.TestCase):
