@@ -153,8 +153,11 @@ demo() {
 
 case "${1:-}" in
 demo)
-    install_packages
-    build
+    # The test of the demo runs it on a build that exists (RUN_SH_BUILT=1).
+    if [ -z "${RUN_SH_BUILT:-}" ]; then
+        install_packages
+        build
+    fi
     demo
     ;;
 test)
