@@ -220,12 +220,14 @@ typedef struct {
     guint8 destination;
 } CatDeviceIdentities;
 
-/* A decoded message. The objects point into @bytes, which the message owns. */
+/* A decoded message. The objects point into @data, a copy of its bytes the message owns. */
 typedef struct {
     CatKind kind;
     guint8 ber_tag; /* D0 for a proactive command, D1–DF for an envelope, 0 otherwise */
-    GBytes *bytes;
-    GArray *objects; /* CatTlv, in wire order */
+    const guint8 *data;
+    gsize length;
+    CatTlv *objects; /* in wire order */
+    guint n_objects;
 } CatMessage;
 
 /*

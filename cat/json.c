@@ -143,8 +143,8 @@ JsonNode *cat_message_to_json(const CatMessage *message, CatDmNotificationDecode
 
     json_object_set_string_member(root, "kind", kind_names[message->kind]);
     add_summaries(message, root);
-    for (guint i = 0; i < message->objects->len; i++) {
-        const CatTlv *tlv = &g_array_index(message->objects, CatTlv, i);
+    for (guint i = 0; i < message->n_objects; i++) {
+        const CatTlv *tlv = &message->objects[i];
         json_array_add_object_element(objects, object_to_json(message, tlv, decoder, user_data));
     }
     json_object_set_array_member(root, "objects", objects);

@@ -2,6 +2,8 @@
 /* Whole messages: the BER wrapper, the object list and the objects each message needs. */
 #include "cat-private.h"
 
+#include <string.h>
+
 typedef struct {
     guint8 type;
     guint16 tags[3]; /* all of these must be present; 0 ends the list */
@@ -29,19 +31,15 @@ static const Mandatory command_objects[] = {
 
 void cat_message_free(CatMessage *message)
 {
-    if (message == NULL)
-        return;
-    g_clear_pointer(&message->bytes, g_bytes_unref);
-    g_clear_pointer(&message->objects, g_array_unref);
+    /* Objects and bytes share the message's allocation. */
     g_free(message);
 }
 
 const CatTlv *cat_message_find(const CatMessage *message, guint16 tag)
 {
-    for (guint i = 0; i < message->objects->len; i++) {
-        const CatTlv *tlv = &g_array_index(message->objects, CatTlv, i);
-        if (tlv->tag == tag)
-            return tlv;
+    for (guint i = 0; i < message->n_objects; i++) {
+        if (message->objects[i].tag == tag)
+            return &message->objects[i];
     }
     return NULL;
 }
@@ -71,23 +69,33 @@ static gboolean require(const CatMessage *message, guint16 tag, const char *what
     return FALSE;
 }
 
+/* As require(), for a command: its name is formatted only for the error, which is rare. */
+static gboolean require_for_command(const CatMessage *message, guint16 tag, guint8 type,
+                                    GError **error)
+{
+    const char *name;
+    char what[32];
+
+    if (cat_message_find(message, tag) != NULL)
+        return TRUE;
+    name = cat_command_name(type);
+    if (name == NULL) {
+        g_snprintf(what, sizeof(what), "command 0x%02x", type);
+        name = what;
+    }
+    return require(message, tag, name, error);
+}
+
 static gboolean check_command(const CatMessage *message, GError **error)
 {
     CatCommandDetails details;
     const CatTlv *tlv = cat_message_find(message, CAT_TAG_COMMAND_DETAILS);
-    const char *name;
-    char what[64];
 
     if (!require(message, CAT_TAG_COMMAND_DETAILS, "proactive command", error))
         return FALSE;
     if (!cat_parse_command_details(tlv, &details, error))
         return FALSE;
-    name = cat_command_name(details.type);
-    if (name != NULL)
-        g_snprintf(what, sizeof(what), "%s", name);
-    else
-        g_snprintf(what, sizeof(what), "command 0x%02x", details.type);
-    if (!require(message, CAT_TAG_DEVICE_IDENTITIES, what, error) ||
+    if (!require_for_command(message, CAT_TAG_DEVICE_IDENTITIES, details.type, error) ||
         !cat_parse_device_identities(cat_message_find(message, CAT_TAG_DEVICE_IDENTITIES), NULL,
                                      error))
         return FALSE;
@@ -97,18 +105,18 @@ static gboolean check_command(const CatMessage *message, GError **error)
             continue;
         for (gsize k = 0; k < G_N_ELEMENTS(command_objects[i].tags); k++) {
             guint16 tag = command_objects[i].tags[k];
-            if (tag != 0 && !require(message, tag, what, error))
+            if (tag != 0 && !require_for_command(message, tag, details.type, error))
                 return FALSE;
         }
     }
     /* REFRESH with file change notification (qualifiers 1 and 2) names the files. */
     if (details.type == CAT_CMD_REFRESH && (details.qualifier == 1 || details.qualifier == 2))
-        return require(message, CAT_TAG_FILE_LIST, what, error);
+        return require_for_command(message, CAT_TAG_FILE_LIST, details.type, error);
     /* UICC server mode has a transport level and no bearer; the client modes a bearer. */
     if (details.type == CAT_CMD_OPEN_CHANNEL &&
         cat_message_find(message, CAT_TAG_TRANSPORT_LEVEL) == NULL &&
         cat_message_find(message, CAT_TAG_BEARER_DESCRIPTION) == NULL)
-        return require(message, CAT_TAG_TRANSPORT_LEVEL, what, error);
+        return require_for_command(message, CAT_TAG_TRANSPORT_LEVEL, details.type, error);
     return TRUE;
 }
 
@@ -163,70 +171,103 @@ static gboolean check_envelope(const CatMessage *message, GError **error)
     }
 }
 
-/* Iterates @length bytes at @data (@base into the message) into @message->objects. */
-static gboolean collect_objects(CatMessage *message, const guint8 *data, gsize length, gsize base,
-                                GError **error)
+/* How many objects @length bytes at @data (@base into the message) hold, or -1. */
+static int count_objects(const guint8 *data, gsize length, gsize base, GError **error)
 {
     CatTlvIter iter;
     CatTlv tlv;
-    int r;
+    int count = 0, r;
 
     cat_tlv_iter_init(&iter, data, length, base);
     while ((r = cat_tlv_iter_next(&iter, &tlv, error)) > 0)
-        g_array_append_val(message->objects, tlv);
-    return r == 0;
+        count++;
+    return r < 0 ? -1 : count;
+}
+
+/*
+ * The message, its @count objects and a copy of its bytes in one allocation: a parse costs
+ * one malloc, whatever the message holds. The objects point into the copy.
+ */
+static CatMessage *message_new(const guint8 *data, gsize length, gsize body, gsize base,
+                               guint count)
+{
+    CatMessage *message = g_malloc0(sizeof(CatMessage) + count * sizeof(CatTlv) + length);
+    guint8 *copy = (guint8 *)(message + 1) + count * sizeof(CatTlv);
+    CatTlvIter iter;
+    CatTlv tlv;
+    guint i = 0;
+
+    memcpy(copy, data, length);
+    message->data = copy;
+    message->length = length;
+    message->objects = (CatTlv *)(message + 1);
+    message->n_objects = count;
+    cat_tlv_iter_init(&iter, copy + base, body, base);
+    while (i < count && cat_tlv_iter_next(&iter, &tlv, NULL) > 0)
+        message->objects[i++] = tlv;
+    return message;
+}
+
+/* The BER wrapper of a command or envelope: where its objects start (0 on error). */
+static gsize read_wrapper(const guint8 *data, gsize length, gsize *body_length, GError **error)
+{
+    gsize used = cat_ber_length_read(data + 1, length - 1, 1, body_length, error);
+
+    if (used == 0)
+        return 0;
+    if (*body_length > length - 1 - used) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,
+                    "BER length %zu at offset 1 runs past the end (%zu bytes left)", *body_length,
+                    length - 1 - used);
+        return 0;
+    }
+    if (*body_length < length - 1 - used) {
+        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
+                    "%zu bytes of trailing data after the message at offset %zu",
+                    length - 1 - used - *body_length, 1 + used + *body_length);
+        return 0;
+    }
+    return 1 + used;
 }
 
 CatMessage *cat_message_parse(const guint8 *data, gsize length, GError **error)
 {
-    g_autoptr(CatMessage) message = g_new0(CatMessage, 1);
-    const guint8 *bytes;
-    gsize body_length, used;
+    g_autoptr(CatMessage) message = NULL;
+    gsize base = 0, body = length;
+    gboolean check;
+    int count;
 
     if (length == 0) {
         g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED, "empty message");
         return NULL;
     }
-    message->bytes = g_bytes_new(data, length);
-    message->objects = g_array_new(FALSE, FALSE, sizeof(CatTlv));
-    bytes = g_bytes_get_data(message->bytes, NULL);
-
-    if ((bytes[0] & 0x7f) == CAT_TAG_COMMAND_DETAILS) {
-        message->kind = CAT_KIND_TERMINAL_RESPONSE;
-        if (!collect_objects(message, bytes, length, 0, error) ||
-            !check_terminal_response(message, error))
+    /* A terminal response has no wrapper: its first object is Command Details. */
+    if ((data[0] & 0x7f) != CAT_TAG_COMMAND_DETAILS) {
+        if (data[0] < CAT_BER_PROACTIVE_COMMAND || data[0] > 0xdf) {
+            g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
+                        "first byte 0x%02x is neither a BER tag D0-DF nor Command Details",
+                        data[0]);
             return NULL;
-        return g_steal_pointer(&message);
+        }
+        base = read_wrapper(data, length, &body, error);
+        if (base == 0)
+            return NULL;
     }
-    if (bytes[0] < CAT_BER_PROACTIVE_COMMAND || bytes[0] > 0xdf) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
-                    "first byte 0x%02x is neither a BER tag D0-DF nor Command Details", bytes[0]);
+    count = count_objects(data + base, body, base, error);
+    if (count < 0)
         return NULL;
+    message = message_new(data, length, body, base, (guint)count);
+    if (base == 0) {
+        message->kind = CAT_KIND_TERMINAL_RESPONSE;
+        check = check_terminal_response(message, error);
+    } else {
+        message->ber_tag = data[0];
+        message->kind =
+            data[0] == CAT_BER_PROACTIVE_COMMAND ? CAT_KIND_PROACTIVE_COMMAND : CAT_KIND_ENVELOPE;
+        check = message->kind == CAT_KIND_PROACTIVE_COMMAND ? check_command(message, error)
+                                                            : check_envelope(message, error);
     }
-    message->ber_tag = bytes[0];
-    message->kind =
-        bytes[0] == CAT_BER_PROACTIVE_COMMAND ? CAT_KIND_PROACTIVE_COMMAND : CAT_KIND_ENVELOPE;
-    used = cat_ber_length_read(bytes + 1, length - 1, 1, &body_length, error);
-    if (used == 0)
-        return NULL;
-    if (body_length > length - 1 - used) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_TRUNCATED,
-                    "BER length %zu at offset 1 runs past the end (%zu bytes left)", body_length,
-                    length - 1 - used);
-        return NULL;
-    }
-    if (body_length < length - 1 - used) {
-        g_set_error(error, CAT_ERROR, CAT_ERROR_MALFORMED,
-                    "%zu bytes of trailing data after the message at offset %zu",
-                    length - 1 - used - body_length, 1 + used + body_length);
-        return NULL;
-    }
-    if (!collect_objects(message, bytes + 1 + used, body_length, 1 + used, error))
-        return NULL;
-    if (message->kind == CAT_KIND_PROACTIVE_COMMAND ? !check_command(message, error)
-                                                    : !check_envelope(message, error))
-        return NULL;
-    return g_steal_pointer(&message);
+    return check ? g_steal_pointer(&message) : NULL;
 }
 
 gboolean cat_command_peek_details(const guint8 *data, gsize length, CatCommandDetails *details)
