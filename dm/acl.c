@@ -34,32 +34,58 @@ static gboolean server_id_valid(const char *id, gsize length)
     return TRUE;
 }
 
-/* Calls @visit for every (command, server) pair; FALSE when @acl breaks the grammar. */
+/* The servers of one entry, "srv1+srv2" (@length bytes; none when empty), to @visit. */
+static gboolean walk_servers(DmAccess access, const char *p, gsize length,
+                             gboolean (*visit)(DmAccess, const char *, gsize, gpointer),
+                             gpointer data, gboolean *stop)
+{
+    const char *end = p + length;
+
+    if (length == 0)
+        return TRUE;
+    for (;;) {
+        const char *plus = memchr(p, '+', (gsize)(end - p));
+        gsize n = (gsize)((plus ? plus : end) - p);
+
+        if (!((n == 1 && p[0] == '*') || server_id_valid(p, n)))
+            return FALSE;
+        if (visit != NULL && visit(access, p, n, data)) {
+            *stop = TRUE;
+            return TRUE;
+        }
+        if (plus == NULL)
+            return TRUE;
+        p = plus + 1;
+    }
+}
+
+/*
+ * Calls @visit for every (command, server) pair, the server as @length bytes of the ACL;
+ * FALSE when @acl breaks the grammar. Walks the string in place: this runs for every command
+ * a server sends.
+ */
 static gboolean acl_walk(const char *acl,
                          gboolean (*visit)(DmAccess, const char *, gsize, gpointer), gpointer data)
 {
-    g_auto(GStrv) entries = NULL;
+    const char *p = acl;
+    gboolean stop = FALSE;
 
     if (acl[0] == '\0')
         return TRUE; /* an empty ACL grants nothing, and is valid */
-    entries = g_strsplit(acl, "&", -1);
-    for (char **entry = entries; *entry != NULL; entry++) {
-        const char *equals = strchr(*entry, '=');
+    for (;;) {
+        const char *amp = strchr(p, '&');
+        const char *end = amp ? amp : p + strlen(p);
+        const char *equals = memchr(p, '=', (gsize)(end - p));
         DmAccess access;
-        g_auto(GStrv) servers = NULL;
 
-        if (equals == NULL || (access = command_access(*entry, (gsize)(equals - *entry))) == 0)
+        if (equals == NULL || (access = command_access(p, (gsize)(equals - p))) == 0)
             return FALSE;
-        servers = g_strsplit(equals + 1, "+", -1);
-        for (char **server = servers; *server != NULL; server++) {
-            gsize length = strlen(*server);
-            if (!(g_str_equal(*server, "*") || server_id_valid(*server, length)))
-                return FALSE;
-            if (visit != NULL && visit(access, *server, length, data))
-                return TRUE;
-        }
+        if (!walk_servers(access, equals + 1, (gsize)(end - equals - 1), visit, data, &stop))
+            return FALSE;
+        if (stop || amp == NULL)
+            return TRUE;
+        p = amp + 1;
     }
-    return TRUE;
 }
 
 gboolean dm_acl_valid(const char *acl)
@@ -77,8 +103,9 @@ static gboolean match(DmAccess access, const char *server, gsize length, gpointe
 {
     Query *q = data;
 
-    if (access == q->access &&
-        (g_str_equal(server, "*") || (q->server_id && g_str_equal(server, q->server_id))))
+    if (access == q->access && ((length == 1 && server[0] == '*') ||
+                                (q->server_id != NULL && strlen(q->server_id) == length &&
+                                 memcmp(server, q->server_id, length) == 0)))
         q->allowed = TRUE;
     return q->allowed;
 }

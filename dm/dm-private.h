@@ -70,3 +70,18 @@ DmMessage *dm_message_parse_xml_checked(const char *xml, gsize length, DmParseMo
                                         GError **error);
 DmMessage *dm_message_parse_wbxml_checked(const guint8 *wbxml, gsize length, gboolean strict,
                                           GError **error);
+
+/*
+ * @command as it is written in a message's XML (no indentation): its length is what adding
+ * it adds to the message, and the text can be spliced in as is. Its length is an upper bound
+ * of what it adds to a WBXML message.
+ */
+char *dm_command_to_xml(const DmCommand *command);
+/* @message with @body (commands from dm_command_to_xml) in place of its own commands; with
+ * @doctype, the DOCTYPE the WBXML encoder wants. */
+char *dm_message_to_xml_with_body(const DmMessage *message, const char *body, gboolean doctype);
+/* The same in two steps, the header written once: @message without commands or Final, then
+ * that skeleton with @body (and Final). */
+char *dm_message_skeleton_xml(const DmMessage *message, gboolean doctype);
+char *dm_message_xml_assemble(const char *skeleton, const char *body, gboolean final);
+GBytes *dm_xml_to_wbxml(const char *xml, GError **error);

@@ -5,7 +5,8 @@
 #include <libsoup/soup.h>
 
 struct DmHttp {
-    SoupSession *soup;
+    SoupSession *soup;         /* made for the first POST, when its host is known */
+    GSocketConnectable *route; /* where every connection goes, or NULL */
     guint timeout_seconds;
     char *user_agent;
     GTlsDatabase *trust; /* beside the system's, or NULL */
@@ -15,14 +16,37 @@ struct DmHttp {
 /* What is read of an answer at a time. */
 #define READ_SIZE (16 * 1024)
 
-/* One SoupSession a DM session: its connection pool keeps the connection alive across the
- * session's messages, and the system's TLS database checks HTTPS servers. @via, when not NULL,
- * is where every connection goes whatever the URI's host (libsoup's remote-connectable). */
-static SoupSession *soup_new(const DmHttp *http, GSocketConnectable *via)
+/* A host on this machine: no proxy stands between dmscd and it. */
+static gboolean is_loopback(const char *uri)
 {
-    return soup_session_new_with_options("timeout", http->timeout_seconds, "idle-timeout",
-                                         http->timeout_seconds, "user-agent", http->user_agent,
-                                         "remote-connectable", via, NULL);
+    g_autoptr(GUri) parsed = g_uri_parse(uri, G_URI_FLAGS_NONE, NULL);
+    const char *host = parsed ? g_uri_get_host(parsed) : NULL;
+    g_autoptr(GInetAddress) address = NULL;
+
+    if (host == NULL)
+        return FALSE;
+    if (g_ascii_strcasecmp(host, "localhost") == 0)
+        return TRUE;
+    address = g_inet_address_new_from_string(host);
+    return address != NULL && g_inet_address_get_is_loopback(address);
+}
+
+/*
+ * One SoupSession a DM session: its connection pool keeps the connection alive across the
+ * session's messages, and the system's TLS database checks HTTPS servers. With a route (the
+ * card's server, reached through dmscd's own socket), every connection goes there whatever
+ * the URI's host (libsoup's remote-connectable). A route or a loopback host means no proxy:
+ * libsoup then asks no proxy resolver for each connection.
+ */
+static SoupSession *soup_new(const DmHttp *http, const char *uri)
+{
+    SoupSession *soup = soup_session_new_with_options(
+        "timeout", http->timeout_seconds, "idle-timeout", http->timeout_seconds, "user-agent",
+        http->user_agent, "remote-connectable", http->route, NULL);
+
+    if (http->route != NULL || is_loopback(uri))
+        soup_session_set_proxy_resolver(soup, NULL);
+    return soup;
 }
 
 DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent)
@@ -31,14 +55,13 @@ DmHttp *dm_http_new(guint timeout_seconds, const char *user_agent)
 
     http->timeout_seconds = timeout_seconds;
     http->user_agent = g_strdup(user_agent ? user_agent : "dmscd");
-    http->soup = soup_new(http, NULL);
     return http;
 }
 
 void dm_http_set_route(DmHttp *http, GSocketConnectable *via)
 {
     g_clear_object(&http->soup);
-    http->soup = soup_new(http, via);
+    g_set_object(&http->route, via);
 }
 
 void dm_http_set_max_size(DmHttp *http, gsize max_size)
@@ -56,6 +79,7 @@ void dm_http_free(DmHttp *http)
     if (http == NULL)
         return;
     g_clear_object(&http->soup);
+    g_clear_object(&http->route);
     g_clear_object(&http->trust);
     g_free(http->user_agent);
     g_free(http);
@@ -241,6 +265,8 @@ static void send_post(GTask *task)
         soup_message_headers_replace(headers, "x-syncml-hmac", post->request_hmac);
     soup_message_set_request_body_from_bytes(message, post->media_type, post->body);
     g_set_object(&post->message, message);
+    if (post->http->soup == NULL)
+        post->http->soup = soup_new(post->http, post->uri);
     soup_session_send_async(post->http->soup, message, G_PRIORITY_DEFAULT,
                             g_task_get_cancellable(task), on_response, task);
 }

@@ -144,22 +144,34 @@ static DmMessage *message_new(DmSession *s)
     return m;
 }
 
-static gsize encoded_size(DmSession *s, DmMessage *m)
+/*
+ * @c as written in a message as command @cmd_id (the one part of it that changes with the
+ * message): serialised alone, linear in the command, not in the message.
+ */
+static char *command_xml(DmCommand *c, guint cmd_id)
 {
-    g_autoptr(GBytes) bytes = dm_message_encode(m, s->config.encoding, NULL);
-    return bytes ? g_bytes_get_size(bytes) : G_MAXSIZE;
+    guint measured_id = c->cmd_id;
+    char *xml;
+
+    c->cmd_id = cmd_id;
+    xml = dm_command_to_xml(c);
+    c->cmd_id = measured_id;
+    return xml;
 }
 
 /*
- * A Results item too big for what is left of the message goes in two: a first chunk with
- * MoreData (and the whole Size on the first one), and the rest, queued for the next message.
+ * A Results item too big for the @room left goes in two: a first chunk with MoreData (and
+ * the whole Size on the first one), and the rest, queued for the next message. The chunk is
+ * found by serialising the Results command alone, so the cost follows the chunk, not the
+ * message it goes in.
  */
-static DmCommand *split_results(DmSession *s, DmMessage *m, DmCommand *results)
+static DmCommand *split_results(DmCommand *results, guint cmd_id, gsize room)
 {
     DmItem *item = g_ptr_array_index(results->items, 0);
     DmCommand *rest;
     DmItem *rest_item;
     gsize lo = 1, hi = item->data_length, fit = 0;
+    gint64 size = item->meta.size;
 
     while (lo <= hi) {
         gsize mid = lo + (hi - lo) / 2;
@@ -170,9 +182,11 @@ static DmCommand *split_results(DmSession *s, DmMessage *m, DmCommand *results)
         item->data[mid] = '\0';
         item->data_length = mid;
         item->more_data = TRUE;
-        g_ptr_array_add(m->commands, results);
-        gboolean ok = encoded_size(s, m) + ALERT_ROOM <= s->peer_max_msg_size;
-        g_ptr_array_steal_index(m->commands, m->commands->len - 1);
+        if (size < 0)
+            item->meta.size = (gint64)whole_length;
+        g_autofree char *xml = command_xml(results, cmd_id);
+        gboolean ok = strlen(xml) <= room;
+        item->meta.size = size;
         g_free(item->data);
         item->data = g_steal_pointer(&whole);
         item->data_length = whole_length;
@@ -205,14 +219,73 @@ static DmCommand *split_results(DmSession *s, DmMessage *m, DmCommand *results)
     return rest;
 }
 
-static void encode_output(DmSession *s, DmMessage *m)
+/* Adds @c to @m as its next command, and its XML to @body. */
+static void add_command(DmSession *s, DmMessage *m, GString *body, DmCommand *c, const char *xml)
+{
+    c->cmd_id = ++s->cmd_id;
+    g_ptr_array_add(m->commands, c);
+    if (xml != NULL) {
+        g_string_append(body, xml);
+    } else {
+        g_autofree char *text = dm_command_to_xml(c);
+        g_string_append(body, text);
+    }
+}
+
+/*
+ * Moves commands from the outbox into @m, and their XML into @body, while they fit what
+ * MaxMsgSize leaves after the message's skeleton (header, no commands) and ALERT_ROOM (an
+ * Alert 1222 and Final). A Results too large for the room left is cut; a command that does
+ * not fit even an empty message goes as it is. Each command is serialised when it is
+ * considered, and that text is what goes out; one that waits for the next message is
+ * serialised once more then (its CmdID changes): building a message is linear.
+ */
+static void fill_message(DmSession *s, DmMessage *m, const char *skeleton, GString *body)
+{
+    gsize used = strlen(skeleton) + body->len + ALERT_ROOM;
+    gsize room = s->peer_max_msg_size > used ? s->peer_max_msg_size - used : 0;
+
+    for (guint added = 0; !g_queue_is_empty(&s->outbox); added++) {
+        DmCommand *next = g_queue_peek_head(&s->outbox);
+        g_autofree char *xml = command_xml(next, s->cmd_id + 1);
+        gsize size = strlen(xml);
+        DmCommand *rest = NULL;
+
+        if (size > room) {
+            rest = next->type == DM_COMMAND_RESULTS && next->items->len == 1
+                       ? split_results(next, s->cmd_id + 1, room)
+                       : NULL;
+            /* What cannot be cut and does not fit an empty message goes as it is. */
+            if (rest == NULL && added > 0)
+                return;
+        }
+        g_queue_pop_head(&s->outbox);
+        /* A cut command is serialised again, as it now is. */
+        add_command(s, m, body, next, rest == NULL ? xml : NULL);
+        if (rest != NULL) {
+            g_queue_push_head(&s->outbox, rest);
+            return;
+        }
+        if (size > room)
+            return;
+        room -= size;
+    }
+}
+
+static void encode_output(DmSession *s, const char *skeleton, const char *body, gboolean final)
 {
     const guint8 *nonce = NULL;
     gsize nonce_length = 0;
+    char *xml = dm_message_xml_assemble(skeleton, body, final);
 
     g_clear_pointer(&s->output, g_bytes_unref);
     g_clear_pointer(&s->output_hmac, g_free);
-    s->output = dm_message_encode(m, s->config.encoding, NULL);
+    if (s->config.encoding == DM_ENCODING_WBXML) {
+        s->output = dm_xml_to_wbxml(xml, NULL);
+        g_free(xml);
+    } else {
+        s->output = g_bytes_new_take(xml, strlen(xml));
+    }
     if (s->config.client_auth == DM_AUTH_HMAC && s->output != NULL) {
         if (s->config.client_nonce != NULL)
             nonce = g_bytes_get_data(s->config.client_nonce, &nonce_length);
@@ -223,76 +296,31 @@ static void encode_output(DmSession *s, DmMessage *m)
 }
 
 /*
- * Fills a message from the outbox as far as MaxMsgSize allows. What does not fit waits, and
- * Alert 1222 asks the server for the chance to send it; so does a server message without
- * Final, to let the server go on.
+ * Fills a message from the outbox as far as MaxMsgSize allows and encodes it: each command
+ * is serialised once, and the message around them. What does not fit waits, and Alert 1222
+ * asks the server for the chance to send it; so does a server message without Final, to let
+ * the server go on.
  */
-/* The usual case: everything fits; one encoding tells. */
-static gboolean take_whole_outbox(DmSession *s, DmMessage *m)
-{
-    guint before = m->commands->len;
-    guint cmd_id = s->cmd_id;
-
-    for (GList *l = s->outbox.head; l != NULL; l = l->next) {
-        DmCommand *c = l->data;
-        c->cmd_id = ++s->cmd_id;
-        g_ptr_array_add(m->commands, c);
-    }
-    if (encoded_size(s, m) + ALERT_ROOM <= s->peer_max_msg_size) {
-        g_queue_clear(&s->outbox); /* the message owns them now */
-        return TRUE;
-    }
-    while (m->commands->len > before)
-        g_ptr_array_steal_index(m->commands, m->commands->len - 1);
-    s->cmd_id = cmd_id;
-    return FALSE;
-}
-
 static void build_output(DmSession *s, DmCommand *header)
 {
     g_autoptr(DmMessage) m = message_new(s);
+    g_autoptr(GString) body = g_string_new(NULL);
+    /* WBXML is encoded from XML with the DOCTYPE that names its code pages. */
+    g_autofree char *skeleton = dm_message_skeleton_xml(m, s->config.encoding == DM_ENCODING_WBXML);
     gboolean more;
 
-    if (header != NULL) {
-        header->cmd_id = ++s->cmd_id;
-        g_ptr_array_add(m->commands, header);
-    }
+    if (header != NULL)
+        add_command(s, m, body, header, NULL);
     g_ptr_array_set_size(s->last_sent, 0);
-    if (take_whole_outbox(s, m))
-        goto done;
-    /* Too much for one message: one command at a time, measuring as it grows. */
-    for (guint added = 0; !g_queue_is_empty(&s->outbox); added++) {
-        DmCommand *next = g_queue_pop_head(&s->outbox);
-        DmCommand *rest;
-
-        next->cmd_id = ++s->cmd_id;
-        g_ptr_array_add(m->commands, next);
-        if (encoded_size(s, m) + ALERT_ROOM <= s->peer_max_msg_size)
-            continue;
-        g_ptr_array_steal_index(m->commands, m->commands->len - 1);
-        rest = next->type == DM_COMMAND_RESULTS && next->items->len == 1 ? split_results(s, m, next)
-                                                                         : NULL;
-        /* What cannot be cut and does not fit an empty message goes as it is. */
-        if (rest != NULL || added == 0) {
-            g_ptr_array_add(m->commands, next);
-            if (rest != NULL)
-                g_queue_push_head(&s->outbox, rest);
-            break;
-        }
-        s->cmd_id--;
-        g_queue_push_head(&s->outbox, next);
-        break;
-    }
-done:
+    fill_message(s, m, skeleton, body);
     more = !g_queue_is_empty(&s->outbox) || !s->server_final;
     if (more) {
         DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
-        alert->cmd_id = ++s->cmd_id;
         alert->code = 1222;
-        g_ptr_array_add(m->commands, alert);
+        add_command(s, m, body, alert, NULL);
     }
     m->final = !more;
-    encode_output(s, m);
+    encode_output(s, skeleton, body->str, m->final);
     /* Kept for a resend with new credentials; the header status is rebuilt then. */
     for (guint i = header ? 1 : 0; i < m->commands->len; i++) {
         DmCommand *c = g_ptr_array_index(m->commands, i);

@@ -179,6 +179,12 @@ DmMessage *dm_message_parse_wbxml_checked(const guint8 *wbxml, gsize length, gbo
 GBytes *dm_message_to_wbxml(const DmMessage *message, GError **error)
 {
     g_autofree char *xml = dm_message_to_xml_with_doctype(message);
+
+    return dm_xml_to_wbxml(xml, error);
+}
+
+GBytes *dm_xml_to_wbxml(const char *xml, GError **error)
+{
     WBXMLConvXML2WBXML *conv = NULL;
     WB_UTINY *wbxml = NULL;
     WB_ULONG wbxml_length = 0;

@@ -620,7 +620,9 @@ static void add_command(Writer *w, xmlNode *parent, const DmCommand *c)
         add_command(w, n, g_ptr_array_index(c->children, i));
 }
 
-static xmlDoc *build_document(const DmMessage *m, gboolean doctype)
+/* @m as a document; its commands and Final only @with_commands (else they are spliced in as
+ * text). */
+static xmlDoc *build_document(const DmMessage *m, gboolean doctype, gboolean with_commands)
 {
     Writer w = { xmlNewDoc((const xmlChar *)"1.0") };
     xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"SyncML");
@@ -664,9 +666,9 @@ static xmlDoc *build_document(const DmMessage *m, gboolean doctype)
 
 body:
     body = xmlNewChild(root, NULL, (const xmlChar *)"SyncBody", NULL);
-    for (guint i = 0; i < m->commands->len; i++)
+    for (guint i = 0; with_commands && i < m->commands->len; i++)
         add_command(&w, body, g_ptr_array_index(m->commands, i));
-    if (m->final)
+    if (m->final && with_commands)
         xmlNewChild(body, NULL, (const xmlChar *)"Final", NULL);
     return w.doc;
 }
@@ -685,7 +687,7 @@ static char *document_to_string(xmlDoc *doc, gboolean pretty)
 
 char *dm_message_to_xml(const DmMessage *message, gboolean pretty)
 {
-    xmlDoc *doc = build_document(message, FALSE);
+    xmlDoc *doc = build_document(message, FALSE, TRUE);
     char *xml = document_to_string(doc, pretty);
 
     xmlFreeDoc(doc);
@@ -697,9 +699,38 @@ char *dm_message_to_xml_with_doctype(const DmMessage *message);
 
 char *dm_message_to_xml_with_doctype(const DmMessage *message)
 {
-    xmlDoc *doc = build_document(message, TRUE);
+    xmlDoc *doc = build_document(message, TRUE, TRUE);
     char *xml = document_to_string(doc, FALSE);
 
     xmlFreeDoc(doc);
     return xml;
+}
+
+char *dm_message_skeleton_xml(const DmMessage *message, gboolean doctype)
+{
+    /* Final goes in with the body; without it an empty SyncBody is written <SyncBody/>. */
+    xmlDoc *doc = build_document(message, doctype, FALSE);
+    char *xml = document_to_string(doc, FALSE);
+
+    xmlFreeDoc(doc);
+    return xml;
+}
+
+char *dm_message_xml_assemble(const char *skeleton, const char *body, gboolean final)
+{
+    /* Element names cannot occur unescaped in the header's text: the first is the body. */
+    const char *empty = strstr(skeleton, "<SyncBody/>");
+
+    g_assert(empty != NULL);
+    if (body[0] == '\0' && !final)
+        return g_strdup(skeleton);
+    return g_strdup_printf("%.*s<SyncBody>%s%s</SyncBody>%s", (int)(empty - skeleton), skeleton,
+                           body, final ? "<Final/>" : "", empty + strlen("<SyncBody/>"));
+}
+
+char *dm_message_to_xml_with_body(const DmMessage *message, const char *body, gboolean doctype)
+{
+    g_autofree char *skeleton = dm_message_skeleton_xml(message, doctype);
+
+    return dm_message_xml_assemble(skeleton, body, message->final);
 }

@@ -13,35 +13,62 @@
 #define TREE_VERSION 1u
 /* (magic, version, [(path, format, type, acl, title, origin, access, value)]) */
 #define TREE_TYPE  "(uua(ssmsmsmssuay))"
-#define ENTRY_TYPE "(ssmsmsmssu@ay)"
+#define ENTRY_TYPE_PLAIN "(ssmsmsmssuay)"
 /* The same, borrowing the strings from the variant when reading. */
 #define ENTRY_READ "(&s&sm&sm&sm&s&su@ay)"
 
-/* Parents before children, so that loading can attach each node as it comes. */
-static void add_entries(GVariantBuilder *entries, const DmNode *node)
+static GVariant *maybe_string(const char *value)
 {
-    g_autofree char *path = dm_node_path(node);
+    return g_variant_new_maybe(G_VARIANT_TYPE_STRING,
+                               value != NULL ? g_variant_new_string(value) : NULL);
+}
+
+/*
+ * Parents before children, so that loading can attach each node as it comes. Each entry is
+ * built from its values directly (no format string to parse per node), and the path grows
+ * and shrinks in one buffer as the walk goes down and up.
+ */
+static void add_entries(GPtrArray *entries, GString *path, const DmNode *node)
+{
     gsize length = 0;
     const guint8 *value = node->value ? g_bytes_get_data(node->value, &length) : NULL;
-    GVariant *bytes =
-        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, value ? value : (guint8 *)"", length, 1);
+    gsize at = path->len;
+    GVariant *fields[] = {
+        g_variant_new_string(path->str),
+        g_variant_new_string(node->format),
+        maybe_string(node->type),
+        maybe_string(node->acl),
+        maybe_string(node->title),
+        g_variant_new_string(node->origin),
+        g_variant_new_uint32(node->access),
+        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, value ? value : (const guint8 *)"", length,
+                                  1),
+    };
 
-    g_variant_builder_add(entries, ENTRY_TYPE, path, node->format, node->type, node->acl,
-                          node->title, node->origin, node->access, bytes);
-    for (guint i = 0; i < node->children->len; i++)
-        add_entries(entries, g_ptr_array_index(node->children, i));
+    g_ptr_array_add(entries, g_variant_new_tuple(fields, G_N_ELEMENTS(fields)));
+    for (guint i = 0; i < node->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(node->children, i);
+        g_string_append_c(path, '/');
+        g_string_append(path, child->name);
+        add_entries(entries, path, child);
+        g_string_truncate(path, at);
+    }
 }
 
 gboolean dm_tree_save(const DmTree *tree, const char *path, GError **error)
 {
-    GVariantBuilder entries;
+    g_autoptr(GPtrArray) entries = g_ptr_array_new();
+    g_autoptr(GString) node_path = g_string_new(".");
     g_autoptr(GVariant) variant = NULL;
     g_autoptr(GError) local_error = NULL;
+    GVariant *fields[3];
 
-    g_variant_builder_init(&entries, G_VARIANT_TYPE("a(ssmsmsmssuay)"));
-    add_entries(&entries, dm_tree_peek_root(tree));
-    variant = g_variant_ref_sink(g_variant_new("(uu@a(ssmsmsmssuay))", TREE_MAGIC, TREE_VERSION,
-                                               g_variant_builder_end(&entries)));
+    add_entries(entries, node_path, dm_tree_peek_root(tree));
+    fields[0] = g_variant_new_uint32(TREE_MAGIC);
+    fields[1] = g_variant_new_uint32(TREE_VERSION);
+    fields[2] = g_variant_new_array(G_VARIANT_TYPE(ENTRY_TYPE_PLAIN),
+                                    (GVariant *const *)entries->pdata, entries->len);
+    variant = g_variant_ref_sink(g_variant_new_tuple(fields, G_N_ELEMENTS(fields)));
     if (!g_file_set_contents_full(
             path, g_variant_get_data(variant), (gssize)g_variant_get_size(variant),
             G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, &local_error)) {

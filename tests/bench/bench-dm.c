@@ -3,6 +3,9 @@
  * A typical server package of 20 commands through decode, the session engine and the encoder
  * of the reply, against a plain libxml2 parse and serialise of the same message, in the same
  * run. Prints both rates and their ratio. Run: meson test -C build --benchmark -v dm-session
+ * Instructions per round (a figure the machine's load does not change), engine and floor:
+ *   tests/bench/instructions.sh build/tests/bench/bench-dm run_engine 200   (divide by 200)
+ *   tests/bench/instructions.sh build/tests/bench/bench-dm run_libxml2 200
  */
 #include "dm/dm.h"
 
@@ -45,7 +48,8 @@ static char *package(void)
     return g_string_free(xml, FALSE);
 }
 
-static double run_engine(const DmTree *tree, const char *xml, guint rounds)
+static __attribute__((noinline)) double run_engine(const DmTree *tree, const char *xml,
+                                                   guint rounds)
 {
     DmSessionConfig config = { .server_id = "srv",
                                .server_uri = "http://127.0.0.1/dm",
@@ -65,7 +69,7 @@ static double run_engine(const DmTree *tree, const char *xml, guint rounds)
     return (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 }
 
-static double run_libxml2(const char *xml, guint rounds)
+static __attribute__((noinline)) double run_libxml2(const char *xml, guint rounds)
 {
     gint64 start = g_get_monotonic_time();
 

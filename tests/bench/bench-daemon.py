@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The whole daemon at work: dmscd with dmsc-sim on a private bus runs N card-triggered
+two-package sessions with the card's DM server (through the SCWS gateway, raw BIP), one
+after another, and this prints what they cost:
+
+  median and 95th percentile session time (the session's Started to Ended), sessions per
+  second, dmscd's CPU time per session, with --valgrind the instructions dmscd ran per
+  session (callgrind, counters zeroed once the card is ready), Private_Dirty idle before and
+  after the sessions, and dmscd's wake-ups (context switches of all its threads) over an idle
+  period.
+
+  bench-daemon.py [--sessions N] [--idle SECONDS] [--valgrind [--callgrind-out FILE]]
+
+Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
+Run with Debian's /usr/bin/python3 (it needs python3-gi)."""
+
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from gi.repository import Gio, GLib  # noqa: E402
+from harness import NAME, PrivateBus, sim_control, wait_until  # noqa: E402
+from test_modem import account_bootstrap, free_port  # noqa: E402
+
+SIM = os.environ["DMSC_SIM"]
+DMSCD = os.environ["DMSCD"]
+SCRIPT = "ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\nADD ./Vendor/B chr c\n"
+CARD = "org.dmscd.Dmsc1.Card"
+
+
+def proc(pid, name):
+    with open(f"/proc/{pid}/{name}") as f:
+        return f.read()
+
+
+def cpu_seconds(pid):
+    fields = proc(pid, "stat").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def private_dirty_kib(pid):
+    for line in proc(pid, "smaps_rollup").splitlines():
+        if line.startswith("Private_Dirty:"):
+            return int(line.split()[1])
+    return 0
+
+
+def context_switches(pid):
+    total = 0
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(status) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return total
+
+
+class Bench:
+    def __init__(self, args, tmp):
+        self.args = args
+        self.tmp = tmp
+        self.bus = PrivateBus()
+        self.connection = Gio.DBusConnection.new_for_address_sync(
+            self.bus.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        self.control = os.path.join(tmp, "control")
+        self.port = free_port()
+        socket_name = f"dmsc-sim-bench-{os.getpid()}"
+        self.write("script", SCRIPT)
+        self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{self.port}/dm"))
+        profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
+                             f"[scws]\nport={self.port}\n[server]\npath=/dm\n"
+                             "server-id=card.dm\nserver-password=pw\nscript=script\n"
+                             "[trigger]\nwhen=never\nsession-id=77\nui-mode=background\n"
+                             "[card]\nbootstrap=bootstrap.xml\n")
+        self.sim = subprocess.Popen([SIM, "--profile", profile, "--control", self.control],
+                                    stdout=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.control), what="dmsc-sim")
+        config = self.write("dmscd.conf", f"[daemon]\nstate-directory={tmp}/state\n"
+                            f"[modem]\ndevice=/dev/cdc-wdm-sim\nproxy-path={socket_name}\n")
+        command = [DMSCD, "--session-bus", "--config", config]
+        self.callgrind = os.path.join(tmp, "callgrind.out")
+        if args.valgrind:
+            command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={self.callgrind}",
+                       "--collect-atstart=yes", *command]
+        self.daemon = subprocess.Popen(command, env=self.bus.env(), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        slow = 120 if args.valgrind else 10
+        wait_until(self.card_ready, timeout=slow, what="the card read, its bootstrap applied")
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def call(self, path, interface, method, args):
+        return self.connection.call_sync(NAME, path, interface, method, args, None,
+                                         Gio.DBusCallFlags.NONE, 10000, None).unpack()
+
+    def prop(self, path, interface, name):
+        return self.call(path, "org.freedesktop.DBus.Properties", "Get",
+                         GLib.Variant("(ss)", (interface, name)))[0]
+
+    def card_ready(self):
+        try:
+            path = "/org/dmscd/Dmsc1/Card/0"
+            return (self.port in self.prop(path, CARD, "ScwsPorts")
+                    and self.prop(path, CARD, "BootstrapState") == "applied")
+        except GLib.Error:
+            return False
+
+    def run_sessions(self):
+        """Triggers the card N times, one session at a time; each session's duration (s)."""
+        finished = []
+        loop = GLib.MainLoop()
+
+        def on_finished(connection, sender, path, interface, signal, parameters):
+            finished.append(parameters.unpack())
+            loop.quit()
+
+        self.connection.signal_subscribe(NAME, "org.dmscd.Dmsc1.Manager", "SessionFinished",
+                                         "/org/dmscd/Dmsc1", None, Gio.DBusSignalFlags.NONE,
+                                         on_finished)
+        durations = []
+        for n in range(self.args.sessions):
+            if sim_control(self.control, "trigger") != "triggered":
+                raise SystemExit("dmsc-sim did not trigger")
+            timeout = GLib.timeout_add_seconds(120, loop.quit)
+            loop.run()
+            GLib.source_remove(timeout)
+            if len(finished) != n + 1 or finished[-1][1] != "ok":
+                raise SystemExit(f"session {n}: {finished[-1:] or 'no end'}")
+            path = finished[-1][0]
+            started = self.prop(path, "org.dmscd.Dmsc1.Session", "Started")
+            ended = self.prop(path, "org.dmscd.Dmsc1.Session", "Ended")
+            durations.append((ended - started) / 1e6)
+        return durations
+
+    def instructions(self):
+        """Instructions dmscd ran since the counters were last zeroed (callgrind)."""
+        before = set(glob.glob(self.callgrind + "*"))
+        subprocess.run(["callgrind_control", "-d", str(self.daemon.pid)], check=True,
+                       capture_output=True)
+        wait_until(lambda: set(glob.glob(self.callgrind + "*")) - before, timeout=30,
+                   what="the callgrind dump")
+        dump = sorted(set(glob.glob(self.callgrind + "*")) - before)[-1]
+        # Kept for callgrind_annotate: where the instructions went.
+        shutil.copy(dump, self.args.callgrind_out)
+        with open(dump) as f:
+            for line in f:
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1])
+        raise SystemExit("no totals in the callgrind dump")
+
+    def close(self):
+        self.daemon.terminate()
+        self.daemon.wait(60)
+        self.sim.terminate()
+        self.sim.wait(10)
+        self.bus.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument("--valgrind", action="store_true",
+                        help="run dmscd under callgrind and count its instructions")
+    parser.add_argument("--callgrind-out", default="callgrind.out.bench-daemon",
+                        help="where the sessions' callgrind profile is kept (with --valgrind)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dmscd-bench-") as tmp:
+        bench = Bench(args, tmp)
+        try:
+            pid = bench.daemon.pid
+            time.sleep(2)  # the card's start-up work done
+            dirty_before = private_dirty_kib(pid)
+            if args.valgrind:
+                subprocess.run(["callgrind_control", "-z", str(pid)], check=True,
+                               capture_output=True)
+            cpu_before = cpu_seconds(pid)
+            start = time.monotonic()
+            durations = bench.run_sessions()
+            wall = time.monotonic() - start
+            cpu = cpu_seconds(pid) - cpu_before
+            instructions = bench.instructions() if args.valgrind else None
+            time.sleep(1)
+            dirty_after = private_dirty_kib(pid)
+            switches = context_switches(pid)
+            time.sleep(args.idle)
+            wakeups = context_switches(pid) - switches
+        finally:
+            bench.close()
+    n = len(durations)
+    ms = sorted(d * 1000 for d in durations)
+    p95 = ms[min(n - 1, int(round(0.95 * n)) - 1)]
+    print(f"sessions: {n} card-triggered, two packages each, raw BIP"
+          + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))
+    print(f"session time: median {statistics.median(ms):.1f} ms, 95th percentile {p95:.1f} ms")
+    print(f"throughput: {n / wall:.1f} sessions/s (one at a time, trigger to end)")
+    print(f"dmscd CPU time: {cpu * 1000 / n:.2f} ms per session")
+    if instructions is not None:
+        print(f"dmscd instructions: {instructions / n / 1e6:.2f} M per session "
+              f"(profile: {args.callgrind_out})")
+    print(f"Private_Dirty: {dirty_before} kB idle before, {dirty_after} kB after "
+          f"({(dirty_after - dirty_before) / n:.2f} kB per session)")
+    print(f"wake-ups idle: {wakeups} in {args.idle:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
