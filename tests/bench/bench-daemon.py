@@ -24,7 +24,13 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+# Run by hand, the programs of ./build serve (meson passes its own).
+for name, program in (("DMSCD", "daemon/dmscd"), ("DMSCCTL", "daemon/dmscctl"),
+                      ("DMSC_SIM", "tests/sim/dmsc-sim"),
+                      ("DMSC_DM_SERVER", "tests/dm-server/dmsc-dm-server")):
+    os.environ.setdefault(name, os.path.join(ROOT, "build", program))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from gi.repository import Gio, GLib  # noqa: E402
 from harness import NAME, PrivateBus, sim_control, wait_until  # noqa: E402
 from test_modem import account_bootstrap, free_port  # noqa: E402
