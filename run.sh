@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # dmscd from a clean clone on Debian bookworm (as root):
-#   ./run.sh demo   install what is missing, build, run dmscd on a private bus, show it, stop it
-#   ./run.sh test   install what is missing, build, run the whole test suite
+#   ./run.sh demo       install what is missing, build, run dmscd on a private bus, show it, stop it
+#   ./run.sh test       install what is missing, build, run the whole test suite
+#   ./run.sh sanitize   the whole test suite again, built with AddressSanitizer and
+#                       UndefinedBehaviorSanitizer (in build-asan/); any report fails it
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -166,8 +168,21 @@ test)
     build
     run_tests "$@"
     ;;
+sanitize)
+    shift
+    install_packages
+    BUILD_DIR=build-asan
+    if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+        meson setup "$BUILD_DIR" -Db_sanitize=address,undefined -Db_lundef=false
+    fi
+    ninja -C "$BUILD_DIR"
+    # Undefined behaviour stops the program (UBSan only prints by default), with a stack.
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+    run_tests "$@"
+    ;;
 *)
-    echo "usage: $0 demo|test" >&2
+    echo "usage: $0 demo|test|sanitize" >&2
     exit 64
     ;;
 esac
