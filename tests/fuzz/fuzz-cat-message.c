@@ -17,12 +17,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_assert_nonnull(error);
         return 0;
     }
+    g_assert_null(error);
     json = cat_message_to_json(message, NULL, NULL);
     again = cat_message_from_json(json, NULL);
     if (again != NULL) {
+        /* What dmscd encodes from a message it decoded decodes again, as the same kind of
+         * message with as many objects. */
         g_autoptr(CatMessage) reparsed =
             cat_message_parse(g_bytes_get_data(again, NULL), g_bytes_get_size(again), NULL);
-        (void)reparsed;
+        g_assert_nonnull(reparsed);
+        g_assert_cmpint(reparsed->kind, ==, message->kind);
+        g_assert_cmpuint(reparsed->ber_tag, ==, message->ber_tag);
+        g_assert_cmpuint(reparsed->n_objects, ==, message->n_objects);
     }
     return 0;
 }

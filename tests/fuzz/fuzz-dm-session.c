@@ -37,7 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const ids[] = { "1", "11", "22100", "30483", "12463", "18629" };
     config.session_id = ids[(data[0] & 0x07) % G_N_ELEMENTS(ids)];
     config.max_msg_size = (data[0] & 0x08) ? 1024 : 0;
-    config.encoding = (data[0] & 0x10) ? DM_ENCODING_WBXML : DM_ENCODING_XML;
+    /* What dmscd answers in: WBXML one input in eight. libwbxml's encoder (through expat) is
+     * most of what a WBXML output costs and is not what this target tests; the server's
+     * message is read as XML or WBXML whatever the answers are in. */
+    config.encoding = (data[0] & 0x70) == 0x70 ? DM_ENCODING_WBXML : DM_ENCODING_XML;
     session = dm_session_new(base_tree(), &config);
     dm_session_start(session);
     output = dm_session_take_output(session, NULL);
