@@ -118,13 +118,16 @@ int ctl_bus_get_objects(CtlBus *bus, GVariant **objects)
 int ctl_bus_get_properties(CtlBus *bus, const char *path, const char *interface,
                            GVariant **properties)
 {
+    g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply = NULL;
-    int status;
 
-    status = ctl_bus_call(bus, path, "org.freedesktop.DBus.Properties", "GetAll",
-                          g_variant_new("(s)", interface), G_VARIANT_TYPE("(a{sv})"), &reply);
-    if (status != CTL_EXIT_OK)
-        return status;
+    reply = g_dbus_connection_call_sync(bus->connection, DBUS_API_NAME, path,
+                                        "org.freedesktop.DBus.Properties", "GetAll",
+                                        g_variant_new("(s)", interface), G_VARIANT_TYPE("(a{sv})"),
+                                        G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &error);
+    /* "dmscctl: /org/dmscd/Dmsc1/Card/7: Unknown object ...": the object is what was asked. */
+    if (reply == NULL)
+        return ctl_bus_fail(bus, path, error);
     *properties = g_variant_get_child_value(reply, 0);
     return CTL_EXIT_OK;
 }
