@@ -100,72 +100,102 @@ DmNode *dm_tree_peek_root(const DmTree *tree)
 
 /* --- URIs --------------------------------------------------------------------------------- */
 
-char *dm_uri_normalize(const char *uri, int *status)
+/*
+ * Checks @uri in place: the part after "./" (or the whole of a relative URI; "" for the root),
+ * or NULL with @status saying why. No allocation: every lookup goes through here.
+ */
+static const char *uri_rest(const char *uri, int *status)
 {
     const char *rest = uri;
-    g_auto(GStrv) segments = NULL;
+    const char *segment;
     guint depth = 0;
-    int unused;
 
-    if (status == NULL)
-        status = &unused;
     *status = DM_STATUS_BAD_REQUEST;
     if (uri == NULL || uri[0] == '\0')
         return NULL;
-    if (g_str_equal(uri, ".") || g_str_equal(uri, "./"))
-        return g_strdup(".");
+    if (g_str_equal(uri, ".") || g_str_equal(uri, "./")) {
+        *status = DM_STATUS_OK;
+        return "";
+    }
     if (g_str_has_prefix(uri, "./"))
         rest = uri + 2;
     if (strlen(uri) > DM_TREE_MAX_TOTAL) {
         *status = DM_STATUS_URI_TOO_LONG;
         return NULL;
     }
-    segments = g_strsplit(rest, "/", -1);
-    for (char **s = segments; *s != NULL; s++, depth++) {
-        if ((*s)[0] == '\0' || g_str_equal(*s, ".") || g_str_equal(*s, ".."))
-            return NULL;
-        for (const char *c = *s; *c != '\0'; c++) {
-            if ((guchar)*c <= 0x20 || *c == 0x7f || *c == '?')
+    segment = rest;
+    for (;;) {
+        const char *end = segment;
+        while (*end != '\0' && *end != '/') {
+            if ((guchar)*end <= 0x20 || *end == 0x7f || *end == '?')
                 return NULL;
+            end++;
         }
-        if (strlen(*s) > DM_TREE_MAX_SEGMENT || depth + 1 > DM_TREE_MAX_DEPTH) {
+        /* Empty segments ("a//b", "a/"), "." and "..": not a node's name. */
+        if (end == segment || (end - segment == 1 && segment[0] == '.') ||
+            (end - segment == 2 && segment[0] == '.' && segment[1] == '.'))
+            return NULL;
+        if ((gsize)(end - segment) > DM_TREE_MAX_SEGMENT || ++depth > DM_TREE_MAX_DEPTH) {
             *status = DM_STATUS_URI_TOO_LONG;
             return NULL;
         }
+        if (*end == '\0')
+            break;
+        segment = end + 1;
     }
     *status = DM_STATUS_OK;
-    return g_strconcat("./", rest, NULL);
+    return rest;
+}
+
+char *dm_uri_normalize(const char *uri, int *status)
+{
+    int unused;
+    const char *rest = uri_rest(uri, status != NULL ? status : &unused);
+
+    if (rest == NULL)
+        return NULL;
+    return rest[0] == '\0' ? g_strdup(".") : g_strconcat("./", rest, NULL);
+}
+
+/* The node at @rest (segments separated by '/', "" for the root), or NULL. */
+static DmNode *walk(const DmTree *tree, const char *rest)
+{
+    DmNode *node = tree->root;
+    const char *segment = rest;
+
+    while (node != NULL && *segment != '\0') {
+        const char *slash = strchr(segment, '/');
+        const char *end = slash != NULL ? slash : segment + strlen(segment);
+        gsize length = (gsize)(end - segment);
+        DmNode *next = NULL;
+
+        for (guint i = 0; i < node->children->len && next == NULL; i++) {
+            DmNode *child = g_ptr_array_index(node->children, i);
+            if (strncmp(child->name, segment, length) == 0 && child->name[length] == '\0')
+                next = child;
+        }
+        node = next;
+        segment = *end == '/' ? end + 1 : end;
+    }
+    return node;
 }
 
 /* The node at a canonical URI, or NULL. */
 DmNode *dm_tree_lookup(const DmTree *tree, const char *canonical)
 {
-    g_auto(GStrv) segments = NULL;
-    DmNode *node = tree->root;
-
     if (g_str_equal(canonical, "."))
-        return node;
-    segments = g_strsplit(canonical + 2, "/", -1);
-    for (char **s = segments; *s != NULL && node != NULL; s++) {
-        DmNode *next = NULL;
-        for (guint i = 0; i < node->children->len && next == NULL; i++) {
-            DmNode *child = g_ptr_array_index(node->children, i);
-            if (g_str_equal(child->name, *s))
-                next = child;
-        }
-        node = next;
-    }
-    return node;
+        return tree->root;
+    return walk(tree, g_str_has_prefix(canonical, "./") ? canonical + 2 : canonical);
 }
 
 static DmNode *lookup(const DmTree *tree, const char *uri, int *status)
 {
-    g_autofree char *canonical = dm_uri_normalize(uri, status);
+    const char *rest = uri_rest(uri, status);
     DmNode *node;
 
-    if (canonical == NULL)
+    if (rest == NULL)
         return NULL;
-    node = dm_tree_lookup(tree, canonical);
+    node = walk(tree, rest);
     if (node == NULL)
         *status = DM_STATUS_NOT_FOUND;
     return node;
