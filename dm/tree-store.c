@@ -12,7 +12,7 @@
 #define TREE_MAGIC   0x444d5452u /* "DMTR" */
 #define TREE_VERSION 1u
 /* (magic, version, [(path, format, type, acl, title, origin, access, value)]) */
-#define TREE_TYPE  "(uua(ssmsmsmssuay))"
+#define TREE_TYPE        "(uua(ssmsmsmssuay))"
 #define ENTRY_TYPE_PLAIN "(ssmsmsmssuay)"
 /* The same, borrowing the strings from the variant when reading. */
 #define ENTRY_READ "(&s&sm&sm&sm&s&su@ay)"
