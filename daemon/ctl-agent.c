@@ -85,6 +85,17 @@ static void cancel(Agent *agent, const char *why)
     ask_next(agent);
 }
 
+/* Input's hints: the answer's longest length (0: any) and its default. */
+static void input_hints(GVariant *parameters, guint32 *max, const char **fallback)
+{
+    g_autoptr(GVariant) hints = g_variant_get_child_value(parameters, 1);
+
+    *max = 0;
+    *fallback = "";
+    (void)g_variant_lookup(hints, "max-length", "u", max);
+    (void)g_variant_lookup(hints, "default", "&s", fallback);
+}
+
 static gboolean parse_yes_no(const char *line, gboolean *yes)
 {
     if (g_ascii_strcasecmp(line, "y") == 0 || g_ascii_strcasecmp(line, "yes") == 0)
@@ -132,11 +143,9 @@ static void take_line(Agent *agent, const char *line)
         }
         printf("Please answer y or n: ");
     } else if (g_str_equal(method, "Input")) {
-        g_autoptr(GVariant) hints = g_variant_get_child_value(parameters, 1);
-        const char *fallback = "";
-        guint32 max = 0;
-        (void)g_variant_lookup(hints, "default", "&s", &fallback);
-        (void)g_variant_lookup(hints, "max-length", "u", &max);
+        const char *fallback;
+        guint32 max;
+        input_hints(parameters, &max, &fallback);
         if (line[0] == '\0')
             line = fallback;
         if (max == 0 || g_utf8_strlen(line, -1) <= max) {
@@ -190,11 +199,9 @@ static void ask_next(Agent *agent)
             return;
         }
     } else if (g_str_equal(method, "Input")) {
-        g_autoptr(GVariant) hints = g_variant_get_child_value(parameters, 1);
-        const char *fallback = "";
-        guint32 max = 0;
-        (void)g_variant_lookup(hints, "default", "&s", &fallback);
-        (void)g_variant_lookup(hints, "max-length", "u", &max);
+        const char *fallback;
+        guint32 max;
+        input_hints(parameters, &max, &fallback);
         printf("The DM server asks: %s", text);
         if (max > 0)
             printf(" (at most %u characters)", max);

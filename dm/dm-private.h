@@ -85,3 +85,9 @@ char *dm_message_to_xml_with_body(const DmMessage *message, const char *body, gb
 char *dm_message_skeleton_xml(const DmMessage *message, gboolean doctype);
 char *dm_message_xml_assemble(const char *skeleton, const char *body, gboolean final);
 GBytes *dm_xml_to_wbxml(const char *xml, GError **error);
+
+/* No field of @meta is set: no <Meta> is written for it. */
+gboolean dm_meta_is_empty(const DmMeta *meta);
+
+/* The namespace each MetInf element declares itself (<Format xmlns="syncml:metinf">). */
+#define DM_METINF_NS "syncml:metinf"

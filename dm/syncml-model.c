@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The in-memory SyncML DM message, shared by the XML and WBXML codecs and the engine. */
-#include "dm.h"
+#include "dm-private.h"
 
 #include <string.h>
 
@@ -10,6 +10,12 @@ void dm_meta_init(DmMeta *meta)
     meta->size = -1;
     meta->max_msg_size = -1;
     meta->max_obj_size = -1;
+}
+
+gboolean dm_meta_is_empty(const DmMeta *meta)
+{
+    return meta->format == NULL && meta->type == NULL && meta->next_nonce == NULL &&
+           meta->size < 0 && meta->max_msg_size < 0 && meta->max_obj_size < 0;
 }
 
 void dm_meta_clear(DmMeta *meta)

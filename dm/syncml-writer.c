@@ -96,7 +96,7 @@ static void open_metinf(GString *out, const char *name)
 {
     g_string_append_c(out, '<');
     g_string_append(out, name);
-    g_string_append(out, " xmlns=\"syncml:metinf\">");
+    g_string_append(out, " xmlns=\"" DM_METINF_NS "\">");
 }
 
 static void append_metinf(GString *out, const char *name, const char *value)
@@ -111,12 +111,6 @@ static void append_metinf_number(GString *out, const char *name, gint64 value)
     open_metinf(out, name);
     append_decimal(out, value);
     close_tag(out, name);
-}
-
-static gboolean meta_empty(const DmMeta *meta)
-{
-    return meta->format == NULL && meta->type == NULL && meta->next_nonce == NULL &&
-           meta->size < 0 && meta->max_msg_size < 0 && meta->max_obj_size < 0;
 }
 
 static void append_meta_content(GString *out, const DmMeta *meta)
@@ -137,7 +131,7 @@ static void append_meta_content(GString *out, const DmMeta *meta)
 
 static void append_meta(GString *out, const DmMeta *meta)
 {
-    if (meta_empty(meta))
+    if (dm_meta_is_empty(meta))
         return;
     g_string_append(out, "<Meta>");
     append_meta_content(out, meta);
@@ -196,7 +190,7 @@ static void append_command(GString *out, const DmCommand *c)
     }
     if (c->no_resp)
         g_string_append(out, "<NoResp/>");
-    if (c->has_chal && meta_empty(&c->chal)) {
+    if (c->has_chal && dm_meta_is_empty(&c->chal)) {
         g_string_append(out, "<Chal/>");
     } else if (c->has_chal) {
         g_string_append(out, "<Chal><Meta>");

@@ -8,7 +8,6 @@
 
 #define SYNCML_NS     "SYNCML:SYNCML1.2"
 #define SYNCML_NS_1_1 "SYNCML:SYNCML1.1"
-#define METINF_NS     "syncml:metinf"
 
 typedef struct {
     GError **error;
@@ -512,18 +511,12 @@ static void add_location(xmlNode *parent, const char *element, const char *uri, 
         add_text(n, "LocName", name);
 }
 
-static gboolean meta_empty(const DmMeta *meta)
-{
-    return meta->format == NULL && meta->type == NULL && meta->next_nonce == NULL &&
-           meta->size < 0 && meta->max_msg_size < 0 && meta->max_obj_size < 0;
-}
-
 /* Each MetInf element declares its namespace itself, as SyncML peers (and libwbxml's code
  * page switching) expect: <Format xmlns="syncml:metinf">. */
 static void add_metinf(Writer *w, xmlNode *meta, const char *name, const char *value)
 {
     xmlNode *n = add_text(meta, name, value);
-    xmlSetNs(n, xmlNewNs(n, (const xmlChar *)METINF_NS, NULL));
+    xmlSetNs(n, xmlNewNs(n, (const xmlChar *)DM_METINF_NS, NULL));
 }
 
 static void add_meta(Writer *w, xmlNode *parent, const DmMeta *meta)
@@ -531,7 +524,7 @@ static void add_meta(Writer *w, xmlNode *parent, const DmMeta *meta)
     xmlNode *n;
     char text[32];
 
-    if (meta_empty(meta))
+    if (dm_meta_is_empty(meta))
         return;
     n = xmlNewChild(parent, NULL, (const xmlChar *)"Meta", NULL);
     if (meta->format)
