@@ -13,7 +13,7 @@
 typedef struct {
     gboolean json;
     GMainLoop *loop;
-    gboolean owner_known; /* the first word on dmscd's name is how things stand, not news */
+    gboolean running; /* dmscd's name has an owner: what the last line said */
 } Monitor;
 
 /* An event: "card-added" and so on, about an object (or none), with the fields that follow. */
@@ -243,15 +243,21 @@ static void on_signal(GDBusConnection *connection, const char *sender, const cha
         on_notification(monitor, parameters);
 }
 
-static void on_owner(Monitor *monitor, gboolean running)
+static void print_owner(Monitor *monitor, const char *name)
 {
-    const char *name = monitor->owner_known ? (running ? "daemon-started" : "daemon-stopped")
-                                            : (running ? "daemon-running" : "daemon-absent");
     Event event = { 0 };
 
-    monitor->owner_known = TRUE;
     event_begin(monitor, &event, name, NULL);
     event_end(&event);
+}
+
+/* The watcher's first word repeats what the first line said already: only news is printed. */
+static void on_owner(Monitor *monitor, gboolean running)
+{
+    if (running == monitor->running)
+        return;
+    monitor->running = running;
+    print_owner(monitor, running ? "daemon-started" : "daemon-stopped");
 }
 
 static void on_appeared(GDBusConnection *c, const char *name, const char *owner, gpointer data)
@@ -276,7 +282,7 @@ int ctl_monitor(CtlOptions *options, int argc, char **argv)
                                            "PropertiesChanged", "NotificationReceived" };
     g_autoptr(CtlBus) bus = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    g_autoptr(GVariant) id = NULL;
+    g_autoptr(GVariant) owner = NULL;
     Monitor monitor = { FALSE, loop, FALSE };
     guint subscriptions[G_N_ELEMENTS(members)], watch, sigint, sigterm;
     GDBusConnection *connection;
@@ -298,11 +304,15 @@ int ctl_monitor(CtlOptions *options, int argc, char **argv)
         subscriptions[i] = g_dbus_connection_signal_subscribe(
             connection, DBUS_API_NAME, NULL, members[i], NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
             on_signal, &monitor, NULL);
-    /* The bus handles a connection's messages in order: once this returns, the match rules
-     * above are in place and no event can be missed. */
-    id = g_dbus_connection_call_sync(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus", "GetId", NULL, NULL,
-                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+    /* The bus handles a connection's messages in order: once this answers, the match rules
+     * above are in place and no event can be missed, and the first line (how things stand)
+     * comes before any event. */
+    owner = g_dbus_connection_call_sync(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                        "org.freedesktop.DBus", "GetNameOwner",
+                                        g_variant_new("(s)", DBUS_API_NAME), NULL,
+                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+    monitor.running = owner != NULL;
+    print_owner(&monitor, monitor.running ? "daemon-running" : "daemon-absent");
     watch = g_bus_watch_name_on_connection(connection, DBUS_API_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                            on_appeared, on_vanished, &monitor, NULL);
     sigint = g_unix_signal_add(SIGINT, on_interrupt, &monitor);

@@ -3,6 +3,7 @@
 #include "ctl.h"
 #include "dmscd-build.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,8 @@ int main(int argc, char **argv)
     g_autofree char *list = command_list();
     const Command *command;
 
+    /* GLib writes --help and errors in the terminal's character set. */
+    setlocale(LC_CTYPE, "");
     g_set_prgname("dmscctl");
     g_option_context_add_main_entries(context, entries, NULL);
     g_option_context_set_description(context, list);

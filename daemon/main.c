@@ -7,6 +7,7 @@
 
 #include <glib-unix.h>
 #include <grp.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,7 @@ static int run(const Options *options, const DmscdConfig *config)
     dmscd_sessions_free(dmscd.sessions);
     dbus_api_server_release_name(dmscd.server);
     dbus_api_server_free(dmscd.server);
-    dm_tree_free(dmscd.tree.tree);
+    dm_tree_unref(dmscd.tree.tree);
     g_free(dmscd.tree.path);
     g_message("stopped");
     return EXIT_SUCCESS;
@@ -239,6 +240,9 @@ int main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(DmscdConfig) config = NULL;
 
+    /* The character set only: GLib writes log lines to a terminal or file in it (in the C
+     * locale, text that is not ASCII comes out as '?'); numbers stay in the C format. */
+    setlocale(LC_CTYPE, "");
     g_set_prgname("dmscd");
     if (!parse_options(&options, &argc, &argv, &error)) {
         g_printerr("dmscd: %s\n", error->message);

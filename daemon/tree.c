@@ -97,7 +97,7 @@ static gboolean tree_write(DmscdTree *tree, TreeEdit edit, gpointer data, gboole
         return TRUE;
     if (!dm_tree_save(copy, tree->path, error))
         return FALSE;
-    dm_tree_free(tree->tree);
+    dm_tree_unref(tree->tree);
     tree->tree = g_steal_pointer(&copy);
     if (changed != NULL)
         *changed = TRUE;
@@ -123,7 +123,7 @@ static int edit_bootstrap(DmTree **copy, gpointer data, GError **error)
                                  b->origin, b->server_id, error);
     if (applied == NULL)
         return -1;
-    dm_tree_free(*copy);
+    dm_tree_unref(*copy);
     *copy = applied;
     return 1;
 }

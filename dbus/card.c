@@ -184,7 +184,10 @@ void dbus_api_server_set_card_ports(DbusApiServer *server, const char *path, con
 {
     DbusApiCard *card = find(server, path);
 
-    if (card == NULL)
+    /* The card opens and closes its channels for every session; the ports rarely change. */
+    if (card == NULL ||
+        (card->ports->len == n_ports &&
+         (n_ports == 0 || memcmp(card->ports->data, ports, n_ports * sizeof(*ports)) == 0)))
         return;
     g_array_set_size(card->ports, 0);
     g_array_append_vals(card->ports, ports, (guint)n_ports);

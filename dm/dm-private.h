@@ -80,14 +80,24 @@ char *dm_command_to_xml(const DmCommand *command);
 /* @message with @body (commands from dm_command_to_xml) in place of its own commands; with
  * @doctype, the DOCTYPE the WBXML encoder wants. */
 char *dm_message_to_xml_with_body(const DmMessage *message, const char *body, gboolean doctype);
-/* The same in two steps, the header written once: @message without commands or Final, then
- * that skeleton with @body (and Final). */
+/* The same in two steps, the header written once: @message without commands or Final
+ * (written straight to text, as dm_command_to_xml writes commands), then that skeleton with
+ * @body (and Final). */
 char *dm_message_skeleton_xml(const DmMessage *message, gboolean doctype);
 char *dm_message_xml_assemble(const char *skeleton, const char *body, gboolean final);
 GBytes *dm_xml_to_wbxml(const char *xml, GError **error);
 
 /* No field of @meta is set: no <Meta> is written for it. */
 gboolean dm_meta_is_empty(const DmMeta *meta);
+
+/* A message's namespace, and the DOCTYPE the WBXML encoder picks its code pages from, by
+ * VerDTD (1.2, or 1.1 for messages that say so). */
+#define DM_SYNCML_NS         "SYNCML:SYNCML1.2"
+#define DM_SYNCML_NS_1_1     "SYNCML:SYNCML1.1"
+#define DM_SYNCML_PUBLIC     "-//SYNCML//DTD SyncML 1.2//EN"
+#define DM_SYNCML_PUBLIC_1_1 "-//SYNCML//DTD SyncML 1.1//EN"
+#define DM_SYNCML_DTD        "http://www.openmobilealliance.org/tech/DTD/OMA-TS-SyncML_RepPro_DTD-V1_2.dtd"
+#define DM_SYNCML_DTD_1_1    "http://www.syncml.org/docs/syncml_represent_v11_20020213.dtd"
 
 /* The namespace each MetInf element declares itself (<Format xmlns="syncml:metinf">). */
 #define DM_METINF_NS "syncml:metinf"

@@ -266,8 +266,12 @@ typedef struct {
 } DmNodeInfo;
 
 DmTree *dm_tree_new(void);
-void dm_tree_free(DmTree *tree);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmTree, dm_tree_free)
+/* A tree is shared by reference only where nobody changes it in place: the daemon's live tree
+ * never changes (a write replaces it with a changed copy), so a session can keep it as its base
+ * instead of copying it. */
+DmTree *dm_tree_ref(DmTree *tree);
+void dm_tree_unref(DmTree *tree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmTree, dm_tree_unref)
 /* A deep copy: a session works on one and the caller keeps it only if the session ends well. */
 DmTree *dm_tree_copy(const DmTree *tree);
 
@@ -480,8 +484,9 @@ typedef struct {
     GPtrArray *choices;     /* char *, for 1103 and 1104 */
 } DmAlertRequest;
 
-/* Takes a copy of @tree to work on; @config is copied. */
-DmSession *dm_session_new(const DmTree *tree, const DmSessionConfig *config);
+/* Takes a copy of @tree to work on, and a reference to @tree as the base its changes are
+ * measured from: @tree must not change in place while the session lives. @config is copied. */
+DmSession *dm_session_new(DmTree *tree, const DmSessionConfig *config);
 void dm_session_free(DmSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmSession, dm_session_free)
 

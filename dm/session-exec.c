@@ -440,7 +440,7 @@ static void frame_finish(DmSession *s)
     if (c->type == DM_COMMAND_ATOMIC) {
         if (!f->failed) {
             DmTree **parent = current_tree(s, 0);
-            dm_tree_free(*parent);
+            dm_tree_unref(*parent);
             *parent = g_steal_pointer(&f->tree);
         } else {
             /* Rolled back: what had succeeded is undone (216); Results are withdrawn. */

@@ -49,7 +49,7 @@ void dm_frame_free(Frame *frame)
     if (frame == NULL)
         return;
     if (frame->tree != NULL)
-        dm_tree_free(frame->tree);
+        dm_tree_unref(frame->tree);
     g_ptr_array_unref(frame->out);
     g_free(frame);
 }

@@ -18,7 +18,7 @@ static GBytes *bytes_dup(GBytes *bytes)
     return bytes ? g_bytes_ref(bytes) : NULL;
 }
 
-DmSession *dm_session_new(const DmTree *tree, const DmSessionConfig *config)
+DmSession *dm_session_new(DmTree *tree, const DmSessionConfig *config)
 {
     DmSession *s = g_new0(DmSession, 1);
 
@@ -37,7 +37,7 @@ DmSession *dm_session_new(const DmTree *tree, const DmSessionConfig *config)
         s->config.max_msg_size = 16384;
     if (s->config.max_obj_size == 0)
         s->config.max_obj_size = DM_TREE_MAX_VALUE;
-    s->base = dm_tree_copy(tree);
+    s->base = dm_tree_ref(tree);
     s->tree = dm_tree_copy(tree);
     s->target = g_strdup(config->server_uri);
     s->peer_max_msg_size = s->config.max_msg_size;
@@ -61,8 +61,8 @@ void dm_session_free(DmSession *s)
     g_free((char *)s->config.server_name);
     g_free((char *)s->config.server_password);
     g_clear_pointer(&s->config.server_nonce, g_bytes_unref);
-    dm_tree_free(s->base);
-    dm_tree_free(s->tree);
+    dm_tree_unref(s->base);
+    dm_tree_unref(s->tree);
     g_free(s->target);
     g_queue_clear_full(&s->outbox, (GDestroyNotify)dm_command_free);
     g_ptr_array_unref(s->last_sent);

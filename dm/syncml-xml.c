@@ -6,9 +6,6 @@
 #include <libxml/tree.h>
 #include <string.h>
 
-#define SYNCML_NS     "SYNCML:SYNCML1.2"
-#define SYNCML_NS_1_1 "SYNCML:SYNCML1.1"
-
 typedef struct {
     GError **error;
 } Parser;
@@ -613,29 +610,21 @@ static void add_command(Writer *w, xmlNode *parent, const DmCommand *c)
         add_command(w, n, g_ptr_array_index(c->children, i));
 }
 
-/* @m as a document; its commands and Final only @with_commands (else they are spliced in as
- * text). */
-static xmlDoc *build_document(const DmMessage *m, gboolean doctype, gboolean with_commands)
+static xmlDoc *build_document(const DmMessage *m, gboolean doctype)
 {
     Writer w = { xmlNewDoc((const xmlChar *)"1.0") };
     xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"SyncML");
     xmlNode *header, *body;
     /* A DM 1.1 message stays one: its namespace and public id follow its VerDTD. */
     gboolean v11 = g_strcmp0(m->ver_dtd, "1.1") == 0;
-    xmlNs *ns = xmlNewNs(root, (const xmlChar *)(v11 ? SYNCML_NS_1_1 : SYNCML_NS), NULL);
+    xmlNs *ns = xmlNewNs(root, (const xmlChar *)(v11 ? DM_SYNCML_NS_1_1 : DM_SYNCML_NS), NULL);
 
     xmlSetNs(root, ns);
     xmlDocSetRootElement(w.doc, root);
-    if (doctype && v11)
+    if (doctype)
         xmlCreateIntSubset(w.doc, (const xmlChar *)"SyncML",
-                           (const xmlChar *)"-//SYNCML//DTD SyncML 1.1//EN",
-                           (const xmlChar *)"http://www.syncml.org/docs/"
-                                            "syncml_represent_v11_20020213.dtd");
-    else if (doctype)
-        xmlCreateIntSubset(w.doc, (const xmlChar *)"SyncML",
-                           (const xmlChar *)"-//SYNCML//DTD SyncML 1.2//EN",
-                           (const xmlChar *)"http://www.openmobilealliance.org/tech/DTD/"
-                                            "OMA-TS-SyncML_RepPro_DTD-V1_2.dtd");
+                           (const xmlChar *)(v11 ? DM_SYNCML_PUBLIC_1_1 : DM_SYNCML_PUBLIC),
+                           (const xmlChar *)(v11 ? DM_SYNCML_DTD_1_1 : DM_SYNCML_DTD));
 
     if (!m->has_header)
         goto body;
@@ -659,9 +648,9 @@ static xmlDoc *build_document(const DmMessage *m, gboolean doctype, gboolean wit
 
 body:
     body = xmlNewChild(root, NULL, (const xmlChar *)"SyncBody", NULL);
-    for (guint i = 0; with_commands && i < m->commands->len; i++)
+    for (guint i = 0; i < m->commands->len; i++)
         add_command(&w, body, g_ptr_array_index(m->commands, i));
-    if (m->final && with_commands)
+    if (m->final)
         xmlNewChild(body, NULL, (const xmlChar *)"Final", NULL);
     return w.doc;
 }
@@ -680,7 +669,7 @@ static char *document_to_string(xmlDoc *doc, gboolean pretty)
 
 char *dm_message_to_xml(const DmMessage *message, gboolean pretty)
 {
-    xmlDoc *doc = build_document(message, FALSE, TRUE);
+    xmlDoc *doc = build_document(message, FALSE);
     char *xml = document_to_string(doc, pretty);
 
     xmlFreeDoc(doc);
@@ -692,17 +681,7 @@ char *dm_message_to_xml_with_doctype(const DmMessage *message);
 
 char *dm_message_to_xml_with_doctype(const DmMessage *message)
 {
-    xmlDoc *doc = build_document(message, TRUE, TRUE);
-    char *xml = document_to_string(doc, FALSE);
-
-    xmlFreeDoc(doc);
-    return xml;
-}
-
-char *dm_message_skeleton_xml(const DmMessage *message, gboolean doctype)
-{
-    /* Final goes in with the body; without it an empty SyncBody is written <SyncBody/>. */
-    xmlDoc *doc = build_document(message, doctype, FALSE);
+    xmlDoc *doc = build_document(message, TRUE);
     char *xml = document_to_string(doc, FALSE);
 
     xmlFreeDoc(doc);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 struct DmTree {
+    grefcount refs;
     DmNode *root;
 };
 
@@ -71,6 +72,7 @@ DmTree *dm_tree_new(void)
 {
     DmTree *tree = g_new0(DmTree, 1);
 
+    g_ref_count_init(&tree->refs);
     tree->root = dm_node_new(".", "node");
     tree->root->acl = g_strdup(DM_TREE_ROOT_ACL);
     /* The root is always there: nobody deletes, replaces or executes it. */
@@ -78,9 +80,15 @@ DmTree *dm_tree_new(void)
     return tree;
 }
 
-void dm_tree_free(DmTree *tree)
+DmTree *dm_tree_ref(DmTree *tree)
 {
-    if (tree == NULL)
+    g_ref_count_inc(&tree->refs);
+    return tree;
+}
+
+void dm_tree_unref(DmTree *tree)
+{
+    if (tree == NULL || !g_ref_count_dec(&tree->refs))
         return;
     dm_node_free(tree->root);
     g_free(tree);
@@ -89,6 +97,8 @@ void dm_tree_free(DmTree *tree)
 DmTree *dm_tree_copy(const DmTree *tree)
 {
     DmTree *copy = g_new0(DmTree, 1);
+
+    g_ref_count_init(&copy->refs);
     copy->root = dm_node_copy(tree->root, NULL);
     return copy;
 }

@@ -4,6 +4,16 @@
 
 #include "modem.h"
 
+/* A debug line on a path every proactive command takes: g_debug formats its message before
+ * the writer drops it, so ask first (dmscd logs through g_log_writer_default). */
+#define modem_debug(...)                                                       \
+    G_STMT_START                                                               \
+    {                                                                          \
+        if (!g_log_writer_default_would_drop(G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)) \
+            g_debug(__VA_ARGS__);                                              \
+    }                                                                          \
+    G_STMT_END
+
 /* --- sockets.c: the SCWS socket layer ------------------------------------------------------ */
 
 #define MODEM_SOCKETS_MAX 7

@@ -191,7 +191,7 @@ void modem_on_command(ModemCat2 *cat, guint32 ref, const guint8 *data, gsize len
         tr = cat_error_response(data, length, error);
     } else {
         cat_message_get_command(command, &details);
-        g_debug("CAT: proactive command 0x%02x", details.type);
+        modem_debug("CAT: proactive command 0x%02x", details.type);
         if (modem_cat2_modem_executes(cat, details.type)) {
             confirm_command(modem, command, &details);
             return;

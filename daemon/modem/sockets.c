@@ -149,8 +149,8 @@ static void slot_set_state(Slot *slot, SlotState state)
 {
     if (slot->state == state)
         return;
-    g_debug("SCWS channel %u: %s -> %s", slot->id, slot_state_name(slot->state),
-            slot_state_name(state));
+    modem_debug("SCWS channel %u: %s -> %s", slot->id, slot_state_name(slot->state),
+                slot_state_name(state));
     slot->state = state;
     if (slot->drain_id != 0) {
         g_source_remove(slot->drain_id);

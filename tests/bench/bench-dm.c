@@ -48,8 +48,7 @@ static char *package(void)
     return g_string_free(xml, FALSE);
 }
 
-static __attribute__((noinline)) double run_engine(const DmTree *tree, const char *xml,
-                                                   guint rounds)
+static __attribute__((noinline)) double run_engine(DmTree *tree, const char *xml, guint rounds)
 {
     DmSessionConfig config = { .server_id = "srv",
                                .server_uri = "http://127.0.0.1/dm",

@@ -34,7 +34,7 @@ static DmTree *tree_with_leaves(guint n)
 
 /* One whole session; the number of messages the engine sent. */
 /* Not inlined: tests/bench/instructions.sh counts it. */
-static __attribute__((noinline)) guint run_session(const DmTree *tree, const char *script)
+static __attribute__((noinline)) guint run_session(DmTree *tree, const char *script)
 {
     ScriptServerConfig server_config = { .server_id = "srv", .max_msg_size = MAX_MSG_SIZE };
     g_autoptr(ScriptServer) server = script_server_new(&server_config, script, NULL);

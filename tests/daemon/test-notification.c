@@ -42,7 +42,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    g_clear_pointer(&tree.tree, dm_tree_free);
+    g_clear_pointer(&tree.tree, dm_tree_unref);
     g_clear_pointer(&notification, dm_notification_free);
 }
 

@@ -33,7 +33,7 @@ static void teardown(void)
 {
     g_unlink(tree.path);
     g_rmdir(directory);
-    g_clear_pointer(&tree.tree, dm_tree_free);
+    g_clear_pointer(&tree.tree, dm_tree_unref);
     g_clear_pointer(&tree.path, g_free);
     g_clear_pointer(&tree.dev_id_modem, g_free);
     g_clear_pointer(&tree.cards, g_hash_table_unref);

@@ -47,7 +47,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    g_clear_pointer(&tree, dm_tree_free);
+    g_clear_pointer(&tree, dm_tree_unref);
 }
 
 START_TEST(the_account_of_a_server_id_with_its_address_and_credentials)

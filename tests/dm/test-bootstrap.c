@@ -33,7 +33,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    g_clear_pointer(&tree, dm_tree_free);
+    g_clear_pointer(&tree, dm_tree_unref);
 }
 
 static DmTree *apply(const char *xml, char **server_id, GError **error)

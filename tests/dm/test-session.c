@@ -29,7 +29,7 @@ static void start(DmSessionConfig *config)
 static void teardown(void)
 {
     g_clear_pointer(&session, dm_session_free);
-    g_clear_pointer(&tree, dm_tree_free);
+    g_clear_pointer(&tree, dm_tree_unref);
 }
 
 static DmSessionStep feed(const char *xml)

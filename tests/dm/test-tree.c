@@ -20,7 +20,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    g_clear_pointer(&tree, dm_tree_free);
+    g_clear_pointer(&tree, dm_tree_unref);
 }
 
 static int add(const char *server, const char *uri, const char *format, const char *value)

@@ -8,12 +8,18 @@
 
 #include <string.h>
 
-/* The message written whole, and written as the session writes it: the same text. */
+/* dm/syncml-xml.c: the whole message with the DOCTYPE the WBXML encoder reads. */
+char *dm_message_to_xml_with_doctype(const DmMessage *message);
+
+/* The message written whole by libxml2, and written as the session writes it (header and
+ * commands straight to text): the same text, with and without the DOCTYPE. */
 static void assert_spliced_equals_whole(const DmMessage *m)
 {
     g_autofree char *whole = dm_message_to_xml(m, FALSE);
+    g_autofree char *whole_doctype = dm_message_to_xml_with_doctype(m);
     g_autoptr(GString) body = g_string_new(NULL);
     g_autofree char *spliced = NULL;
+    g_autofree char *spliced_doctype = NULL;
 
     for (guint i = 0; i < m->commands->len; i++) {
         g_autofree char *xml = dm_command_to_xml(g_ptr_array_index(m->commands, i));
@@ -21,6 +27,8 @@ static void assert_spliced_equals_whole(const DmMessage *m)
     }
     spliced = dm_message_to_xml_with_body(m, body->str, FALSE);
     ck_assert_str_eq(spliced, whole);
+    spliced_doctype = dm_message_to_xml_with_body(m, body->str, TRUE);
+    ck_assert_str_eq(spliced_doctype, whole_doctype);
 }
 
 START_TEST(every_third_party_message_is_written_the_same_command_by_command)
@@ -126,6 +134,43 @@ START_TEST(escapes_metas_challenges_and_nesting_are_written_the_same)
 }
 END_TEST
 
+START_TEST(every_header_field_is_written_the_same_in_both_versions)
+{
+    g_autoptr(DmMessage) m = dm_message_new();
+    DmCommand *alert = dm_command_new(DM_COMMAND_ALERT);
+
+    alert->cmd_id = 1;
+    alert->code = 1201;
+    g_ptr_array_add(m->commands, alert);
+    /* No header at all: a fragment. */
+    assert_spliced_equals_whole(m);
+    m->has_header = TRUE;
+    assert_spliced_equals_whole(m);
+    m->session_id = g_strdup("7&<>");
+    m->msg_id = 2;
+    m->target = g_strdup("http://s/dm?a=1&b=2");
+    m->target_name = g_strdup("<server>");
+    m->source = g_strdup("IMEI:1");
+    m->source_name = g_strdup("dmscd \r\n");
+    m->resp_uri = g_strdup("http://s/dm?s=1&n=2");
+    m->no_resp = TRUE;
+    m->has_cred = TRUE;
+    m->cred_meta.format = g_strdup("b64");
+    m->cred_meta.type = g_strdup("syncml:auth-md5");
+    m->cred_data = g_strdup("ZGF0YQ==");
+    m->meta.max_msg_size = 10000;
+    m->meta.max_obj_size = 65536;
+    assert_spliced_equals_whole(m);
+    m->final = TRUE;
+    assert_spliced_equals_whole(m);
+    /* A Cred without data; a DM 1.1 message keeps its namespace and public id. */
+    g_clear_pointer(&m->cred_data, g_free);
+    m->ver_dtd = g_strdup("1.1");
+    m->ver_proto = g_strdup("DM/1.1");
+    assert_spliced_equals_whole(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("writer");
@@ -133,6 +178,7 @@ int main(void)
 
     tcase_add_test(tc, every_third_party_message_is_written_the_same_command_by_command);
     tcase_add_test(tc, escapes_metas_challenges_and_nesting_are_written_the_same);
+    tcase_add_test(tc, every_header_field_is_written_the_same_in_both_versions);
     suite_add_tcase(suite, tc);
     return check_run(suite);
 }

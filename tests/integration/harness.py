@@ -78,13 +78,13 @@ class NotifySocket:
 class Daemon:
     """One dmscd on the private bus, started with --session-bus."""
 
-    def __init__(self, bus, directory, *args, config=None, notify=None):
+    def __init__(self, bus, directory, *args, config=None, notify=None, env=None):
         if config is None:
             config = os.path.join(directory, "dmscd.conf")
             if not os.path.exists(config):
                 with open(config, "w") as f:
                     f.write(f"[daemon]\nstate-directory={directory}/state\n")
-        env = bus.env(**({"NOTIFY_SOCKET": notify.path} if notify else {}))
+        env = bus.env(**({"NOTIFY_SOCKET": notify.path} if notify else {}), **(env or {}))
         self.process = subprocess.Popen([DMSCD, "--session-bus", "--config", config, *args],
                                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True)

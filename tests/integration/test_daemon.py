@@ -147,6 +147,14 @@ class Configuration(Fixture, unittest.TestCase):
         self.assertEqual(status, 0)
         self.assertIn(f"{path}: [daemon] verbose: unknown key", err)
 
+    def test_log_lines_keep_non_ascii_text_in_a_utf8_locale(self):
+        # Without the locale dmscd's stderr would read "?ber".
+        path = self.write("dmscd.conf", "[daemon]\n\u00dcber=1\n")
+        status, _, err = self.start("--check-config", config=path,
+                                    env={"LC_ALL": "C.UTF-8"}).wait()
+        self.assertEqual(status, 0, err)
+        self.assertIn("[daemon] \u00dcber: unknown key", err)
+
     def test_check_config_prints_effective_values_with_drop_ins(self):
         path = self.write("dmscd.conf", "[session]\ntimeout=30\n")
         self.write("dmscd.conf.d/50-later.conf", "[session]\ntimeout=45\n")
