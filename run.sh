@@ -15,7 +15,7 @@ PACKAGES=(
     meson ninja-build pkg-config gcc libc6-dev
     libglib2.0-dev libqmi-glib-dev libmbim-glib-dev libqrtr-glib-dev libmm-glib-dev
     libxml2-dev libwbxml2-dev libwbxml2-utils libsoup-3.0-dev libsystemd-dev libjson-glib-dev
-    check dbus-daemon systemd python3 python3-dbusmock curl openssl glib-networking
+    check dbus-daemon systemd python3 python3-dbusmock python3-gi curl openssl glib-networking
     iproute2 libqmi-utils util-linux libdbus-1-dev bash-completion
 )
 

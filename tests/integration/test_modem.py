@@ -6,7 +6,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -724,8 +723,10 @@ class Trigger(ModemFixture, unittest.TestCase):
 
     def test_trigger_at_start_reaches_dmscd(self):
         self.restart_sim("start")
-        d = self.start_daemon()
-        time.sleep(0.5)
+        # Watching before dmscd owns its name: the card may trigger as soon as it is read.
+        with SignalWatcher(self.bus) as watcher:
+            d = self.start_daemon()
+            watcher.wait_for("NotificationReceived")
         _, _, err = d.stop()
         self.assertIn('DM notification from the card for server "card.dm", session 77', err)
 
