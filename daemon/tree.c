@@ -255,30 +255,61 @@ gboolean dmscd_tree_sweep_cards(DmscdTree *tree, guint *removed, GError **error)
 /* --- A session's commit ----------------------------------------------------------------------- */
 
 /*
- * A credential's AAuthData takes a new nonce, in the form the node has (b64 text, or bytes),
- * as long as the credential is still there: a card taken out during the session took its
- * account with it, and a nonce must not bring any of it back.
+ * What a credential's AAuthData holds when it holds @nonce, in the form the node has (b64
+ * text, or bytes); NULL when the credential is gone: a card taken out during the session took
+ * its account with it, and a nonce must not bring any of it back.
  */
-static gboolean store_nonce(DmTree *tree, const DmAccountCredential *credential, GBytes *nonce)
+static GBytes *nonce_value(const DmTree *tree, const DmAccountCredential *credential, GBytes *nonce,
+                           char **uri, char **format)
 {
-    g_autofree char *uri = NULL;
-    g_autofree char *text = NULL;
     DmNodeInfo info;
     gsize length;
     const guint8 *bytes;
 
     if (credential->node == NULL || nonce == NULL || !dm_tree_exists(tree, credential->node))
-        return FALSE;
-    uri = g_strconcat(credential->node, "/AAuthData", NULL);
+        return NULL;
+    *uri = g_strconcat(credential->node, "/AAuthData", NULL);
     bytes = g_bytes_get_data(nonce, &length);
-    if (!dm_tree_get(tree, uri, &info) || g_strcmp0(info.format, "b64") == 0) {
-        text = g_base64_encode(bytes, length);
-        if (dm_tree_replace(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text)) ==
-            DM_STATUS_NOT_FOUND)
-            (void)dm_tree_add(tree, NULL, uri, "b64", NULL, (const guint8 *)text, strlen(text));
-        return TRUE;
+    if (!dm_tree_get(tree, *uri, &info) || g_strcmp0(info.format, "b64") == 0) {
+        char *text = g_base64_encode(bytes, length);
+
+        *format = g_strdup("b64");
+        return g_bytes_new_take(text, strlen(text));
     }
-    (void)dm_tree_replace(tree, NULL, uri, info.format, NULL, bytes, length);
+    *format = g_strdup(info.format);
+    return g_bytes_ref(nonce);
+}
+
+/* The credential's AAuthData holds @nonce already (or the credential is gone). */
+static gboolean nonce_stored(const DmTree *tree, const DmAccountCredential *credential,
+                             GBytes *nonce)
+{
+    g_autofree char *uri = NULL;
+    g_autofree char *format = NULL;
+    g_autoptr(GBytes) value = nonce_value(tree, credential, nonce, &uri, &format);
+    DmNodeInfo info;
+
+    return value == NULL ||
+           (dm_tree_get(tree, uri, &info) && g_strcmp0(info.format, format) == 0 &&
+            info.value_length == g_bytes_get_size(value) &&
+            (info.value_length == 0 ||
+             memcmp(info.value, g_bytes_get_data(value, NULL), info.value_length) == 0));
+}
+
+static gboolean store_nonce(DmTree *tree, const DmAccountCredential *credential, GBytes *nonce)
+{
+    g_autofree char *uri = NULL;
+    g_autofree char *format = NULL;
+    g_autoptr(GBytes) value = NULL;
+    gsize length;
+    const guint8 *bytes;
+
+    if (nonce_stored(tree, credential, nonce))
+        return FALSE;
+    value = nonce_value(tree, credential, nonce, &uri, &format);
+    bytes = g_bytes_get_data(value, &length);
+    if (dm_tree_replace(tree, NULL, uri, format, NULL, bytes, length) == DM_STATUS_NOT_FOUND)
+        (void)dm_tree_add(tree, NULL, uri, format, NULL, bytes, length);
     return TRUE;
 }
 
@@ -309,6 +340,11 @@ gboolean dmscd_tree_commit_session(DmscdTree *tree, const DmTreeDelta *delta,
     CommitEdit c = { delta, account, client_nonce, server_nonce, conflicts };
     guint before = conflicts != NULL ? conflicts->len : 0;
 
+    /* Most sessions change nothing: no copy of the tree to find that out. */
+    if ((delta == NULL || dm_tree_delta_length(delta) == 0) &&
+        nonce_stored(tree->tree, &account->client, client_nonce) &&
+        nonce_stored(tree->tree, &account->server, server_nonce))
+        return TRUE;
     if (!tree_write(tree, edit_commit, &c, NULL, error)) {
         /* Nothing was applied: nothing conflicted either. */
         if (conflicts != NULL)

@@ -121,6 +121,51 @@ START_TEST(a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk)
 }
 END_TEST
 
+static guint64 file_inode(void)
+{
+    GStatBuf st;
+
+    ck_assert_int_eq(g_stat(tree.path, &st), 0);
+    return st.st_ino;
+}
+
+START_TEST(a_session_that_changed_nothing_writes_nothing_and_a_new_nonce_is_saved_once)
+{
+    static const char node[] = "./DMAcc/S/AppAuth/Srv";
+    g_autoptr(GBytes) nonce = g_bytes_new_static("\x01\x02\x03", 3);
+    g_autoptr(GError) error = NULL;
+    DmAccount account = { 0 };
+    DmTree *live;
+    DmNodeInfo info;
+    guint64 inode;
+
+    ck_assert_int_eq(dm_tree_add(tree.tree, NULL, "./DMAcc/S", "node", NULL, NULL, 0), 200);
+    ck_assert_int_eq(dm_tree_add(tree.tree, NULL, "./DMAcc/S/AppAuth", "node", NULL, NULL, 0), 200);
+    ck_assert_int_eq(dm_tree_add(tree.tree, NULL, node, "node", NULL, NULL, 0), 200);
+    ck_assert(dm_tree_save(tree.tree, tree.path, NULL));
+    account.server.node = (char *)node;
+    live = tree.tree;
+    inode = file_inode();
+    /* No change, no nonce: neither the live tree nor the file is replaced. */
+    ck_assert(dmscd_tree_commit_session(&tree, NULL, &account, NULL, NULL, NULL, &error));
+    ck_assert_ptr_eq(tree.tree, live);
+    ck_assert_uint_eq(file_inode(), inode);
+    /* A new nonce is saved (as b64 text where there was none)... */
+    ck_assert(dmscd_tree_commit_session(&tree, NULL, &account, NULL, nonce, NULL, &error));
+    ck_assert_ptr_ne(tree.tree, live);
+    ck_assert_uint_ne(file_inode(), inode);
+    ck_assert(dm_tree_get(tree.tree, "./DMAcc/S/AppAuth/Srv/AAuthData", &info));
+    ck_assert_str_eq(info.format, "b64");
+    ck_assert_mem_eq(info.value, "AQID", 4);
+    /* ...and the same nonce again is no change. */
+    live = tree.tree;
+    inode = file_inode();
+    ck_assert(dmscd_tree_commit_session(&tree, NULL, &account, nonce, nonce, NULL, &error));
+    ck_assert_ptr_eq(tree.tree, live);
+    ck_assert_uint_eq(file_inode(), inode);
+}
+END_TEST
+
 START_TEST(the_sweep_removes_the_nodes_of_cards_no_modem_claims)
 {
     g_autoptr(GBytes) data = g_bytes_new_static(bootstrap, strlen(bootstrap));
@@ -199,6 +244,7 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, a_bad_bootstrap_or_a_failed_save_changes_neither_memory_nor_disk);
     tcase_add_test(tc, the_first_modems_imei_is_the_devid_until_that_modem_goes);
     tcase_add_test(tc, the_sweep_removes_the_nodes_of_cards_no_modem_claims);
+    tcase_add_test(tc, a_session_that_changed_nothing_writes_nothing_and_a_new_nonce_is_saved_once);
     suite_add_tcase(suite, tc);
     return suite;
 }
