@@ -182,22 +182,58 @@ static gboolean parse_value(const KeySpec *spec, const char *raw, gboolean *out_
     return FALSE;
 }
 
+/*
+ * A value as g_key_file_get_string() reads it: UTF-8, with \s \n \t \r and \\ undone; any
+ * other escape, or a backslash at the end, makes it no value (NULL). Written here because GLib
+ * 2.74 sets its error twice on a value that has both (a warning in the journal for a typo).
+ */
+static char *unescape_value(const char *raw)
+{
+    g_autoptr(GString) out = NULL;
+
+    if (raw == NULL || !g_utf8_validate(raw, -1, NULL))
+        return NULL;
+    out = g_string_sized_new(strlen(raw));
+    for (const char *p = raw; *p != '\0'; p++) {
+        char c = *p;
+
+        if (c == '\\') {
+            switch (*++p) {
+            case 's':
+                c = ' ';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case '\\':
+                c = '\\';
+                break;
+            default: /* another escape, or the end of the line */
+                return NULL;
+            }
+        }
+        g_string_append_c(out, c);
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 /* Checks one key's value and, when @config is not NULL, stores it there. */
 static gboolean apply_key(DmscdConfig *config, const KeySpec *spec, GKeyFile *file,
                           const char *name, GError **error)
 {
-    g_autoptr(GError) local_error = NULL;
-    g_autofree char *raw = NULL;
+    g_autofree char *value = g_key_file_get_value(file, spec->group, spec->key, NULL);
+    g_autofree char *raw = unescape_value(value);
     g_autofree char *string = NULL;
     gboolean boolean = FALSE;
     int integer = 0;
 
-    /* get_string undoes the key file escapes (\s, \n, …); on a bad one it sets an error but
-     * may still return text, so the error is what counts. */
-    raw = g_key_file_get_string(file, spec->group, spec->key, &local_error);
-    if (local_error != NULL)
-        g_clear_pointer(&raw, g_free);
-    else
+    if (raw != NULL)
         g_strstrip(raw);
     /* An empty path or name is its default again (as in systemd's files): the default
      * configuration shows unset keys that way. */
@@ -212,11 +248,10 @@ static gboolean apply_key(DmscdConfig *config, const KeySpec *spec, GKeyFile *fi
     }
     if (raw == NULL || !parse_value(spec, raw, &boolean, &integer, &string)) {
         g_autofree char *form = expected_form(spec);
-        g_autofree char *shown = g_key_file_get_value(file, spec->group, spec->key, NULL);
 
         g_set_error(error, DMSCD_CONFIG_ERROR, DMSCD_CONFIG_ERROR_VALUE,
                     "%s: [%s] %s = \"%s\": expected %s", name, spec->group, spec->key,
-                    shown != NULL ? shown : "", form);
+                    value != NULL ? value : "", form);
         return FALSE;
     }
     if (config == NULL)

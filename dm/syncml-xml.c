@@ -360,8 +360,14 @@ static DmCommand *parse_command(Parser *p, xmlNode *node, guint depth)
         xmlNodeDump(buffer, node->doc, node, 0, 0);
         command->raw_xml = g_strdup((const char *)xmlBufferContent(buffer));
         xmlBufferFree(buffer);
-        if ((id = child(node, "CmdID")) != NULL && number(p, id, G_MAXUINT32, &value))
-            command->cmd_id = (guint)value;
+        /* Its CmdID is kept when it is one (a Status can refer to it); an unknown command
+         * is not refused for it, and no error is left behind. */
+        if ((id = child(node, "CmdID")) != NULL) {
+            g_autofree char *digits = text(id);
+
+            if (g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT32, &value, NULL))
+                command->cmd_id = (guint)value;
+        }
         return g_steal_pointer(&command);
     }
     if (!parse_command_body(p, node, command, depth))

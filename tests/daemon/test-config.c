@@ -209,6 +209,34 @@ START_TEST(invalid_escape_is_a_value_error)
 }
 END_TEST
 
+START_TEST(bad_escapes_and_text_not_utf8_are_value_errors_without_glib_warnings)
+{
+    /* Two bad escapes in one value made GLib's own reader set its error twice (a warning). */
+    const char *values[] = { "a\\q\\", "a\\", "\\x\\y", "a\xff" };
+
+    g_log_set_fatal_mask("GLib", G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+    for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = g_strdup_printf("[dbus]\nadmin-group=%s\n", values[i]);
+
+        load_expecting_error(text, DMSCD_CONFIG_ERROR_VALUE, &error);
+        ck_assert_ptr_nonnull(strstr(error->message, "[dbus] admin-group"));
+    }
+}
+END_TEST
+
+START_TEST(escapes_are_undone_as_glib_does)
+{
+    g_autofree char *path = write_file("dmscd.conf", "[dbus]\nadmin-group=\\sa\\\\b\\s\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmscdConfig) config = dmscd_config_load(path, TRUE, &error);
+
+    /* Leading and trailing blanks go, as they always did; the escaped backslash stays. */
+    ck_assert_msg(config != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq(config->dbus_admin_group, "a\\b");
+}
+END_TEST
+
 START_TEST(syntax_error_names_the_file)
 {
     g_autoptr(GError) error = NULL;
@@ -359,6 +387,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, overlong_socket_name_is_rejected);
     tcase_add_test(tc, unknown_enum_word_lists_choices);
     tcase_add_test(tc, invalid_escape_is_a_value_error);
+    tcase_add_test(tc, bad_escapes_and_text_not_utf8_are_value_errors_without_glib_warnings);
+    tcase_add_test(tc, escapes_are_undone_as_glib_does);
     tcase_add_test(tc, syntax_error_names_the_file);
     tcase_add_test(tc, unknown_group_and_key_warn_with_file_and_name);
     tcase_add_test(tc, drop_ins_apply_in_lexical_order_later_keys_win);

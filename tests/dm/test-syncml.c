@@ -239,6 +239,23 @@ START_TEST(strict_decode_keeps_unknown_commands_whole)
 }
 END_TEST
 
+START_TEST(an_unknown_command_without_a_numeric_cmdid_is_kept_and_leaves_no_error)
+{
+    const char *xml = "<SyncML>" HDR "<SyncBody><Sync><CmdID></CmdID></Sync>"
+                      "<Search><CmdID>x7</CmdID></Search><Exec><CmdID>9</CmdID></Exec>"
+                      "</SyncBody></SyncML>";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) m = dm_message_parse((const guint8 *)xml, strlen(xml), &error);
+
+    /* A message comes back with no error set: whoever sets one next does not set it twice. */
+    ck_assert_msg(m != NULL, "%s", error ? error->message : "");
+    ck_assert_ptr_null(error);
+    ck_assert_uint_eq(command_at(m, 0)->cmd_id, 0);
+    ck_assert_uint_eq(command_at(m, 1)->cmd_id, 0);
+    ck_assert_uint_eq(command_at(m, 2)->cmd_id, 9);
+}
+END_TEST
+
 START_TEST(fields_inside_atomic_are_not_read_as_commands_too)
 {
     const char *xml = "<SyncML>" HDR "<SyncBody><Atomic><CmdID>1</CmdID><Chal><Meta><NextNonce "
@@ -458,6 +475,7 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, strict_decode_refuses_what_the_model_would_drop);
     tcase_add_test(tc, strict_decode_keeps_unknown_commands_whole);
     tcase_add_test(tc, fields_inside_atomic_are_not_read_as_commands_too);
+    tcase_add_test(tc, an_unknown_command_without_a_numeric_cmdid_is_kept_and_leaves_no_error);
     suite_add_tcase(suite, tc);
     return suite;
 }

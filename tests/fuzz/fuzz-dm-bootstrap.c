@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A card's bootstrap file, arbitrary bytes, applied to a tree with the standard objects: it is
- * applied or refused, the tree given in never changes, and a result saves and loads back.
+ * applied or refused (with an error), the tree given in never changes, and the card's nodes
+ * come off an applied tree again and leave the device's own.
  */
 #include "dm/dm.h"
 
