@@ -2,6 +2,7 @@
 """A private D-Bus bus, dmscd processes on it, and the systemd notify socket they talk to."""
 
 import os
+import re
 import select
 import signal
 import socket
@@ -94,6 +95,15 @@ class Daemon:
         # In a sanitizer build a report is a failure of whatever test ran the daemon.
         if "Sanitizer" in err:
             raise AssertionError("dmscd under a sanitizer:\n" + err[err.find("=="):][:4000])
+        # So is a failed precondition (a critical of a library, or an assertion of dmscd's) or
+        # a warning of GLib's own ("GError set over the top of a previous GError"): a bug,
+        # whatever the test checks. dmscd's own criticals (a configuration it cannot run
+        # with) are messages.
+        for line in err.splitlines():
+            if (re.search(r"\(dmscd:\d+\): (?!dmscd-)[\w-]+-CRITICAL \*\*", line)
+                    or ("-CRITICAL **" in line and "assertion '" in line)
+                    or re.search(r"GLib(-\w+)?-WARNING \*\*", line)):
+                raise AssertionError("dmscd logged:\n" + err[err.find(line):][:2000])
         return self.process.returncode, out, err
 
     def stop(self, sig=signal.SIGTERM):
