@@ -187,6 +187,42 @@ class Fixture:
                               timeout=TIMEOUT)
 
 
+AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
+
+
+class Agent:
+    """tests/integration/agent.py answering with @answers, registered with dmscd once this
+    returns; stop() says what it was asked."""
+
+    def __init__(self, bus, *answers):
+        # Unbuffered: the first line is read alone, the rest with os.read.
+        self.process = subprocess.Popen(["/usr/bin/python3", AGENT, *answers], env=bus.env(),
+                                        stdout=subprocess.PIPE, bufsize=0)
+        first = self.process.stdout.readline()
+        if first.strip() != b"registered":
+            self.process.kill()
+            self.process.wait(TIMEOUT)
+            raise AssertionError(f"agent: {first!r}")
+
+    def stop(self, until=None, timeout=TIMEOUT):
+        """Every line the agent printed; with @until, first waits for that line (dmscd's
+        Release, sent as it stops, may still be on its way when its process has ended)."""
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        data = b""
+        while until is not None and until.encode() not in data:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+        self.process.terminate()
+        data += self.process.communicate(timeout=TIMEOUT)[0]
+        return data.decode()
+
+
 class SignalWatcher:
     """Every signal dmscd emits on the private bus, one line each as gdbus monitor prints them
     ("PATH: INTERFACE.MEMBER (ARGS)"); use with `with`. The match rule is in place when `with`

@@ -11,10 +11,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
 from harness import (  # noqa: E402
-    Fixture, NAME, TIMEOUT, SignalWatcher, sim_control, wait_until)
+    Agent, Fixture, NAME, TIMEOUT, SignalWatcher, sim_control, wait_until)
 
 SIM = os.environ["DMSC_SIM"]
-AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
 VECTORS_H = os.path.join(os.path.dirname(__file__), "..", "cat", "vectors.h")
 VECTORS = dict(re.findall(r'\{ "(\w+)", "([0-9a-f]+)" \}', open(VECTORS_H).read()))
 CARD_IFACE = "org.dmscd.Dmsc1.Card"
@@ -836,19 +835,12 @@ class Trigger(ModemFixture, unittest.TestCase):
         @answer (None: no agent); the server's record."""
         d = self.start_with_card_server("ALERT-CONFIRM Update now?\n"
                                         "ADD ./Vendor/FromCard chr hello\n")
-        agent = None
-        if answer is not None:
-            agent = subprocess.Popen(["/usr/bin/python3", AGENT, answer], env=self.bus.env(),
-                                     stdout=subprocess.PIPE, text=True)
-            self.assertEqual(agent.stdout.readline().strip(), "registered")
+        agent = Agent(self.bus, answer) if answer is not None else None
         with SignalWatcher(self.bus) as watcher:
             self.assertEqual(self.control("trigger"), "triggered")
             watcher.wait_for("SessionFinished", timeout=30)
         d.stop()
-        asked = ""
-        if agent is not None:
-            agent.terminate()
-            asked = agent.communicate(timeout=TIMEOUT)[0]
+        asked = agent.stop(until="Release") if agent is not None else ""
         with open(os.path.join(self.tmp.name, "record")) as f:
             return f.read(), asked
 

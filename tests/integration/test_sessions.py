@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
-from harness import NAME, TIMEOUT, SignalWatcher  # noqa: E402
+from harness import Agent, NAME, TIMEOUT, SignalWatcher  # noqa: E402
 from test_modem import ModemFixture, _leaf, _node, read_tree  # noqa: E402
 from harness import wait_until  # noqa: E402
 
@@ -128,7 +128,6 @@ class CardSessionsQmi(CardSessions):
     mode = "qmi"
 
 
-AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent.py")
 DM_SERVER = os.environ["DMSC_DM_SERVER"]
 
 
@@ -183,21 +182,14 @@ class UiModes(CardServer, unittest.TestCase):
         """A card trigger in @ui_mode with an agent answering @answer (None: no agent);
         (the session's SessionFinished line, what the agent was asked, the record, stderr)."""
         d = self.start_with_card_server(ui_mode=ui_mode, script=script)
-        agent = None
-        if answer is not None:
-            agent = subprocess.Popen(["/usr/bin/python3", AGENT, answer], env=self.bus.env(),
-                                     stdout=subprocess.PIPE, text=True)
-            self.assertEqual(agent.stdout.readline().strip(), "registered")
+        agent = Agent(self.bus, answer) if answer is not None else None
         with SignalWatcher(self.bus) as watcher:
             self.assertEqual(self.control("trigger"), "triggered")
             finished = watcher.wait_for("SessionFinished", timeout=60).split("SessionFinished")[-1]
         self.state = self.bus.busctl("get-property", NAME, "/org/dmscd/Dmsc1/Session/0",
                                      "org.dmscd.Dmsc1.Session", "State").stdout
         _, _, err = d.stop()
-        asked = ""
-        if agent is not None:
-            agent.terminate()
-            asked = agent.communicate(timeout=TIMEOUT)[0]
+        asked = agent.stop() if agent is not None else ""
         return finished, asked, self.record(), err
 
     def test_background_runs_without_asking(self):
