@@ -452,9 +452,11 @@ DmMessage *dm_message_parse_xml_checked(const char *xml, gsize length, DmParseMo
         return NULL;
     }
     xmlSetStructuredErrorFunc(messages, (xmlStructuredErrorFunc)on_xml_error);
-    /* No network, no entity expansion, no DTD loading: the bytes come from the outside. */
+    /* No network, no entity expansion, no DTD loading: the bytes come from the outside. The
+     * document is only read: its short texts can live inside their nodes (COMPACT). */
     doc = xmlReadMemory(xml, (int)length, "syncml.xml", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                            XML_PARSE_COMPACT);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (doc == NULL) {
         g_set_error(error, DM_ERROR, DM_ERROR_MALFORMED, "SyncML is not well-formed XML: %s",
