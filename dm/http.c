@@ -46,6 +46,8 @@ static SoupSession *soup_new(const DmHttp *http, const char *uri)
 
     if (http->route != NULL || is_loopback(uri))
         soup_session_set_proxy_resolver(soup, NULL);
+    /* SyncML DM is not compressed: no Accept-Encoding, and no decoder to set up per message. */
+    soup_session_remove_feature_by_type(soup, SOUP_TYPE_CONTENT_DECODER);
     return soup;
 }
 

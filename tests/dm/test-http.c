@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <string.h>
 #include "tests/dm/session-helpers.h"
 
 typedef struct {
@@ -33,11 +34,17 @@ typedef struct {
     guint8 buffer[512];
 } Cut;
 
+/* The start of the last request a proxy cut: what dmscd's HTTP client sends. */
+static char cut_request[sizeof(((Cut *)NULL)->buffer) + 1];
+
 static void on_cut_read(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     Cut *cut = user_data;
+    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, NULL);
 
-    (void)g_input_stream_read_finish(G_INPUT_STREAM(source), result, NULL);
+    memset(cut_request, 0, sizeof(cut_request));
+    if (n > 0)
+        memcpy(cut_request, cut->buffer, (gsize)n);
     /* The request came; the answer never will. */
     g_io_stream_close(G_IO_STREAM(cut->connection), NULL, NULL);
     g_object_unref(cut->connection);
@@ -497,6 +504,14 @@ START_TEST(a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection)
     ck_assert(has_record(records, "\"auth\":\"ok\""));
     /* The cut connection, the one the POST went again on, and nothing more was needed. */
     ck_assert_uint_ge(proxy_connections, 2);
+    /* The request as the DM HTTP binding has it, and nothing compressed asked for. */
+    ck_assert_msg(g_str_has_prefix(cut_request, "POST /dm HTTP/1.1\r\n"), "%s", cut_request);
+    ck_assert_ptr_nonnull(strstr(cut_request, "\r\nAccept: application/vnd.syncml.dm+xml\r\n"));
+    ck_assert_ptr_nonnull(strstr(cut_request, "\r\nCache-Control: no-store\r\n"));
+    {
+        g_autofree char *lower = g_ascii_strdown(cut_request, -1);
+        ck_assert_ptr_null(strstr(lower, "accept-encoding"));
+    }
 }
 END_TEST
 
