@@ -59,6 +59,7 @@ typedef struct {
     gboolean input_closed; /* end of standard input */
     int status;            /* the exit status when the loop ends */
     gboolean released;     /* dmscd let the agent go */
+    const char *choice;    /* --choice: the answer to every choice, or NULL to ask */
 } Agent;
 
 static void ask_next(Agent *agent);
@@ -222,8 +223,19 @@ static void ask_next(Agent *agent)
         printf("The DM server asks: %s\n", text);
         for (guint i = 0; items[i] != NULL; i++)
             printf("  %u. %s\n", i + 1, items[i]);
+        if (agent->choice != NULL) {
+            GVariant *picked = parse_choice(agent->choice, g_strv_length((char **)items), multiple);
+            if (picked == NULL) {
+                cancel(agent, "--choice does not answer this question");
+                return;
+            }
+            printf("%s\n", agent->choice);
+            fflush(stdout);
+            answer(agent, picked);
+            return;
+        }
         if (agent->mode != ANSWER_ASK) {
-            cancel(agent, "a choice is not answered with --yes or --no");
+            cancel(agent, "a choice is not answered with --yes or --no alone (see --choice)");
             return;
         }
         printf(multiple ? "Item numbers, separated by commas: " : "Item number: ");
@@ -372,9 +384,12 @@ static int run_agent(CtlBus *bus, Agent *agent)
 int ctl_agent(CtlOptions *options, int argc, char **argv)
 {
     gboolean yes = FALSE, no = FALSE;
+    g_autofree char *choice = NULL;
     const GOptionEntry entries[] = {
         { "yes", 0, 0, G_OPTION_ARG_NONE, &yes, "Answer every confirmation yes", NULL },
         { "no", 0, 0, G_OPTION_ARG_NONE, &no, "Answer every confirmation no", NULL },
+        { "choice", 0, 0, G_OPTION_ARG_STRING, &choice,
+          "Answer every choice with these item numbers", "N[,N…]" },
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(CtlBus) bus = NULL;
@@ -388,13 +403,23 @@ int ctl_agent(CtlOptions *options, int argc, char **argv)
                   "Registers as dmscd's agent and answers the DM servers' questions on the\n"
                   "terminal: messages, confirmations, text input, single and multiple choice.\n"
                   "With --yes or --no, confirmations are answered without asking, text input\n"
-                  "gets its default and choices get no answer. Ctrl-C unregisters and ends.",
+                  "gets its default and choices get no answer; --choice answers choices.\n"
+                  "Ctrl-C unregisters and ends.",
                   entries, FALSE, 0, 0);
     if (status >= 0)
         return status;
     if (yes && no)
         return ctl_fail(CTL_EXIT_USAGE, "--yes and --no exclude each other");
+    /* The same check as for an answer typed at the prompt, for the largest list. */
+    if (choice != NULL) {
+        g_autoptr(GVariant) check = parse_choice(choice, G_MAXUINT32, TRUE);
+        if (check == NULL)
+            return ctl_fail(CTL_EXIT_USAGE, "--choice %s: item numbers from 1, separated by commas",
+                            choice);
+        g_variant_ref_sink(check); /* owned now, for g_autoptr to drop */
+    }
     agent.mode = yes ? ANSWER_YES : no ? ANSWER_NO : ANSWER_ASK;
+    agent.choice = choice;
     status = ctl_bus_open(options->session_bus, &bus);
     if (status != CTL_EXIT_OK)
         return status;

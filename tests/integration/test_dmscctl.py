@@ -300,6 +300,29 @@ class Agent(Ctl, unittest.TestCase):
                 self.assertEqual(self.alerts()[-1]["status"], status)
                 self.assertIn("Result: ok", out)
 
+    def test_agent_choice_answers_choices_for_scripts(self):
+        self.start_with_card_server(script="ALERT-CHOICE Pick one|red|green\n"
+                                           "ALERT-CONFIRM Update now?\nADD ./Vendor/X chr y\n")
+        agent = self.popen("agent", "--yes", "--choice", "2")
+        self.wait_stderr(agent, "Agent registered")
+        out = self.ctl_ok("trigger", "card.dm")
+        code, said, err = self.interrupt(agent)
+        self.assertEqual(code, 0, err)
+        self.assertIn("  1. red\n  2. green\n2\n", said)
+        self.assertEqual([(a["status"], a.get("data")) for a in self.alerts()[-2:]],
+                         [(200, "2"), (200, None)])
+        self.assertIn("Result: ok", out)
+        # Items that do not fit the question leave it unanswered; a bad list is refused.
+        agent = self.popen("agent", "--no", "--choice", "1,2")
+        self.wait_stderr(agent, "Agent registered")
+        self.ctl("--session", "trigger", "card.dm")
+        code, said, err = self.interrupt(agent)
+        self.assertIn("(--choice does not answer this question: no answer)", said)
+        self.assertEqual([a["status"] for a in self.alerts()[-2:]], [408, 304])
+        r = self.ctl("--session", "agent", "--choice", "0")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("--choice 0: item numbers from 1", r.stderr)
+
     def test_a_second_agent_is_refused_with_one_line(self):
         self.start_with_card_server(script=SCRIPT)
         first = self.popen("agent", "--yes")
@@ -410,7 +433,7 @@ class Usage(Fixture, unittest.TestCase):
         self.assertIn("ls", complete("tree", ""))
         self.assertIn("--no-wait", complete("trigger", "x", "--"))
         self.assertEqual(complete("agent", "--"), ["--system", "--session", "--help", "--yes",
-                                                   "--no"])
+                                                   "--no", "--choice"])
 
     def test_exit_statuses_say_what_went_wrong_in_one_line(self):
         for args, status in ((("frobnicate",), 64), (("cards", "--bogus"), 64),
