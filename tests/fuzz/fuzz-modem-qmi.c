@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The bytes are the value of TLV 0x10 (and 0x19) of an indication; libqmi builds no TLV
      * of nothing. */
-    if (size == 0 || size > 0xffff - 64 || !qmi_message_add_raw_tlv(message, 0x10, data, size, NULL) ||
+    if (size == 0 || size > 0xffff - 64 ||
+        !qmi_message_add_raw_tlv(message, 0x10, data, size, NULL) ||
         !qmi_message_add_raw_tlv(message, 0x19, data, size, NULL))
         return 0;
     value = qmi_message_get_raw_tlv(message, 0x10, &length);
