@@ -280,6 +280,17 @@ static GBytes *nonce_value(const DmTree *tree, const DmAccountCredential *creden
     return g_bytes_ref(nonce);
 }
 
+/* The node at @uri holds @value in @format already. */
+static gboolean node_holds(const DmTree *tree, const char *uri, const char *format, GBytes *value)
+{
+    DmNodeInfo info;
+    gsize length;
+    const guint8 *bytes = g_bytes_get_data(value, &length);
+
+    return dm_tree_get(tree, uri, &info) && g_strcmp0(info.format, format) == 0 &&
+           info.value_length == length && (length == 0 || memcmp(info.value, bytes, length) == 0);
+}
+
 /* The credential's AAuthData holds @nonce already (or the credential is gone). */
 static gboolean nonce_stored(const DmTree *tree, const DmAccountCredential *credential,
                              GBytes *nonce)
@@ -287,26 +298,21 @@ static gboolean nonce_stored(const DmTree *tree, const DmAccountCredential *cred
     g_autofree char *uri = NULL;
     g_autofree char *format = NULL;
     g_autoptr(GBytes) value = nonce_value(tree, credential, nonce, &uri, &format);
-    DmNodeInfo info;
 
-    return value == NULL ||
-           (dm_tree_get(tree, uri, &info) && g_strcmp0(info.format, format) == 0 &&
-            info.value_length == g_bytes_get_size(value) &&
-            (info.value_length == 0 ||
-             memcmp(info.value, g_bytes_get_data(value, NULL), info.value_length) == 0));
+    return value == NULL || node_holds(tree, uri, format, value);
 }
 
+/* Stores @nonce as the credential's AAuthData: TRUE when that changed the tree. */
 static gboolean store_nonce(DmTree *tree, const DmAccountCredential *credential, GBytes *nonce)
 {
     g_autofree char *uri = NULL;
     g_autofree char *format = NULL;
-    g_autoptr(GBytes) value = NULL;
+    g_autoptr(GBytes) value = nonce_value(tree, credential, nonce, &uri, &format);
     gsize length;
     const guint8 *bytes;
 
-    if (nonce_stored(tree, credential, nonce))
+    if (value == NULL || node_holds(tree, uri, format, value))
         return FALSE;
-    value = nonce_value(tree, credential, nonce, &uri, &format);
     bytes = g_bytes_get_data(value, &length);
     if (dm_tree_replace(tree, NULL, uri, format, NULL, bytes, length) == DM_STATUS_NOT_FOUND)
         (void)dm_tree_add(tree, NULL, uri, format, NULL, bytes, length);

@@ -249,14 +249,16 @@ char *dm_message_skeleton_xml(const DmMessage *message, gboolean doctype)
     GString *out = g_string_sized_new(512);
 
     g_string_append(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    if (doctype && v11)
-        g_string_append(out, "<!DOCTYPE SyncML PUBLIC \"" DM_SYNCML_PUBLIC_1_1
-                             "\" \"" DM_SYNCML_DTD_1_1 "\">\n");
-    else if (doctype)
-        g_string_append(out, "<!DOCTYPE SyncML PUBLIC \"" DM_SYNCML_PUBLIC "\" \"" DM_SYNCML_DTD
-                             "\">\n");
-    g_string_append(out, v11 ? "<SyncML xmlns=\"" DM_SYNCML_NS_1_1 "\">"
-                             : "<SyncML xmlns=\"" DM_SYNCML_NS "\">");
+    if (doctype) {
+        g_string_append(out, "<!DOCTYPE SyncML PUBLIC \"");
+        g_string_append(out, v11 ? DM_SYNCML_PUBLIC_1_1 : DM_SYNCML_PUBLIC);
+        g_string_append(out, "\" \"");
+        g_string_append(out, v11 ? DM_SYNCML_DTD_1_1 : DM_SYNCML_DTD);
+        g_string_append(out, "\">\n");
+    }
+    g_string_append(out, "<SyncML xmlns=\"");
+    g_string_append(out, v11 ? DM_SYNCML_NS_1_1 : DM_SYNCML_NS);
+    g_string_append(out, "\">");
     if (message->has_header)
         append_header(out, message);
     /* Final goes in with the body; without it an empty SyncBody is written <SyncBody/>. */

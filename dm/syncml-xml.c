@@ -169,14 +169,23 @@ static gboolean strict_check(Parser *p, const xmlNode *root, DmParseMode mode)
     return TRUE;
 }
 
-static gboolean number(Parser *p, const xmlNode *node, guint64 max, guint64 *out)
+/* @node's text as a number up to @max, or FALSE (no error: the callers say what it means). */
+static gboolean read_number(const xmlNode *node, guint64 max, guint64 *out)
 {
     g_autofree char *value = text(node);
 
-    if (!g_ascii_string_to_unsigned(value, 10, 0, max, out, NULL))
-        return fail(p, node, "<%s> \"%s\" is not a number up to %" G_GUINT64_FORMAT,
-                    (const char *)node->name, value, max);
-    return TRUE;
+    return g_ascii_string_to_unsigned(value, 10, 0, max, out, NULL);
+}
+
+static gboolean number(Parser *p, const xmlNode *node, guint64 max, guint64 *out)
+{
+    g_autofree char *value = NULL;
+
+    if (read_number(node, max, out))
+        return TRUE;
+    value = text(node);
+    return fail(p, node, "<%s> \"%s\" is not a number up to %" G_GUINT64_FORMAT,
+                (const char *)node->name, value, max);
 }
 
 static gboolean optional_number(Parser *p, const xmlNode *parent, const char *name, gint64 *out)
@@ -362,12 +371,8 @@ static DmCommand *parse_command(Parser *p, xmlNode *node, guint depth)
         xmlBufferFree(buffer);
         /* Its CmdID is kept when it is one (a Status can refer to it); an unknown command
          * is not refused for it, and no error is left behind. */
-        if ((id = child(node, "CmdID")) != NULL) {
-            g_autofree char *digits = text(id);
-
-            if (g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT32, &value, NULL))
-                command->cmd_id = (guint)value;
-        }
+        if ((id = child(node, "CmdID")) != NULL && read_number(id, G_MAXUINT32, &value))
+            command->cmd_id = (guint)value;
         return g_steal_pointer(&command);
     }
     if (!parse_command_body(p, node, command, depth))
