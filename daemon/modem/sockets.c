@@ -61,15 +61,16 @@ typedef struct {
     SlotState state;
     Listener *listener;
     guint drain_id;
-    guint idle_id; /* a connected client that does nothing is let go */
+    guint idle_id;    /* a connected client that does nothing is let go */
+    gint64 active_at; /* monotonic time of the client's last read or write */
     GSocketConnection *client;
-    gboolean own_client;       /* the client is one of dmscd's own DM sessions */
-    GCancellable *cancellable; /* the client's I/O; cancelled when it is dropped */
-    gboolean reading;
+    gboolean own_client;  /* the client is one of dmscd's own DM sessions */
+    GSource *read_source; /* while the owner has room for what the client sends */
     guint8 buffer[4096];
-    GQueue output; /* GBytes */
-    gsize pending;
-    gboolean writing;
+    GQueue output;         /* GBytes the client's socket had no room for yet */
+    gsize output_offset;   /* what of the first of them is written */
+    gsize pending;         /* bytes in output, not written */
+    GSource *write_source; /* while output waits for the client's window */
 } Slot;
 
 struct ModemSockets {
@@ -109,7 +110,6 @@ static void listener_unref(Listener *listener)
 }
 
 static void start_reading(Slot *slot);
-static void start_writing(Slot *slot);
 static void dispatch(Listener *listener);
 
 static const char *slot_state_name(SlotState state)
@@ -123,6 +123,15 @@ static Slot *slot_get(ModemSockets *set, guint id)
     return id >= 1 && id <= MODEM_SOCKETS_MAX ? &set->slots[id] : NULL;
 }
 
+/* A source of the slot's client goes; safe from within its own dispatch. */
+static void source_clear(GSource **source)
+{
+    if (*source == NULL)
+        return;
+    g_source_destroy(*source);
+    g_clear_pointer(source, g_source_unref);
+}
+
 static void client_drop(Slot *slot)
 {
     if (slot->idle_id != 0) {
@@ -131,15 +140,14 @@ static void client_drop(Slot *slot)
     }
     if (slot->client == NULL)
         return;
-    g_cancellable_cancel(slot->cancellable);
-    g_clear_object(&slot->cancellable);
+    source_clear(&slot->read_source);
+    source_clear(&slot->write_source);
     g_io_stream_close(G_IO_STREAM(slot->client), NULL, NULL);
     g_clear_object(&slot->client);
     slot->own_client = FALSE;
     g_queue_clear_full(&slot->output, (GDestroyNotify)g_bytes_unref);
+    slot->output_offset = 0;
     slot->pending = 0;
-    slot->reading = FALSE;
-    slot->writing = FALSE;
 }
 
 static gboolean on_drained(gpointer user_data);
@@ -177,21 +185,22 @@ static void client_lost(Slot *slot, const char *why);
 static gboolean on_idle_client(gpointer user_data)
 {
     Slot *slot = user_data;
-    g_autofree char *why = g_strdup_printf("idle for %u s", slot->set->client_idle);
+    gint64 idle = (gint64)slot->set->client_idle * G_USEC_PER_SEC;
+    gint64 quiet = g_get_monotonic_time() - slot->active_at;
+    g_autofree char *why = NULL;
 
+    /* The timer is set once a client, not at each read or write: a client that did something
+     * meanwhile has the rest of its time. */
+    if (quiet < idle) {
+        slot->idle_id = g_timeout_add((guint)((idle - quiet) / 1000) + 1, on_idle_client, slot);
+        return G_SOURCE_REMOVE;
+    }
     slot->idle_id = 0;
+    why = g_strdup_printf("idle for %u s", slot->set->client_idle);
     g_message("SCWS channel %u: a client that did nothing for %u s is let go", slot->id,
               slot->set->client_idle);
     client_lost(slot, why);
     return G_SOURCE_REMOVE;
-}
-
-/* The client did something: its idle time starts again. */
-static void client_active(Slot *slot)
-{
-    if (slot->idle_id != 0)
-        g_source_remove(slot->idle_id);
-    slot->idle_id = g_timeout_add_seconds(slot->set->client_idle, on_idle_client, slot);
 }
 
 /* The client went away (or misbehaved): its owner tells the card, whose close frees it. */
@@ -203,74 +212,113 @@ static void client_lost(Slot *slot, const char *why)
     slot->set->callbacks.closed(slot->set->user_data, slot->id);
 }
 
-static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+/*
+ * The client's socket stays watched while the owner has room: one source a connection, and a
+ * read without blocking each time it is ready, rather than an asynchronous read (a task and
+ * its sources) for every piece the client sends.
+ */
+static gboolean on_readable(GObject *stream, gpointer user_data)
 {
+    Slot *slot = user_data;
     g_autoptr(GError) error = NULL;
-    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, &error);
-    Slot *slot;
+    gsize space = slot->set->callbacks.space(slot->set->user_data, slot->id);
+    gssize n;
 
-    /* Cancelled means the slot may already be reused: touch nothing. */
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    slot = user_data;
-    slot->reading = FALSE;
+    if (space == 0) { /* paused until the owner has room: modem_sockets_resume() */
+        source_clear(&slot->read_source);
+        return G_SOURCE_REMOVE;
+    }
+    n = g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(stream), slot->buffer,
+                                                 MIN(space, sizeof(slot->buffer)), NULL, &error);
+    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
     if (n <= 0) {
         client_lost(slot, n == 0 ? "hung up" : error->message);
-        return;
+        return G_SOURCE_REMOVE;
     }
-    client_active(slot);
+    slot->active_at = g_get_monotonic_time();
+    /* The owner may drop the client from here: client_drop() destroys this source then. */
     slot->set->callbacks.received(slot->set->user_data, slot->id, slot->buffer, (gsize)n);
-    start_reading(slot);
+    return G_SOURCE_CONTINUE;
 }
 
-/* Reads no more than the owner has room for; no room pauses the client. */
 static void start_reading(Slot *slot)
 {
-    gsize space;
+    GInputStream *input;
 
-    if (slot->client == NULL || slot->reading)
+    if (slot->client == NULL || slot->read_source != NULL ||
+        slot->set->callbacks.space(slot->set->user_data, slot->id) == 0)
         return;
-    space = slot->set->callbacks.space(slot->set->user_data, slot->id);
-    if (space == 0)
-        return;
-    slot->reading = TRUE;
-    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(slot->client)), slot->buffer,
-                              MIN(space, sizeof(slot->buffer)), G_PRIORITY_DEFAULT,
-                              slot->cancellable, on_read, slot);
+    input = g_io_stream_get_input_stream(G_IO_STREAM(slot->client));
+    slot->read_source = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(input), NULL);
+    g_source_set_callback(slot->read_source, G_SOURCE_FUNC(on_readable), slot, NULL);
+    g_source_attach(slot->read_source, g_main_context_get_thread_default());
 }
 
-static void on_written(GObject *source, GAsyncResult *result, gpointer user_data)
+/* What the client's socket takes of @data now (0: no room); -1 when the client is lost. */
+static gssize write_some(Slot *slot, const guint8 *data, gsize length)
 {
+    GOutputStream *output = g_io_stream_get_output_stream(G_IO_STREAM(slot->client));
     g_autoptr(GError) error = NULL;
-    Slot *slot;
-    GBytes *done;
+    gssize n = g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(output), data,
+                                                          length, NULL, &error);
 
-    if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, &error) &&
-        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    slot = user_data;
-    slot->writing = FALSE;
-    if (error != NULL) {
+    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return 0;
+    if (n < 0) {
         client_lost(slot, error->message);
-        return;
+        return -1;
     }
-    client_active(slot);
-    done = g_queue_pop_head(&slot->output);
-    slot->pending -= g_bytes_get_size(done);
-    g_bytes_unref(done);
-    start_writing(slot);
+    slot->active_at = g_get_monotonic_time();
+    return n;
 }
 
-static void start_writing(Slot *slot)
+/* Writes what waits, as far as the socket takes it; FALSE when the client is lost. */
+static gboolean write_output(Slot *slot)
 {
-    GBytes *next = g_queue_peek_head(&slot->output);
+    GBytes *next;
 
-    if (slot->client == NULL || slot->writing || next == NULL)
+    while ((next = g_queue_peek_head(&slot->output)) != NULL) {
+        gsize size;
+        const guint8 *data = g_bytes_get_data(next, &size);
+        gssize n = write_some(slot, data + slot->output_offset, size - slot->output_offset);
+
+        if (n <= 0)
+            return n == 0;
+        slot->pending -= (gsize)n;
+        slot->output_offset += (gsize)n;
+        if (slot->output_offset == size) {
+            g_bytes_unref(g_queue_pop_head(&slot->output));
+            slot->output_offset = 0;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean on_writable(GObject *stream, gpointer user_data)
+{
+    Slot *slot = user_data;
+
+    if (!write_output(slot))
+        return G_SOURCE_REMOVE; /* the source went with the client */
+    if (!g_queue_is_empty(&slot->output))
+        return G_SOURCE_CONTINUE;
+    source_clear(&slot->write_source);
+    return G_SOURCE_REMOVE;
+}
+
+/* Output the socket had no room for waits for the client's window to open. */
+static void wait_writable(Slot *slot)
+{
+    GOutputStream *output;
+
+    if (slot->client == NULL || slot->write_source != NULL || g_queue_is_empty(&slot->output))
         return;
-    slot->writing = TRUE;
-    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(slot->client)),
-                                    g_bytes_get_data(next, NULL), g_bytes_get_size(next),
-                                    G_PRIORITY_DEFAULT, slot->cancellable, on_written, slot);
+    output = g_io_stream_get_output_stream(G_IO_STREAM(slot->client));
+    slot->write_source =
+        g_pollable_output_stream_create_source(G_POLLABLE_OUTPUT_STREAM(output), NULL);
+    g_source_set_callback(slot->write_source, G_SOURCE_FUNC(on_writable), slot, NULL);
+    g_source_attach(slot->write_source, g_main_context_get_thread_default());
 }
 
 static void take_client(Slot *slot, GSocketConnection *connection, gboolean own)
@@ -281,9 +329,9 @@ static void take_client(Slot *slot, GSocketConnection *connection, gboolean own)
     (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
     slot->client = g_object_ref(connection);
     slot->own_client = own;
-    slot->cancellable = g_cancellable_new();
     slot_set_state(slot, SLOT_CONNECTED);
-    client_active(slot);
+    slot->active_at = g_get_monotonic_time();
+    slot->idle_id = g_timeout_add_seconds(slot->set->client_idle, on_idle_client, slot);
     start_reading(slot);
 }
 
@@ -538,9 +586,20 @@ gboolean modem_sockets_send(ModemSockets *set, guint id, const guint8 *data, gsi
         client_lost(slot, "does not read what it is sent");
         return FALSE;
     }
+    /* Straight to the socket when nothing waits before it; only what it has no room for is
+     * kept. */
+    if (g_queue_is_empty(&slot->output)) {
+        gssize n = write_some(slot, data, length);
+        if (n < 0)
+            return FALSE;
+        data += n;
+        length -= (gsize)n;
+        if (length == 0)
+            return TRUE;
+    }
     g_queue_push_tail(&slot->output, g_bytes_new(data, length));
     slot->pending += length;
-    start_writing(slot);
+    wait_writable(slot);
     return TRUE;
 }
 

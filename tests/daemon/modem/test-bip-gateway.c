@@ -510,6 +510,70 @@ START_TEST(a_client_that_does_nothing_is_let_go_and_the_next_one_served)
 }
 END_TEST
 
+/* Runs the main loop for @usec microseconds. */
+static void spin(gint64 usec)
+{
+    gint64 until = g_get_monotonic_time() + usec;
+
+    while (g_get_monotonic_time() < until) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+}
+
+START_TEST(a_client_that_keeps_talking_keeps_its_channel_past_the_idle_time)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) client = client_connect(port);
+    g_autofree char *sent = NULL, *got = NULL;
+    gint64 end;
+
+    wait_envelopes(1);
+    /* The idle time is two seconds: a byte every half second for three keeps the channel. */
+    end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        g_autoptr(GString) from = NULL;
+        client_send(client, "x", 1);
+        from = card_receive_all(1, 1);
+        ck_assert_str_eq(from->str, "x");
+        spin(G_USEC_PER_SEC / 2);
+    }
+    sent = card_send(1, "still-here", TRUE);
+    got = client_read(client, 10, NULL);
+    ck_assert_str_eq(got, "still-here");
+    for (guint i = 0; i < envelopes->len; i++)
+        ck_assert_ptr_null(strstr(g_ptr_array_index(envelopes, i), "b8024100"));
+}
+END_TEST
+
+START_TEST(a_slow_reader_gets_every_byte_in_order)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GString) expected = g_string_new(NULL);
+    g_autofree char *got = NULL;
+
+    /* 720 pieces of 230 bytes that the client does not read yet: more than its receive window
+     * and the kernel's send buffer hold (about 134 kB here), so the rest waits in dmscd for
+     * the window; less than dmscd then holds for a client before it drops it (64 KiB more). */
+    g_socket_set_option(client, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
+    wait_envelopes(1);
+    for (guint i = 0; i < 720; i++) {
+        g_autofree char *piece = g_strnfill(230, (char)('A' + i % 26));
+        g_autofree char *sent = card_send(1, piece, TRUE);
+        ck_assert(g_str_has_suffix(sent, "b701ff"));
+        g_string_append(expected, piece);
+    }
+    got = client_read(client, expected->len, NULL);
+    ck_assert_uint_eq(strlen(got), expected->len);
+    ck_assert(g_str_equal(got, expected->str));
+}
+END_TEST
+
 START_TEST(a_client_that_never_reads_is_dropped)
 {
     guint16 port = free_port();
@@ -573,7 +637,9 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, a_waiting_client_takes_the_channel_the_card_closes);
     tcase_add_test(tc, a_channel_whose_client_hung_up_waits_for_the_cards_close);
     tcase_add_test(tc, a_client_that_does_nothing_is_let_go_and_the_next_one_served);
+    tcase_add_test(tc, a_client_that_keeps_talking_keeps_its_channel_past_the_idle_time);
     tcase_add_test(tc, a_client_that_never_reads_is_dropped);
+    tcase_add_test(tc, a_slow_reader_gets_every_byte_in_order);
     tcase_add_test(tc, a_full_receive_buffer_pauses_the_client_until_the_card_reads);
     suite_add_tcase(suite, tc);
     return suite;
