@@ -2,6 +2,8 @@
 /* Terminal responses, envelopes and the terminal profile that dmscd sends to the card. */
 #include "cat-private.h"
 
+#include <string.h>
+
 void cat_builder_add(GByteArray *body, guint16 tag, const guint8 *value, gsize length)
 {
     /* @tag is the one-byte tag as sent, CR bit included, or a three-byte form tag. */
@@ -14,17 +16,19 @@ void cat_builder_add(GByteArray *body, guint16 tag, const guint8 *value, gsize l
 GByteArray *cat_terminal_response_new(const CatCommandDetails *command, guint8 general,
                                       const guint8 *additional, gsize additional_length)
 {
-    GByteArray *body = g_byte_array_new();
+    /* Room for what a TR carries after these, a RECEIVE DATA's channel data most. */
+    GByteArray *body = g_byte_array_sized_new(256);
     guint8 details[3] = { command->number, command->type, command->qualifier };
     guint8 devices[2] = { CAT_DEVICE_TERMINAL, CAT_DEVICE_UICC };
-    g_autoptr(GByteArray) result = g_byte_array_new();
+    guint8 result[255];
+    gsize result_length = 1 + MIN(additional_length, sizeof(result) - 1);
 
-    g_byte_array_append(result, &general, 1);
+    result[0] = general;
     if (additional_length > 0)
-        g_byte_array_append(result, additional, (guint)MIN(additional_length, 254));
+        memcpy(result + 1, additional, result_length - 1);
     cat_builder_add(body, 0x80 | CAT_TAG_COMMAND_DETAILS, details, 3);
     cat_builder_add(body, 0x80 | CAT_TAG_DEVICE_IDENTITIES, devices, 2);
-    cat_builder_add(body, 0x80 | CAT_TAG_RESULT, result->data, result->len);
+    cat_builder_add(body, 0x80 | CAT_TAG_RESULT, result, result_length);
     return body;
 }
 

@@ -41,14 +41,21 @@ void cat_ber_length_append(GByteArray *out, gsize length)
 
 void cat_tlv_append(GByteArray *out, guint16 tag, gboolean cr, const guint8 *value, gsize length)
 {
+    guint8 head[5]; /* tag (one or three bytes) and length (one or two): one append */
+    guint n = 0;
+
+    g_return_if_fail(length <= 0xff);
     if (tag <= 0x7e && tag != 0) {
-        guint8 byte = (guint8)(tag | (cr ? 0x80 : 0));
-        g_byte_array_append(out, &byte, 1);
+        head[n++] = (guint8)(tag | (cr ? 0x80 : 0));
     } else {
-        guint8 bytes[3] = { 0x7f, (guint8)(((tag >> 8) & 0x7f) | (cr ? 0x80 : 0)), (guint8)tag };
-        g_byte_array_append(out, bytes, 3);
+        head[n++] = 0x7f;
+        head[n++] = (guint8)(((tag >> 8) & 0x7f) | (cr ? 0x80 : 0));
+        head[n++] = (guint8)tag;
     }
-    cat_ber_length_append(out, length);
+    if (length >= 0x80)
+        head[n++] = 0x81;
+    head[n++] = (guint8)length;
+    g_byte_array_append(out, head, n);
     if (length > 0)
         g_byte_array_append(out, value, (guint)length);
 }

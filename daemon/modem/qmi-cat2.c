@@ -75,11 +75,21 @@ static gboolean is_raw_command_tlv(guint8 type)
            (type >= 0x47 && type <= 0x4f) || (type >= 0x51 && type <= 0x54);
 }
 
+/* The raw command TLVs present, as bits from 0x10: found in one walk of the message. */
+static void note_raw_command_tlv(guint8 type, const guint8 *value, gsize length, gpointer user_data)
+{
+    guint64 *present = user_data;
+
+    if (is_raw_command_tlv(type))
+        present[(type - 0x10) / 64] |= G_GUINT64_CONSTANT(1) << ((type - 0x10) % 64);
+}
+
 static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data)
 {
     ModemCat2 *qmi = user_data;
     /* The signal's array is the QmiMessage itself. */
     QmiMessage *message = (QmiMessage *)raw;
+    guint64 present[2] = { 0, 0 };
 
     guint16 id = qmi_message_get_message_id(message);
 
@@ -94,13 +104,13 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     if (id != CAT2_SET_EVENT_REPORT)
         return;
     report_refresh(qmi, message);
+    qmi_message_foreach_raw_tlv(message, note_raw_command_tlv, present);
+    /* In the order of their types, whatever the order the modem put them in. */
     for (guint type = 0x10; type <= 0x54; type++) {
         g_autoptr(GError) error = NULL;
-        guint16 length = 0;
         ModemCat2RawCommand parsed;
 
-        if (!is_raw_command_tlv((guint8)type) ||
-            qmi_message_get_raw_tlv(message, (guint8)type, &length) == NULL)
+        if (!(present[(type - 0x10) / 64] & (G_GUINT64_CONSTANT(1) << ((type - 0x10) % 64))))
             continue;
         if (!modem_cat2_parse_raw_command(message, (guint8)type, &parsed, &error)) {
             g_warning("CAT2 event report TLV 0x%02x: %s", type, error->message);
