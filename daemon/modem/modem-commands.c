@@ -6,28 +6,12 @@
  */
 #include "libmodem-private.h"
 
-static void on_tr_sent(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!modem_cat2_send_tr_finish(NULL, result, &error))
-        g_warning("CAT: terminal response not delivered: %s", error->message);
-}
-
-static void on_envelope_sent(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!modem_cat2_send_envelope_finish(NULL, result, &error))
-        g_warning("CAT: envelope not delivered: %s", error->message);
-}
-
 void modem_on_bip_envelope(GBytes *envelope, gpointer user_data)
 {
     Modem *modem = user_data;
 
     if (modem->cat != NULL)
-        modem_cat2_send_envelope_async(modem->cat, 0x05, envelope, on_envelope_sent, NULL);
+        modem_cat2_send_envelope_async(modem->cat, 0x05, envelope, NULL, NULL);
 }
 
 static GBytes *respond(const CatCommandDetails *details, guint8 general)
@@ -86,7 +70,7 @@ static void on_short_message_sent(GObject *source, GAsyncResult *result, gpointe
     if (modem->cat == NULL || modem->cat_generation != message->cat_generation)
         return;
     modem_cat2_send_tr_async(modem->cat, message->ref,
-                             g_byte_array_free_to_bytes(g_steal_pointer(&tr)), on_tr_sent, NULL);
+                             g_byte_array_free_to_bytes(g_steal_pointer(&tr)), NULL, NULL);
 }
 
 /*
@@ -210,5 +194,5 @@ void modem_on_command(ModemCat2 *cat, guint32 ref, const guint8 *data, gsize len
             modem_publish_ports(modem);
     }
     if (tr != NULL)
-        modem_cat2_send_tr_async(cat, ref, tr, on_tr_sent, NULL);
+        modem_cat2_send_tr_async(cat, ref, tr, NULL, NULL);
 }

@@ -174,6 +174,7 @@ gboolean modem_scws_parse_data(QmiMessage *indication, ModemScwsData *out, GErro
 /* Only the channel id, to answer a message whose other fields do not read. */
 gboolean modem_scws_parse_channel(QmiMessage *indication, guint32 *ch_id);
 
+/* Without @callback, a TR or envelope the modem does not take is logged (a warning). */
 void modem_cat2_send_tr_async(ModemCat2 *qmi, guint32 ref, GBytes *response,
                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean modem_cat2_send_tr_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error);

@@ -384,20 +384,55 @@ static gboolean add_payload_tlv(QmiMessage *request, guint32 head, guint head_si
            qmi_message_tlv_write_complete(request, tlv, error);
 }
 
-/* A CAT2 request whose TLV 0x01 is {@head, length u16, @bytes}. */
-static void send_payload(ModemCat2 *qmi, guint16 message, const char *name, guint32 head,
-                         guint head_size, GBytes *bytes, GAsyncReadyCallback callback,
-                         gpointer user_data)
-{
-    GTask *task = g_task_new(NULL, NULL, callback, user_data);
-    g_autoptr(QmiMessage) request =
-        qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
-    GError *error = NULL;
+typedef struct {
+    guint16 message;
+    const char *name; /* of the request */
+    const char *what; /* it carries, for the log */
+} Payload;
 
+static const Payload payload_tr = { CAT2_SEND_TR, "CAT2 Send TR", "terminal response" };
+static const Payload payload_envelope = { CAT2_SEND_ENVELOPE, "CAT2 Send Envelope", "envelope" };
+
+/* A response nobody waits for: only a failure is worth a word. */
+static void on_unwatched_response(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    const Payload *kind = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
+
+    if (response == NULL || !response_ok(response, kind->name, &error))
+        g_warning("CAT: %s not delivered: %s", kind->what, error->message);
+}
+
+/*
+ * A CAT2 request whose TLV 0x01 is {@head, length u16, @bytes}. Without @callback (as for
+ * every TR and envelope of a BIP session) no task is made: a failure is logged here.
+ */
+static void send_payload(ModemCat2 *qmi, const Payload *kind, guint32 head, guint head_size,
+                         GBytes *bytes, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(QmiMessage) request =
+        qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), kind->message);
+    GError *error = NULL;
+    GTask *task;
+
+    if (!add_payload_tlv(request, head, head_size, bytes, &error))
+        g_prefix_error(&error, "%s: ", kind->name);
+    if (callback == NULL) {
+        if (error != NULL) {
+            g_warning("CAT: %s not delivered: %s", kind->what, error->message);
+            g_error_free(error);
+            return;
+        }
+        qmi_device_command_full(qmi->device, request, NULL, TIMEOUT_SECONDS, NULL,
+                                on_unwatched_response, (gpointer)kind);
+        return;
+    }
+    task = g_task_new(NULL, NULL, callback, user_data);
     g_task_set_task_data(task, qmi, NULL);
-    g_task_set_name(task, name);
-    if (!add_payload_tlv(request, head, head_size, bytes, &error)) {
-        g_prefix_error(&error, "%s: ", name);
+    g_task_set_name(task, kind->name);
+    if (error != NULL) {
         g_task_return_error(task, error);
         g_object_unref(task);
         return;
@@ -408,7 +443,7 @@ static void send_payload(ModemCat2 *qmi, guint16 message, const char *name, guin
 void modem_cat2_send_tr_async(ModemCat2 *qmi, guint32 ref, GBytes *response,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    send_payload(qmi, CAT2_SEND_TR, "CAT2 Send TR", ref, 4, response, callback, user_data);
+    send_payload(qmi, &payload_tr, ref, 4, response, callback, user_data);
 }
 
 gboolean modem_cat2_send_tr_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
@@ -419,8 +454,7 @@ gboolean modem_cat2_send_tr_finish(ModemCat2 *qmi, GAsyncResult *result, GError 
 void modem_cat2_send_envelope_async(ModemCat2 *qmi, guint16 type, GBytes *envelope,
                                     GAsyncReadyCallback callback, gpointer user_data)
 {
-    send_payload(qmi, CAT2_SEND_ENVELOPE, "CAT2 Send Envelope", type, 2, envelope, callback,
-                 user_data);
+    send_payload(qmi, &payload_envelope, type, 2, envelope, callback, user_data);
 }
 
 gboolean modem_cat2_send_envelope_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)

@@ -115,6 +115,40 @@ START_TEST(envelopes_go_to_the_card)
 }
 END_TEST
 
+static GString *warnings;
+
+static GLogWriterOutput keep_warnings(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                      gpointer user_data)
+{
+    for (gsize i = 0; i < n && (level & G_LOG_LEVEL_WARNING); i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE"))
+            g_string_append_printf(warnings, "%s\n", (const char *)fields[i].value);
+    }
+    return G_LOG_WRITER_HANDLED;
+}
+
+/* A TR nobody waits for (as for every BIP command) that the modem refuses is still logged. */
+START_TEST(a_refused_tr_without_a_caller_is_logged)
+{
+    static const guint8 tr[] = { 0x81, 0x03, 0x01, 0x21, 0x80, 0x82,
+                                 0x02, 0x82, 0x81, 0x83, 0x01, 0x30 };
+    g_autoptr(GBytes) bytes = g_bytes_new_static(tr, sizeof(tr));
+    const char *expected =
+        "CAT: terminal response not delivered: CAT2 Send TR: the modem answered error";
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    warnings = g_string_new(NULL);
+    g_log_set_writer_func(keep_warnings, NULL, NULL);
+    start();
+    /* No command of the card has this reference: the modem answers an error. */
+    modem_cat2_send_tr_async(qmi, 0xdead, bytes, NULL, NULL);
+    while (strstr(warnings->str, expected) == NULL) {
+        ck_assert_msg(g_get_monotonic_time() < deadline, "no warning; logged: %s", warnings->str);
+        g_main_context_iteration(NULL, TRUE);
+    }
+}
+END_TEST
+
 static Suite *qmi_suite(void)
 {
     Suite *suite = suite_create("qmi-cat2");
@@ -125,6 +159,7 @@ static Suite *qmi_suite(void)
     tcase_add_test(tc, client_id_is_allocated_on_start_and_released_on_stop);
     tcase_add_test(tc, raw_proactive_command_reaches_the_handler_and_its_tr_the_card);
     tcase_add_test(tc, envelopes_go_to_the_card);
+    tcase_add_test(tc, a_refused_tr_without_a_caller_is_logged);
     suite_add_tcase(suite, tc);
     return suite;
 }
