@@ -78,10 +78,10 @@ static gboolean is_raw_command_tlv(guint8 type)
 /* The raw command TLVs present, as bits from 0x10: found in one walk of the message. */
 static void note_raw_command_tlv(guint8 type, const guint8 *value, gsize length, gpointer user_data)
 {
-    guint64 *present = user_data;
+    guint32 *present = user_data;
 
     if (is_raw_command_tlv(type))
-        present[(type - 0x10) / 64] |= G_GUINT64_CONSTANT(1) << ((type - 0x10) % 64);
+        present[(type - 0x10) / 32] |= 1u << ((type - 0x10) % 32);
 }
 
 static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data)
@@ -89,7 +89,7 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     ModemCat2 *qmi = user_data;
     /* The signal's array is the QmiMessage itself. */
     QmiMessage *message = (QmiMessage *)raw;
-    guint64 present[2] = { 0, 0 };
+    guint32 present[3] = { 0, 0, 0 }; /* types 0x10 … 0x6f */
 
     guint16 id = qmi_message_get_message_id(message);
 
@@ -106,17 +106,19 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     report_refresh(qmi, message);
     qmi_message_foreach_raw_tlv(message, note_raw_command_tlv, present);
     /* In the order of their types, whatever the order the modem put them in. */
-    for (guint type = 0x10; type <= 0x54; type++) {
-        g_autoptr(GError) error = NULL;
-        ModemCat2RawCommand parsed;
+    for (guint word = 0; word < G_N_ELEMENTS(present); word++) {
+        for (gint bit = g_bit_nth_lsf(present[word], -1); bit >= 0;
+             bit = g_bit_nth_lsf(present[word], bit)) {
+            guint8 type = (guint8)(0x10 + word * 32 + (guint)bit);
+            g_autoptr(GError) error = NULL;
+            ModemCat2RawCommand parsed;
 
-        if (!(present[(type - 0x10) / 64] & (G_GUINT64_CONSTANT(1) << ((type - 0x10) % 64))))
-            continue;
-        if (!modem_cat2_parse_raw_command(message, (guint8)type, &parsed, &error)) {
-            g_warning("CAT2 event report TLV 0x%02x: %s", type, error->message);
-            continue;
+            if (!modem_cat2_parse_raw_command(message, type, &parsed, &error)) {
+                g_warning("CAT2 event report TLV 0x%02x: %s", type, error->message);
+                continue;
+            }
+            qmi->command(qmi, parsed.ref, parsed.command, parsed.length, qmi->user_data);
         }
-        qmi->command(qmi, parsed.ref, parsed.command, parsed.length, qmi->user_data);
     }
 }
 

@@ -16,10 +16,18 @@ static char *control(const char *line)
     return sim_control(&sim, line);
 }
 
+static GArray *seen_refs; /* when set, commands are only noted, not answered */
+
 static void on_command(ModemCat2 *q, guint32 ref, const guint8 *command, gsize length,
                        gpointer user_data)
 {
-    g_autoptr(CatMessage) message = cat_message_parse(command, length, NULL);
+    g_autoptr(CatMessage) message = NULL;
+
+    if (seen_refs != NULL) {
+        g_array_append_val(seen_refs, ref);
+        return;
+    }
+    message = cat_message_parse(command, length, NULL);
     CatCommandDetails details = { 0 };
     g_autoptr(GByteArray) tr = NULL;
 
@@ -115,6 +123,37 @@ START_TEST(envelopes_go_to_the_card)
 }
 END_TEST
 
+/* Raw command TLV {ref u32, length u16, command}: a one-byte command is enough here. */
+static void add_raw_command(QmiMessage *message, guint8 type, guint32 ref)
+{
+    guint8 value[7] = {
+        (guint8)ref, (guint8)(ref >> 8), (guint8)(ref >> 16), (guint8)(ref >> 24), 1, 0, 0xd0
+    };
+
+    ck_assert(qmi_message_add_raw_tlv(message, type, value, sizeof(value), NULL));
+}
+
+START_TEST(raw_commands_of_one_event_report_are_taken_in_the_order_of_their_types)
+{
+    g_autoptr(QmiMessage) report = NULL;
+
+    start();
+    seen_refs = g_array_new(FALSE, FALSE, sizeof(guint32));
+    /* An Event Report (0x0001) to our client, its TLVs out of order; 0x15 carries no command. */
+    report = qmi_message_new(10, modem_cat2_get_cid(qmi), 0, 0x0001);
+    add_raw_command(report, 0x54, 4);
+    add_raw_command(report, 0x15, 99);
+    add_raw_command(report, 0x47, 3);
+    add_raw_command(report, 0x10, 1);
+    add_raw_command(report, 0x18, 2);
+    g_signal_emit_by_name(device, "indication", report);
+    ck_assert_uint_eq(seen_refs->len, 4);
+    for (guint i = 0; i < 4; i++)
+        ck_assert_uint_eq(g_array_index(seen_refs, guint32, i), i + 1);
+    g_clear_pointer(&seen_refs, g_array_unref);
+}
+END_TEST
+
 static GString *warnings;
 
 static GLogWriterOutput keep_warnings(GLogLevelFlags level, const GLogField *fields, gsize n,
@@ -160,6 +199,7 @@ static Suite *qmi_suite(void)
     tcase_add_test(tc, raw_proactive_command_reaches_the_handler_and_its_tr_the_card);
     tcase_add_test(tc, envelopes_go_to_the_card);
     tcase_add_test(tc, a_refused_tr_without_a_caller_is_logged);
+    tcase_add_test(tc, raw_commands_of_one_event_report_are_taken_in_the_order_of_their_types);
     suite_add_tcase(suite, tc);
     return suite;
 }
