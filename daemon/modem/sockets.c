@@ -220,6 +220,7 @@ static void client_lost(Slot *slot, const char *why)
 static gboolean on_readable(GObject *stream, gpointer user_data)
 {
     Slot *slot = user_data;
+    GSource *self = slot->read_source; /* alive while it runs, whatever its slot does */
     g_autoptr(GError) error = NULL;
     gsize space = slot->set->callbacks.space(slot->set->user_data, slot->id);
     gssize n;
@@ -237,8 +238,16 @@ static gboolean on_readable(GObject *stream, gpointer user_data)
         return G_SOURCE_REMOVE;
     }
     slot->active_at = g_get_monotonic_time();
-    /* The owner may drop the client from here: client_drop() destroys this source then. */
+    /* The owner may drop the client from here (client_drop() destroys this source), and the
+     * slot may even have a new client by the time it returns. */
     slot->set->callbacks.received(slot->set->user_data, slot->id, slot->buffer, (gsize)n);
+    if (slot->read_source != self)
+        return G_SOURCE_REMOVE;
+    /* Full now: pause at once rather than be woken only to find no room. */
+    if (slot->set->callbacks.space(slot->set->user_data, slot->id) == 0) {
+        source_clear(&slot->read_source);
+        return G_SOURCE_REMOVE;
+    }
     return G_SOURCE_CONTINUE;
 }
 
