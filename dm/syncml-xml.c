@@ -121,12 +121,32 @@ static gboolean all_kept(Parser *p, const xmlNode *node, const char *const *kept
     return TRUE;
 }
 
+/*
+ * @node's text as the tree holds it when it is one text node (or none: ""), which is nearly
+ * always; NULL when it is made of several nodes (CDATA, entity references) and must be joined.
+ */
+static const char *plain_text(const xmlNode *node)
+{
+    const xmlNode *only = node->children;
+
+    if (only == NULL)
+        return "";
+    if (only->type == XML_TEXT_NODE && only->next == NULL && only->content != NULL)
+        return (const char *)only->content;
+    return NULL;
+}
+
 /* The text of @node, trimmed: identifiers and numbers never carry surrounding space. */
 static char *text(const xmlNode *node)
 {
-    xmlChar *content = xmlNodeGetContent(node);
-    char *copy = g_strstrip(g_strdup((const char *)content));
+    const char *plain = plain_text(node);
+    xmlChar *content;
+    char *copy;
 
+    if (plain != NULL)
+        return g_strstrip(g_strdup(plain));
+    content = xmlNodeGetContent(node);
+    copy = g_strstrip(g_strdup((const char *)content));
     xmlFree(content);
     return copy;
 }
@@ -169,12 +189,37 @@ static gboolean strict_check(Parser *p, const xmlNode *root, DmParseMode mode)
     return TRUE;
 }
 
+/* Decimal digits between optional spaces, up to @max. */
+static gboolean digits_value(const char *text, guint64 max, guint64 *out)
+{
+    const char *p = text;
+    guint64 value = 0;
+
+    while (g_ascii_isspace(*p))
+        p++;
+    if (!g_ascii_isdigit(*p))
+        return FALSE;
+    for (; g_ascii_isdigit(*p); p++) {
+        guint digit = (guint)(*p - '0');
+        if (digit > max || value > (max - digit) / 10)
+            return FALSE;
+        value = value * 10 + digit;
+    }
+    while (g_ascii_isspace(*p))
+        p++;
+    if (*p != '\0')
+        return FALSE;
+    *out = value;
+    return TRUE;
+}
+
 /* @node's text as a number up to @max, or FALSE (no error: the callers say what it means). */
 static gboolean read_number(const xmlNode *node, guint64 max, guint64 *out)
 {
-    g_autofree char *value = text(node);
+    const char *plain = plain_text(node);
+    g_autofree char *joined = plain == NULL ? text(node) : NULL;
 
-    return g_ascii_string_to_unsigned(value, 10, 0, max, out, NULL);
+    return digits_value(plain != NULL ? plain : joined, max, out);
 }
 
 static gboolean number(Parser *p, const xmlNode *node, guint64 max, guint64 *out)

@@ -190,6 +190,54 @@ START_TEST(structural_errors_name_what_is_missing)
 }
 END_TEST
 
+static DmMessage *parse_text(const char *xml)
+{
+    g_autoptr(GError) error = NULL;
+    DmMessage *m = dm_message_parse((const guint8 *)xml, strlen(xml), &error);
+
+    ck_assert_msg(m != NULL, "%s: %s", xml, error ? error->message : "");
+    return m;
+}
+
+/* Numbers and text are read in place when an element holds one text node, and joined when
+ * it holds several (CDATA, character references): the same either way. */
+START_TEST(numbers_and_text_read_the_same_in_one_node_or_several)
+{
+    g_autoptr(DmMessage) plain =
+        parse_text("<SyncML>" HDR "<SyncBody><Get><CmdID> 0042 </CmdID><Item><Target><LocURI>./A"
+                   "</LocURI></Target><Meta><Size>4294967296</Size></Meta></Item></Get></SyncBody>"
+                   "</SyncML>");
+    g_autoptr(DmMessage) joined = parse_text(
+        "<SyncML>" HDR "<SyncBody><Get><CmdID><![CDATA[ 00]]>&#52;2 </CmdID><Item><Target>"
+        "<LocURI>./<![CDATA[A]]></LocURI></Target><Meta><Size>42949<![CDATA[67296]]></Size>"
+        "</Meta></Item></Get></SyncBody></SyncML>");
+
+    for (DmMessage **m = (DmMessage *[]){ plain, joined, NULL }; *m != NULL; m++) {
+        DmCommand *get = command_at(*m, 0);
+        ck_assert_uint_eq(get->cmd_id, 42);
+        ck_assert_str_eq(item_at(get, 0)->target, "./A");
+        ck_assert_int_eq(item_at(get, 0)->meta.size, G_GINT64_CONSTANT(4294967296));
+    }
+}
+END_TEST
+
+START_TEST(numbers_past_their_bound_or_with_signs_are_refused)
+{
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>4294967296</CmdID></Get></SyncBody>"
+                 "</SyncML>",
+                 "<CmdID> \"4294967296\" is not a number up to 4294967295");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>+1</CmdID></Get></SyncBody></SyncML>",
+                 "<CmdID> \"+1\" is not a number");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>1 2</CmdID></Get></SyncBody></SyncML>",
+                 "<CmdID> \"1 2\" is not a number");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID></CmdID></Get></SyncBody></SyncML>",
+                 "<CmdID> \"\" is not a number");
+    expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>1</CmdID><Item><Meta><Size>"
+                 "9223372036854775808</Size></Meta></Item></Get></SyncBody></SyncML>",
+                 "<Size>");
+}
+END_TEST
+
 static void expect_strict_error(const char *xml, const char *needle)
 {
     g_autoptr(GError) error = NULL;
@@ -464,6 +512,8 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, every_file_at_the_top_and_in_ds_decodes);
     tcase_add_test(tc, malformed_files_are_rejected_with_a_line);
     tcase_add_test(tc, structural_errors_name_what_is_missing);
+    tcase_add_test(tc, numbers_and_text_read_the_same_in_one_node_or_several);
+    tcase_add_test(tc, numbers_past_their_bound_or_with_signs_are_refused);
     tcase_add_test(tc, entity_declarations_are_refused);
     tcase_add_test(tc, deeply_nested_atomics_are_refused);
     tcase_add_test(tc, written_xml_reads_back_to_the_same_message);
