@@ -30,6 +30,15 @@ static DmTree **current_tree(DmSession *s, guint below)
     return &s->tree;
 }
 
+/* The tree a command writes to: unshared first, since it starts as the tree it was made of. */
+static DmTree *writable_tree(DmSession *s)
+{
+    DmTree **tree = current_tree(s, 0);
+
+    *tree = dm_tree_unshare(*tree);
+    return *tree;
+}
+
 static Frame *top(DmSession *s)
 {
     return g_ptr_array_index(s->frames, s->frames->len - 1);
@@ -84,7 +93,7 @@ static char *split_query(const char *target, char **query)
 static int apply_write(DmSession *s, DmCommandType type, const char *uri, const char *format,
                        const char *mime, const guint8 *data, gsize length)
 {
-    DmTree *tree = *current_tree(s, 0);
+    DmTree *tree = writable_tree(s);
 
     if (type == DM_COMMAND_ADD)
         return dm_tree_add(tree, s->config.server_id, uri, format, mime, data, length);
@@ -146,7 +155,7 @@ static void run_write(DmSession *s, DmCommand *c)
         uri = split_query(item->target, &query);
         if (query != NULL) {
             code = (c->type == DM_COMMAND_REPLACE && g_str_has_prefix(query, "prop="))
-                       ? dm_tree_replace_property(*current_tree(s, 0), s->config.server_id, uri,
+                       ? dm_tree_replace_property(writable_tree(s), s->config.server_id, uri,
                                                   query + 5, item->data ? item->data : "")
                        : DM_STATUS_OPTIONAL_FEATURE;
         } else if ((code = large_object_chunk(s, c, item, uri)) == 0) {
@@ -167,7 +176,7 @@ static void run_delete(DmSession *s, DmCommand *c)
     for (guint i = 0; i < c->items->len; i++) {
         DmItem *item = g_ptr_array_index(c->items, i);
         int code = item->target
-                       ? dm_tree_delete(*current_tree(s, 0), s->config.server_id, item->target)
+                       ? dm_tree_delete(writable_tree(s), s->config.server_id, item->target)
                        : DM_STATUS_BAD_REQUEST;
         dm_session_record(s, item->target, "Delete", code);
         emit_status(s, c, item, code);
@@ -179,7 +188,7 @@ static void run_copy(DmSession *s, DmCommand *c)
     for (guint i = 0; i < c->items->len; i++) {
         DmItem *item = g_ptr_array_index(c->items, i);
         int code = item->target && item->source
-                       ? dm_tree_copy_node(*current_tree(s, 0), s->config.server_id, item->source,
+                       ? dm_tree_copy_node(writable_tree(s), s->config.server_id, item->source,
                                            item->target)
                        : DM_STATUS_BAD_REQUEST;
         dm_session_record(s, item->target, "Copy", code);
@@ -497,7 +506,7 @@ static gboolean run_command(DmSession *s, DmCommand *c)
         return run_alert(s, c);
     case DM_COMMAND_ATOMIC: {
         Frame *atomic = frame_push(s, c->children, c);
-        atomic->tree = dm_tree_copy(*current_tree(s, 1));
+        atomic->tree = dm_tree_ref(*current_tree(s, 1)); /* copied when it first writes */
         return TRUE;
     }
     case DM_COMMAND_SEQUENCE:

@@ -38,7 +38,7 @@ DmSession *dm_session_new(DmTree *tree, const DmSessionConfig *config)
     if (s->config.max_obj_size == 0)
         s->config.max_obj_size = DM_TREE_MAX_VALUE;
     s->base = dm_tree_ref(tree);
-    s->tree = dm_tree_copy(tree);
+    s->tree = dm_tree_ref(tree); /* copied when the session first writes */
     s->target = g_strdup(config->server_uri);
     s->peer_max_msg_size = s->config.max_msg_size;
     s->frames = g_ptr_array_new_with_free_func((GDestroyNotify)dm_frame_free);

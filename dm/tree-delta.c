@@ -123,6 +123,8 @@ DmTreeDelta *dm_tree_diff(const DmTree *base, const DmTree *result)
     DmTreeDelta *delta = g_new0(DmTreeDelta, 1);
 
     delta->ops = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
+    if (base == result)
+        return delta; /* one tree: a session that wrote nothing */
     diff_node(delta, dm_tree_peek_root(base), dm_tree_peek_root(result));
     return delta;
 }
@@ -244,6 +246,7 @@ guint dm_tree_delta_apply(const DmTreeDelta *delta, DmTree *live, GPtrArray *con
 {
     guint applied = 0;
 
+    g_return_val_if_fail(!dm_tree_is_shared(live), 0);
     for (guint i = 0; i < delta->ops->len; i++) {
         const Op *op = g_ptr_array_index(delta->ops, i);
         switch (op->kind) {

@@ -99,6 +99,7 @@ int dm_tree_add(DmTree *tree, const char *server_id, const char *uri, const char
     DmNode *parent, *node = NULL;
     int status;
 
+    g_return_val_if_fail(!dm_tree_is_shared(tree), DM_STATUS_COMMAND_FAILED);
     if ((canonical = dm_uri_normalize(uri, &status)) == NULL)
         return status;
     if (format == NULL)
@@ -147,7 +148,10 @@ int dm_tree_replace(DmTree *tree, const char *server_id, const char *uri, const 
                     const char *type, const guint8 *value, gsize length)
 {
     int status;
-    DmNode *node = find_node(tree, uri, &status);
+    DmNode *node;
+
+    g_return_val_if_fail(!dm_tree_is_shared(tree), DM_STATUS_COMMAND_FAILED);
+    node = find_node(tree, uri, &status);
 
     if (node == NULL)
         return status;
@@ -190,7 +194,10 @@ static gboolean subtree_deletable(const DmNode *node)
 int dm_tree_delete(DmTree *tree, const char *server_id, const char *uri)
 {
     int status;
-    DmNode *node = find_node(tree, uri, &status);
+    DmNode *node;
+
+    g_return_val_if_fail(!dm_tree_is_shared(tree), DM_STATUS_COMMAND_FAILED);
+    node = find_node(tree, uri, &status);
 
     if (node == NULL)
         return status;
@@ -212,6 +219,7 @@ int dm_tree_copy_node(DmTree *tree, const char *server_id, const char *source, c
     DmNode *node, *parent, *copy;
     int status;
 
+    g_return_val_if_fail(!dm_tree_is_shared(tree), DM_STATUS_COMMAND_FAILED);
     if (from == NULL || to == NULL)
         return DM_STATUS_BAD_REQUEST;
     if ((node = dm_tree_lookup(tree, from)) == NULL)
@@ -245,7 +253,10 @@ int dm_tree_replace_property(DmTree *tree, const char *server_id, const char *ur
 {
     DmNode *authority;
     int status;
-    DmNode *node = find_node(tree, uri, &status);
+    DmNode *node;
+
+    g_return_val_if_fail(!dm_tree_is_shared(tree), DM_STATUS_COMMAND_FAILED);
+    node = find_node(tree, uri, &status);
 
     if (node == NULL)
         return status;
@@ -277,6 +288,7 @@ void dm_tree_set_access(DmTree *tree, const char *uri, guint access)
     g_autofree char *canonical = dm_uri_normalize(uri, NULL);
     DmNode *node = canonical ? dm_tree_lookup(tree, canonical) : NULL;
 
+    g_return_if_fail(!dm_tree_is_shared(tree));
     if (node != NULL)
         node->access = access;
 }
@@ -286,6 +298,7 @@ void dm_tree_set_origin(DmTree *tree, const char *uri, const char *origin)
     g_autofree char *canonical = dm_uri_normalize(uri, NULL);
     DmNode *node = canonical ? dm_tree_lookup(tree, canonical) : NULL;
 
+    g_return_if_fail(!dm_tree_is_shared(tree));
     if (node != NULL) {
         g_free(node->origin);
         node->origin = g_strdup(origin ? origin : "");
@@ -330,5 +343,6 @@ GPtrArray *dm_tree_list_origins(const DmTree *tree)
 guint dm_tree_remove_origin(DmTree *tree, const char *origin)
 {
     g_return_val_if_fail(origin != NULL && origin[0] != '\0', 0);
+    g_return_val_if_fail(!dm_tree_is_shared(tree), 0);
     return remove_origin(dm_tree_peek_root(tree), origin);
 }

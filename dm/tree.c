@@ -94,6 +94,22 @@ void dm_tree_unref(DmTree *tree)
     g_free(tree);
 }
 
+gboolean dm_tree_is_shared(const DmTree *tree)
+{
+    return !g_ref_count_compare((grefcount *)&tree->refs, 1);
+}
+
+DmTree *dm_tree_unshare(DmTree *tree)
+{
+    DmTree *copy;
+
+    if (!dm_tree_is_shared(tree))
+        return tree;
+    copy = dm_tree_copy(tree);
+    dm_tree_unref(tree);
+    return copy;
+}
+
 DmTree *dm_tree_copy(const DmTree *tree)
 {
     DmTree *copy = g_new0(DmTree, 1);

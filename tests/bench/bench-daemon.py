@@ -9,7 +9,7 @@ after another, and this prints what they cost:
   after the sessions, and dmscd's wake-ups (context switches of all its threads) over an idle
   period.
 
-  bench-daemon.py [--sessions N] [--idle SECONDS] [--valgrind [--callgrind-out FILE]]
+  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads] [--valgrind [--callgrind-out FILE]]
 
 Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
 Run with Debian's /usr/bin/python3 (it needs python3-gi)."""
@@ -38,6 +38,8 @@ from test_modem import account_bootstrap, free_port  # noqa: E402
 SIM = os.environ["DMSC_SIM"]
 DMSCD = os.environ["DMSCD"]
 SCRIPT = "ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\nADD ./Vendor/B chr c\n"
+# --reads: a session that only reads (the server asks for DevInfo)
+READS = "GET ./DevInfo/Mod\nPACKAGE\nGET ./DevInfo/Man\nGET ./DevInfo/Lang\n"
 CARD = "org.dmscd.Dmsc1.Card"
 SESSION = "org.dmscd.Dmsc1.Session"
 
@@ -83,7 +85,7 @@ class Bench:
         self.control = os.path.join(tmp, "control")
         self.port = free_port()
         socket_name = f"dmsc-sim-bench-{os.getpid()}"
-        self.write("script", SCRIPT)
+        self.write("script", READS if args.reads else SCRIPT)
         self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{self.port}/dm"))
         profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
                              f"[scws]\nport={self.port}\n[server]\npath=/dm\n"
@@ -192,6 +194,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument("--reads", action="store_true",
+                        help="sessions whose server only reads (Get) instead of writing")
     parser.add_argument("--valgrind", action="store_true",
                         help="run dmscd under callgrind and count its instructions")
     parser.add_argument("--callgrind-out", default="callgrind.out.bench-daemon",
@@ -222,7 +226,8 @@ def main():
     n = len(durations)
     ms = sorted(d * 1000 for d in durations)
     p95 = ms[min(n - 1, int(round(0.95 * n)) - 1)]
-    print(f"sessions: {n} card-triggered, two packages each, raw BIP"
+    print(f"sessions: {n} card-triggered, two packages each"
+          + (", the server only reading" if args.reads else "") + ", raw BIP"
           + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))
     print(f"session time: median {statistics.median(ms):.1f} ms, 95th percentile {p95:.1f} ms")
     print(f"throughput: {n / wall:.1f} sessions/s (one at a time, trigger to end)")

@@ -379,8 +379,9 @@ static GLogWriterOutput capture_conflicts(GLogLevelFlags level, const GLogField 
 
 /* A two-package session with "srv" (MD5 both ways, nonces rotated): ./Vendor/A, then
  * ./Vendor/B and ./Vendor/Shared. Returns once the server has the client's first answer: the
- * session runs and waits for the second package. */
-static ScriptServer *start_two_package_session(void)
+ * session runs and waits for the second package. @origin: who created the session's account
+ * (NULL: the device). */
+static ScriptServer *start_two_package_session_of(const char *origin)
 {
     ScriptServerConfig config = md5_server();
     ScriptServer *server = script_server_new(&config,
@@ -397,6 +398,8 @@ static ScriptServer *start_two_package_session(void)
     conflict_lines = g_ptr_array_new_with_free_func(g_free);
     g_log_set_writer_func(capture_conflicts, NULL, NULL);
     account(address);
+    if (origin != NULL)
+        dm_tree_set_origin(tree.tree, "./DMAcc/S", origin);
     ck_assert(dm_tree_save(tree.tree, tree.path, NULL));
     dmscd_sessions_queue(sessions, notification, "card");
     while (script_server_get_records(server)->len == 0) {
@@ -405,6 +408,11 @@ static ScriptServer *start_two_package_session(void)
     }
     ck_assert(!dmscd_sessions_idle(sessions));
     return server;
+}
+
+static ScriptServer *start_two_package_session(void)
+{
+    return start_two_package_session_of(NULL);
 }
 
 static gboolean saved_has_origin(const char *uri, const char *origin)
@@ -460,8 +468,7 @@ START_TEST(a_card_removed_during_its_servers_session_takes_its_secrets_for_good)
     guint removed = 0;
 
     /* The session's own account is the card's. */
-    server = start_two_package_session();
-    dm_tree_set_origin(tree.tree, "./DMAcc/S", CARD);
+    server = start_two_package_session_of(CARD);
     ck_assert(dmscd_tree_remove_card(&tree, CARD, &removed, &error));
     ck_assert_uint_gt(removed, 0);
     run_until_idle();

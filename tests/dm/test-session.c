@@ -258,6 +258,76 @@ START_TEST(changes_list_every_tree_operation)
 }
 END_TEST
 
+/* @package, then an empty final one, through a new session on @given: the tree it ends with. */
+static DmTree *tree_after_session(DmTree *given, const char *package)
+{
+    DmSessionConfig config = { .server_id = "srv",
+                               .server_uri = "http://127.0.0.1/dm",
+                               .client_id = "IMEI:1",
+                               .session_id = "1" };
+    static const char end[] = HEADER("2") "</SyncHdr><SyncBody><Final/></SyncBody></SyncML>";
+    DmSession *s = dm_session_new(given, &config);
+    g_autoptr(GBytes) first = NULL, answer = NULL;
+    DmTree *result;
+
+    ck_assert_int_eq(dm_session_start(s), DM_SESSION_SEND);
+    first = dm_session_take_output(s, NULL);
+    ck_assert_int_eq(dm_session_receive(s, (const guint8 *)package, strlen(package), NULL),
+                     DM_SESSION_SEND);
+    answer = dm_session_take_output(s, NULL);
+    ck_assert_int_eq(dm_session_receive(s, (const guint8 *)end, strlen(end), NULL),
+                     DM_SESSION_DONE);
+    ck_assert_int_eq(dm_session_get_result(s), DM_SESSION_RESULT_OK);
+    result = dm_session_steal_tree(s);
+    dm_session_free(s);
+    return result;
+}
+
+#define ADD_X(id)     \
+    "<Add><CmdID>" id \
+    "</CmdID><Item><Target><LocURI>./X</LocURI></Target><Data>1</Data></Item></Add>"
+
+/* A session reads the tree it was given and copies it only when it first writes; the tree it
+ * was given never changes, even when an Atomic that wrote is rolled back. */
+START_TEST(a_session_copies_the_tree_only_when_it_first_writes)
+{
+    g_autoptr(DmTree) given = aosp_tree();
+    g_autoptr(DmTree) after_get = tree_after_session(
+        given, HEADER("1") "</SyncHdr><SyncBody><Get><CmdID>1</CmdID><Item><Target><LocURI>"
+                           "./DevInfo/Mod</LocURI></Target></Item></Get><Final/></SyncBody>"
+                           "</SyncML>");
+    g_autoptr(DmTree) after_rollback =
+        tree_after_session(given, HEADER("1") "</SyncHdr><SyncBody><Atomic><CmdID>1</CmdID>" ADD_X(
+                                      "2") ADD_X("3") "</Atomic><Final/></SyncBody></SyncML>");
+    g_autoptr(DmTree) after_add = tree_after_session(
+        given, HEADER("1") "</SyncHdr><SyncBody>" ADD_X("1") "<Final/></SyncBody></SyncML>");
+
+    ck_assert_ptr_eq(after_get, given);
+    ck_assert_ptr_eq(after_rollback, given);
+    ck_assert_ptr_ne(after_add, given);
+    ck_assert(dm_tree_exists(after_add, "./X"));
+    ck_assert(!dm_tree_exists(given, "./X"));
+}
+END_TEST
+
+START_TEST(a_tree_held_twice_is_copied_to_be_changed_and_one_held_once_is_not)
+{
+    DmTree *first = aosp_tree();
+    DmTree *held = dm_tree_ref(first);
+    DmTree *copy;
+
+    ck_assert(dm_tree_is_shared(first));
+    copy = dm_tree_unshare(first); /* takes the first reference */
+    ck_assert_ptr_ne(copy, held);
+    ck_assert(!dm_tree_is_shared(held) && !dm_tree_is_shared(copy));
+    ck_assert_int_eq(dm_tree_add(copy, NULL, "./X", "chr", NULL, (const guint8 *)"1", 1), 200);
+    ck_assert(!dm_tree_exists(held, "./X"));
+    ck_assert_ptr_eq(dm_tree_unshare(held), held);
+    dm_tree_unref(held);
+    dm_tree_unref(copy);
+}
+END_TEST
+
 static Suite *session_suite(void)
 {
     Suite *suite = suite_create("session");
@@ -274,6 +344,8 @@ static Suite *session_suite(void)
     tcase_add_test(tc, a_message_of_another_session_fails_it);
     tcase_add_test(tc, garbage_fails_the_session_cleanly);
     tcase_add_test(tc, changes_list_every_tree_operation);
+    tcase_add_test(tc, a_session_copies_the_tree_only_when_it_first_writes);
+    tcase_add_test(tc, a_tree_held_twice_is_copied_to_be_changed_and_one_held_once_is_not);
     suite_add_tcase(suite, tc);
     return suite;
 }
