@@ -441,8 +441,7 @@ static void frame_finish(DmSession *s)
     DmCommand *c = f->container;
 
     if (c == NULL) {
-        for (guint i = 0; i < f->out->len; i++)
-            g_queue_push_tail(&s->outbox, g_ptr_array_steal_index(f->out, i--));
+        dm_commands_move(f->out, &s->outbox, NULL);
         dm_frame_free(f);
         return;
     }
@@ -463,8 +462,7 @@ static void frame_finish(DmSession *s)
         }
         emit_status(s, c, NULL, f->failed ? DM_STATUS_ATOMIC_FAILED : DM_STATUS_OK);
     }
-    for (guint i = 0; i < f->out->len; i++)
-        g_ptr_array_add(top(s)->out, g_ptr_array_steal_index(f->out, i--));
+    dm_commands_move(f->out, NULL, top(s)->out);
     dm_frame_free(f);
 }
 

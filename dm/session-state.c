@@ -76,3 +76,17 @@ void dm_alert_request_free(DmAlertRequest *request)
         g_ptr_array_unref(request->choices);
     g_free(request);
 }
+
+void dm_commands_move(GPtrArray *from, GQueue *queue, GPtrArray *array)
+{
+    gsize n = 0;
+    gpointer *commands = g_ptr_array_steal(from, &n);
+
+    for (gsize i = 0; i < n; i++) {
+        if (queue != NULL)
+            g_queue_push_tail(queue, commands[i]);
+        else
+            g_ptr_array_add(array, commands[i]);
+    }
+    g_free(commands);
+}

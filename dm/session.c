@@ -301,6 +301,20 @@ static void encode_output(DmSession *s, const char *skeleton, const char *body, 
  * asks the server for the chance to send it; so does a server message without Final, to let
  * the server go on.
  */
+/* The commands of @m but its header status (when @header) and 1222 alerts go to last_sent. */
+static void keep_for_resend(DmSession *s, DmMessage *m, gboolean header)
+{
+    gsize n = 0;
+    DmCommand **commands = (DmCommand **)g_ptr_array_steal(m->commands, &n);
+
+    for (gsize i = 0; i < n; i++) {
+        DmCommand *c = commands[i];
+        gboolean stays = (header && i == 0) || (c->type == DM_COMMAND_ALERT && c->code == 1222);
+        g_ptr_array_add(stays ? m->commands : s->last_sent, c);
+    }
+    g_free(commands);
+}
+
 static void build_output(DmSession *s, DmCommand *header)
 {
     g_autoptr(DmMessage) m = message_new(s);
@@ -322,11 +336,7 @@ static void build_output(DmSession *s, DmCommand *header)
     m->final = !more;
     encode_output(s, skeleton, body->str, m->final);
     /* Kept for a resend with new credentials; the header status is rebuilt then. */
-    for (guint i = header ? 1 : 0; i < m->commands->len; i++) {
-        DmCommand *c = g_ptr_array_index(m->commands, i);
-        if (!(c->type == DM_COMMAND_ALERT && c->code == 1222))
-            g_ptr_array_add(s->last_sent, g_ptr_array_steal_index(m->commands, i--));
-    }
+    keep_for_resend(s, m, header != NULL);
 }
 
 /* --- Package 1 --------------------------------------------------------------------------- */
@@ -580,8 +590,7 @@ DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length,
     }
     if (handle_server_statuses(s, s->incoming)) {
         /* The server wants other credentials: the same commands go again. */
-        for (guint i = 0; i < s->last_sent->len; i++)
-            g_queue_push_tail(&s->outbox, g_ptr_array_steal_index(s->last_sent, i--));
+        dm_commands_move(s->last_sent, &s->outbox, NULL);
         return reply(s);
     }
     if (s->result != DM_SESSION_RESULT_NONE)
