@@ -751,11 +751,23 @@ char *dm_message_xml_assemble(const char *skeleton, const char *body, gboolean f
     /* Element names cannot occur unescaped in the header's text: the first is the body. */
     const char *empty = strstr(skeleton, "<SyncBody/>");
 
+    const char *tail;
+    GString *out;
+
     g_assert(empty != NULL);
     if (body[0] == '\0' && !final)
         return g_strdup(skeleton);
-    return g_strdup_printf("%.*s<SyncBody>%s%s</SyncBody>%s", (int)(empty - skeleton), skeleton,
-                           body, final ? "<Final/>" : "", empty + strlen("<SyncBody/>"));
+    /* Pieces copied as they are: the message is too long for printf to be cheap. */
+    tail = empty + strlen("<SyncBody/>");
+    out = g_string_sized_new(strlen(skeleton) + strlen(body) + 32);
+    g_string_append_len(out, skeleton, empty - skeleton);
+    g_string_append(out, "<SyncBody>");
+    g_string_append(out, body);
+    if (final)
+        g_string_append(out, "<Final/>");
+    g_string_append(out, "</SyncBody>");
+    g_string_append(out, tail);
+    return g_string_free(out, FALSE);
 }
 
 char *dm_message_to_xml_with_body(const DmMessage *message, const char *body, gboolean doctype)
