@@ -336,6 +336,13 @@ static void run_get(DmSession *s, DmCommand *c)
 
 /* --- Alerts ------------------------------------------------------------------------------ */
 
+/* An option given twice: the last stands (and the first is not lost). */
+static void set_option(char **field, const char *value)
+{
+    g_free(*field);
+    *field = g_strdup(value);
+}
+
 /* "MINDT=10&MAXDT=30&DR=1&MAXLEN=20&IT=A&ET=T": the first Item of a UI alert. */
 static void parse_alert_options(const char *options, DmAlertRequest *request)
 {
@@ -355,11 +362,11 @@ static void parse_alert_options(const char *options, DmAlertRequest *request)
         else if (g_str_has_prefix(*p, "MAXLEN="))
             request->max_length = (guint)number;
         else if (g_str_has_prefix(*p, "DR="))
-            request->default_response = g_strdup(value);
+            set_option(&request->default_response, value);
         else if (g_str_has_prefix(*p, "IT="))
-            request->input_type = g_strdup(value);
+            set_option(&request->input_type, value);
         else if (g_str_has_prefix(*p, "ET="))
-            request->echo_type = g_strdup(value);
+            set_option(&request->echo_type, value);
     }
 }
 

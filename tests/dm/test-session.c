@@ -98,6 +98,24 @@ START_TEST(without_a_user_choices_time_out_with_the_default_response)
 }
 END_TEST
 
+/* Found by fuzzing: an option given twice leaked the first value. The last stands. */
+START_TEST(an_alert_option_given_twice_keeps_the_last)
+{
+    DmSessionConfig config = { 0 };
+    const DmAlertRequest *alert;
+
+    start(&config);
+    ck_assert_int_eq(feed(HEADER("1") "</SyncHdr><SyncBody>" ALERT(
+                         "1102", "IT=A&amp;ET=T&amp;DR=x&amp;IT=N&amp;ET=P&amp;DR=y", "Name?",
+                         "") "<Final/></SyncBody></SyncML>"),
+                     DM_SESSION_WAIT);
+    alert = dm_session_get_alert(session);
+    ck_assert_str_eq(alert->input_type, "N");
+    ck_assert_str_eq(alert->echo_type, "P");
+    ck_assert_str_eq(alert->default_response, "y");
+}
+END_TEST
+
 START_TEST(abort_1223_ends_the_session_and_keeps_the_tree)
 {
     DmSessionConfig config = { 0 };
@@ -336,6 +354,7 @@ static Suite *session_suite(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, user_alerts_wait_and_carry_the_answer);
     tcase_add_test(tc, without_a_user_choices_time_out_with_the_default_response);
+    tcase_add_test(tc, an_alert_option_given_twice_keeps_the_last);
     tcase_add_test(tc, abort_1223_ends_the_session_and_keeps_the_tree);
     tcase_add_test(tc, generic_alert_goes_with_the_next_message);
     tcase_add_test(tc, objects_above_max_obj_size_are_413_and_unknown_commands_406);
