@@ -448,7 +448,7 @@ static void frame_finish(DmSession *s)
     DmCommand *c = f->container;
 
     if (c == NULL) {
-        dm_commands_move(f->out, &s->outbox, NULL);
+        dm_commands_queue(f->out, &s->outbox);
         dm_frame_free(f);
         return;
     }
@@ -469,7 +469,7 @@ static void frame_finish(DmSession *s)
         }
         emit_status(s, c, NULL, f->failed ? DM_STATUS_ATOMIC_FAILED : DM_STATUS_OK);
     }
-    dm_commands_move(f->out, NULL, top(s)->out);
+    g_ptr_array_extend_and_steal(top(s)->out, g_steal_pointer(&f->out));
     dm_frame_free(f);
 }
 

@@ -68,8 +68,8 @@ void dm_session_end(DmSession *session, DmSessionResult result, const char *erro
 DmCommand *dm_session_status_new(DmSession *session, const DmCommand *command, int code);
 void dm_session_record(DmSession *session, const char *uri, const char *command, int status);
 void dm_frame_free(Frame *frame);
-/* Moves every command of @from, in order, to the end of @queue or of @array (one of them);
- * @from is left empty. Linear: taking them one by one from the front is not. */
-void dm_commands_move(GPtrArray *from, GQueue *queue, GPtrArray *array);
+/* Moves every command of @from, in order, to the end of @queue; @from is left empty. Linear:
+ * taking them one by one from the front of the array is not. */
+void dm_commands_queue(GPtrArray *from, GQueue *queue);
 void dm_large_object_clear(LargeObject *large);
 void dm_alert_request_free(DmAlertRequest *request);

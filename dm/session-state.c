@@ -50,7 +50,7 @@ void dm_frame_free(Frame *frame)
         return;
     if (frame->tree != NULL)
         dm_tree_unref(frame->tree);
-    g_ptr_array_unref(frame->out);
+    g_clear_pointer(&frame->out, g_ptr_array_unref);
     g_free(frame);
 }
 
@@ -77,16 +77,12 @@ void dm_alert_request_free(DmAlertRequest *request)
     g_free(request);
 }
 
-void dm_commands_move(GPtrArray *from, GQueue *queue, GPtrArray *array)
+void dm_commands_queue(GPtrArray *from, GQueue *queue)
 {
     gsize n = 0;
     gpointer *commands = g_ptr_array_steal(from, &n);
 
-    for (gsize i = 0; i < n; i++) {
-        if (queue != NULL)
-            g_queue_push_tail(queue, commands[i]);
-        else
-            g_ptr_array_add(array, commands[i]);
-    }
+    for (gsize i = 0; i < n; i++)
+        g_queue_push_tail(queue, commands[i]);
     g_free(commands);
 }

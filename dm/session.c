@@ -295,12 +295,6 @@ static void encode_output(DmSession *s, const char *skeleton, const char *body, 
     }
 }
 
-/*
- * Fills a message from the outbox as far as MaxMsgSize allows and encodes it: each command
- * is serialised once, and the message around them. What does not fit waits, and Alert 1222
- * asks the server for the chance to send it; so does a server message without Final, to let
- * the server go on.
- */
 /* The commands of @m but its header status (when @header) and 1222 alerts go to last_sent. */
 static void keep_for_resend(DmSession *s, DmMessage *m, gboolean header)
 {
@@ -315,6 +309,12 @@ static void keep_for_resend(DmSession *s, DmMessage *m, gboolean header)
     g_free(commands);
 }
 
+/*
+ * Fills a message from the outbox as far as MaxMsgSize allows and encodes it: each command
+ * is serialised once, and the message around them. What does not fit waits, and Alert 1222
+ * asks the server for the chance to send it; so does a server message without Final, to let
+ * the server go on.
+ */
 static void build_output(DmSession *s, DmCommand *header)
 {
     g_autoptr(DmMessage) m = message_new(s);
@@ -590,7 +590,7 @@ DmSessionStep dm_session_receive(DmSession *s, const guint8 *data, gsize length,
     }
     if (handle_server_statuses(s, s->incoming)) {
         /* The server wants other credentials: the same commands go again. */
-        dm_commands_move(s->last_sent, &s->outbox, NULL);
+        dm_commands_queue(s->last_sent, &s->outbox);
         return reply(s);
     }
     if (s->result != DM_SESSION_RESULT_NONE)
