@@ -46,8 +46,11 @@ static SoupSession *soup_new(const DmHttp *http, const char *uri)
 
     if (http->route != NULL || is_loopback(uri))
         soup_session_set_proxy_resolver(soup, NULL);
-    /* SyncML DM is not compressed: no Accept-Encoding, and no decoder to set up per message. */
+    /* SyncML DM is not compressed: no Accept-Encoding, and no decoder to set up per message.
+     * Its credentials travel in the SyncML header (and x-syncml-hmac), never as HTTP
+     * authentication: no auth manager hooked into every message either. */
     soup_session_remove_feature_by_type(soup, SOUP_TYPE_CONTENT_DECODER);
+    soup_session_remove_feature_by_type(soup, SOUP_TYPE_AUTH_MANAGER);
     return soup;
 }
 

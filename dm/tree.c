@@ -39,23 +39,33 @@ void dm_node_free(DmNode *node)
     g_free(node);
 }
 
-DmNode *dm_node_copy_shallow(const DmNode *node)
+/* Field by field rather than through dm_node_new(): a tree is copied whole for each session
+ * that writes, so a copy allocates only what it keeps. */
+static DmNode *node_copy_sized(const DmNode *node, guint children)
 {
-    DmNode *copy = dm_node_new(node->name, node->format);
+    DmNode *copy = g_new(DmNode, 1);
 
+    copy->name = g_strdup(node->name);
+    copy->format = g_strdup(node->format);
     copy->type = g_strdup(node->type);
     copy->acl = g_strdup(node->acl);
     copy->title = g_strdup(node->title);
-    g_free(copy->origin);
     copy->origin = g_strdup(node->origin);
     copy->access = node->access;
     copy->value = node->value ? g_bytes_ref(node->value) : NULL;
+    copy->children = g_ptr_array_sized_new(children);
+    copy->parent = NULL;
     return copy;
+}
+
+DmNode *dm_node_copy_shallow(const DmNode *node)
+{
+    return node_copy_sized(node, 0);
 }
 
 DmNode *dm_node_copy(const DmNode *node, DmNode *parent)
 {
-    DmNode *copy = dm_node_copy_shallow(node);
+    DmNode *copy = node_copy_sized(node, node->children->len);
 
     copy->parent = parent;
     for (guint i = 0; i < node->children->len; i++)

@@ -107,9 +107,9 @@ static void on_indication(QmiDevice *device, GByteArray *raw, gpointer user_data
     qmi_message_foreach_raw_tlv(message, note_raw_command_tlv, present);
     /* In the order of their types, whatever the order the modem put them in. */
     for (guint word = 0; word < G_N_ELEMENTS(present); word++) {
-        for (gint bit = g_bit_nth_lsf(present[word], -1); bit >= 0;
-             bit = g_bit_nth_lsf(present[word], bit)) {
-            guint8 type = (guint8)(0x10 + word * 32 + (guint)bit);
+        /* Lowest bit first, each cleared once taken (g_bit_nth_lsf walks all 64 bits). */
+        for (guint32 bits = present[word]; bits != 0; bits &= bits - 1) {
+            guint8 type = (guint8)(0x10 + word * 32 + (guint)__builtin_ctz(bits));
             g_autoptr(GError) error = NULL;
             ModemCat2RawCommand parsed;
 
