@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One SyncML message's HTTP exchange as dmscd has it with a card's web server: a POST on a new
+ * connection to the SCWS gateway's local socket, answered, the connection closed. dmscd's
+ * binding (dm/http.c) against libsoup alone doing the same exchange with the same session
+ * settings and request headers: the floor under dmscd's HTTP side. The server is a child
+ * process (executed, so callgrind counts only this side). Prints microseconds per POST for
+ * both and their ratio; instructions per POST (libsoup, GIO and the main loop included):
+ *   tests/bench/instructions.sh build/tests/bench/bench-http post_with_dmscd 300
+ *   tests/bench/instructions.sh build/tests/bench/bench-http post_with_libsoup 300
+ * Run: meson test -C build --benchmark -v dm-http   (or bench-http [N])
+ */
+#include "dm/dm-private.h"
+
+#include <libsoup/soup.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MEDIA       "application/vnd.syncml.dm+xml"
+#define REQUEST     1200 /* bytes of a client's package 1 with its DevInfo */
+#define ANSWER      1500 /* bytes of a server's package 2 */
+#define LISTEN_FD   3
+#define HEADERS_MAX 4096
+
+/* --- The server: blocking, one exchange a connection, in its own process ------------------ */
+
+static gboolean read_request(int fd)
+{
+    char buffer[HEADERS_MAX + REQUEST];
+    size_t have = 0;
+    const char *end = NULL;
+    const char *length;
+
+    while (end == NULL || have < (size_t)(end + 4 - buffer) + REQUEST) {
+        ssize_t n = read(fd, buffer + have, sizeof(buffer) - 1 - have);
+        if (n <= 0)
+            return FALSE;
+        have += (size_t)n;
+        buffer[have] = '\0';
+        if (end == NULL && (end = strstr(buffer, "\r\n\r\n")) != NULL) {
+            length = strstr(buffer, "Content-Length: ");
+            if (length == NULL || atoi(length + 16) != REQUEST)
+                return FALSE;
+        }
+        if (have == sizeof(buffer) - 1)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static int serve(void)
+{
+    g_autofree char *answer = NULL;
+    char body[ANSWER];
+
+    memset(body, 'a', sizeof(body));
+    answer = g_strdup_printf("HTTP/1.1 200 OK\r\nContent-Type: " MEDIA
+                             "\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%.*s",
+                             ANSWER, ANSWER, body);
+    signal(SIGPIPE, SIG_IGN);
+    /* Gone with the bench, however it ends. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        return 0;
+    /* GSocket made the listener non-blocking; this side waits in accept(). */
+    fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) & ~O_NONBLOCK);
+    for (;;) {
+        int fd = accept(LISTEN_FD, NULL, NULL);
+        size_t length = strlen(answer);
+
+        if (fd < 0 && errno == EINTR)
+            continue;
+        if (fd < 0)
+            return 0;
+        if (read_request(fd) && write(fd, answer, length) != (ssize_t)length)
+            fprintf(stderr, "bench-http server: short write\n");
+        close(fd);
+    }
+}
+
+/* --- The client side, measured ------------------------------------------------------------ */
+
+typedef struct {
+    gboolean done;
+    gsize size;
+} Exchange;
+
+static void on_dm_posted(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Exchange *exchange = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) answer = dm_http_post_finish(NULL, result, NULL, &error);
+
+    if (answer == NULL) {
+        fprintf(stderr, "bench-http: %s\n", error->message);
+        exit(1);
+    }
+    exchange->size = g_bytes_get_size(answer);
+    exchange->done = TRUE;
+}
+
+static void post_with_dmscd(DmHttp *http, const char *uri, GBytes *body)
+{
+    Exchange exchange = { 0 };
+
+    dm_http_post_async(http, uri, MEDIA, body, NULL, NULL, on_dm_posted, &exchange);
+    while (!exchange.done)
+        g_main_context_iteration(NULL, TRUE);
+    if (exchange.size != ANSWER)
+        abort();
+}
+
+static void on_soup_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Exchange *exchange = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) answer =
+        soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+
+    if (answer == NULL) {
+        fprintf(stderr, "bench-http: %s\n", error->message);
+        exit(1);
+    }
+    exchange->size = g_bytes_get_size(answer);
+    exchange->done = TRUE;
+}
+
+static void post_with_libsoup(SoupSession *soup, const char *uri, GBytes *body)
+{
+    g_autoptr(SoupMessage) message = soup_message_new("POST", uri);
+    SoupMessageHeaders *headers = soup_message_get_request_headers(message);
+    Exchange exchange = { 0 };
+
+    soup_message_headers_replace(headers, "Accept", MEDIA);
+    soup_message_headers_replace(headers, "Accept-Charset", "utf-8");
+    soup_message_headers_replace(headers, "Cache-Control", "no-store");
+    soup_message_set_request_body_from_bytes(message, MEDIA, body);
+    soup_session_send_and_read_async(soup, message, G_PRIORITY_DEFAULT, NULL, on_soup_read,
+                                     &exchange);
+    while (!exchange.done)
+        g_main_context_iteration(NULL, TRUE);
+    if (exchange.size != ANSWER || soup_message_get_status(message) != SOUP_STATUS_OK)
+        abort();
+}
+
+/* As dm/http.c sets its session up for the card's server: every connection to @route. */
+static SoupSession *plain_session(GSocketAddress *route)
+{
+    SoupSession *soup =
+        soup_session_new_with_options("timeout", 30, "idle-timeout", 30, "user-agent", "dmscd",
+                                      "remote-connectable", route, NULL);
+
+    soup_session_set_proxy_resolver(soup, NULL);
+    soup_session_remove_feature_by_type(soup, SOUP_TYPE_CONTENT_DECODER);
+    soup_session_remove_feature_by_type(soup, SOUP_TYPE_AUTH_MANAGER);
+    return soup;
+}
+
+/* The server on an abstract Unix socket, as dmscd reaches a card's web server (its SCWS
+ * gateway listens there for dmscd's own sessions). */
+static GSubprocess *server_new(const char *self, GSocketAddress **route)
+{
+    g_autofree char *name = g_strdup_printf("dmscd-bench-http-%d", (int)getpid());
+    g_autoptr(GSocket) listener =
+        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+    g_autoptr(GError) error = NULL;
+    GSubprocess *server;
+
+    *route = g_unix_socket_address_new_with_type(name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+    if (listener == NULL || !g_socket_bind(listener, *route, TRUE, NULL) ||
+        !g_socket_listen(listener, NULL))
+        abort();
+    g_subprocess_launcher_take_fd(launcher, dup(g_socket_get_fd(listener)), LISTEN_FD);
+    server = g_subprocess_launcher_spawn(launcher, &error, self, "--serve", NULL);
+    if (server == NULL) {
+        fprintf(stderr, "bench-http: %s\n", error->message);
+        exit(1);
+    }
+    return server;
+}
+
+static double microseconds_each(gint64 start, int rounds)
+{
+    return (double)(g_get_monotonic_time() - start) / rounds;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = argc > 1 ? atoi(argv[1]) : 2000;
+    g_autoptr(GSubprocess) server = NULL;
+    g_autoptr(SoupSession) soup = NULL;
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GSocketAddress) route = NULL;
+    /* Its host and port are the route's business. Made at run time, so that the compiler
+     * does not specialise the measured functions under other names. */
+    g_autofree char *uri = g_strdup("http://127.0.0.1:3516/dm");
+    g_autofree char *request = NULL;
+    DmHttp *http;
+    double dmscd, floor;
+    gint64 start;
+
+    if (argc > 1 && g_str_equal(argv[1], "--serve"))
+        return serve();
+    if (rounds <= 0)
+        rounds = 2000;
+    /* Not /proc/self/exe: under valgrind that is valgrind's own program. */
+    server = server_new(argv[0], &route);
+    request = g_strnfill(REQUEST, 'r');
+    body = g_bytes_new_static(request, REQUEST);
+    http = dm_http_new(30, "dmscd");
+    dm_http_set_route(http, G_SOCKET_CONNECTABLE(route));
+    soup = plain_session(route);
+
+    /* Both warmed up first: type registration and the first connection are not per POST. */
+    post_with_dmscd(http, uri, body);
+    post_with_libsoup(soup, uri, body);
+
+    start = g_get_monotonic_time();
+    for (int i = 0; i < rounds; i++)
+        post_with_libsoup(soup, uri, body);
+    floor = microseconds_each(start, rounds);
+    start = g_get_monotonic_time();
+    for (int i = 0; i < rounds; i++)
+        post_with_dmscd(http, uri, body);
+    dmscd = microseconds_each(start, rounds);
+
+    printf("HTTP exchange on a new local connection (%d B up, %d B down), %d rounds:\n", REQUEST,
+           ANSWER, rounds);
+    printf("  libsoup alone (floor): %.1f us per POST\n", floor);
+    printf("  dmscd (dm/http.c):     %.1f us per POST = %.2fx the floor\n", dmscd, dmscd / floor);
+    dm_http_free(http);
+    g_subprocess_force_exit(server);
+    return 0;
+}
