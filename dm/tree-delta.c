@@ -65,12 +65,7 @@ static gboolean node_props_equal(const DmNode *a, const DmNode *b)
 
 static DmNode *child_named(const DmNode *parent, const char *name)
 {
-    for (guint i = 0; i < parent->children->len; i++) {
-        DmNode *child = g_ptr_array_index(parent->children, i);
-        if (g_str_equal(child->name, name))
-            return child;
-    }
-    return NULL;
+    return dm_node_child(parent, name, strlen(name));
 }
 
 /* Same properties all the way down; children compared by name, not by order. */
@@ -180,7 +175,7 @@ static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPt
     guint applied = 0;
 
     if (there == NULL) {
-        g_ptr_array_add(parent->children, dm_node_copy(after, parent));
+        dm_node_attach(parent, dm_node_copy(after, NULL));
         return 1;
     }
     if (!dm_node_is_interior(there) || !dm_node_is_interior(after)) {

@@ -14,26 +14,25 @@ static DmNode *add_child(DmNode *parent, const char *name, const char *format)
 {
     DmNode *node = dm_node_new(name, format);
 
-    node->parent = parent;
-    g_ptr_array_add(parent->children, node);
+    dm_node_attach(parent, node);
     return node;
 }
 
 void dm_node_detach_free(DmNode *node)
 {
-    if (node->parent != NULL)
-        g_ptr_array_remove(node->parent->children, node);
+    DmNode *parent = node->parent;
+
+    if (parent != NULL) {
+        if (parent->by_name != NULL)
+            g_hash_table_remove(parent->by_name, node->name);
+        g_ptr_array_remove(parent->children, node);
+    }
     dm_node_free(node);
 }
 
 static DmNode *child_named(const DmNode *parent, const char *name)
 {
-    for (guint i = 0; i < parent->children->len; i++) {
-        DmNode *child = g_ptr_array_index(parent->children, i);
-        if (g_str_equal(child->name, name))
-            return child;
-    }
-    return NULL;
+    return dm_node_child(parent, name, strlen(name));
 }
 
 DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format)
@@ -238,13 +237,13 @@ int dm_tree_copy_node(DmTree *tree, const char *server_id, const char *source, c
         return DM_STATUS_NOT_ALLOWED;
     if ((status = dm_node_check(parent, server_id, DM_ACCESS_ADD)) != DM_STATUS_OK)
         return status;
-    copy = dm_node_copy(node, parent);
+    copy = dm_node_copy(node, NULL);
     g_free(copy->name);
     copy->name = g_path_get_basename(to);
     /* A copy belongs to whoever made it, not to the source's card or bootstrap. */
     g_free(copy->origin);
     copy->origin = g_strdup("");
-    g_ptr_array_add(parent->children, copy);
+    dm_node_attach(parent, copy);
     return DM_STATUS_OK;
 }
 

@@ -29,6 +29,7 @@ void dm_node_free(DmNode *node)
     for (guint i = 0; i < node->children->len; i++)
         dm_node_free(g_ptr_array_index(node->children, i));
     g_ptr_array_unref(node->children);
+    g_clear_pointer(&node->by_name, g_hash_table_unref);
     g_free(node->name);
     g_free(node->format);
     g_free(node->type);
@@ -54,6 +55,7 @@ static DmNode *node_copy_sized(const DmNode *node, guint children)
     copy->access = node->access;
     copy->value = node->value ? g_bytes_ref(node->value) : NULL;
     copy->children = g_ptr_array_sized_new(children);
+    copy->by_name = NULL;
     copy->parent = NULL;
     return copy;
 }
@@ -69,8 +71,41 @@ DmNode *dm_node_copy(const DmNode *node, DmNode *parent)
 
     copy->parent = parent;
     for (guint i = 0; i < node->children->len; i++)
-        g_ptr_array_add(copy->children, dm_node_copy(g_ptr_array_index(node->children, i), copy));
+        dm_node_attach(copy, dm_node_copy(g_ptr_array_index(node->children, i), NULL));
     return copy;
+}
+
+void dm_node_attach(DmNode *parent, DmNode *child)
+{
+    child->parent = parent;
+    g_ptr_array_add(parent->children, child);
+    if (parent->by_name != NULL) {
+        g_hash_table_insert(parent->by_name, child->name, child);
+    } else if (parent->children->len >= DM_NODE_INDEX_FROM) {
+        /* Keys are the children's own names: a child keeps its name while attached. */
+        parent->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < parent->children->len; i++) {
+            DmNode *each = g_ptr_array_index(parent->children, i);
+            g_hash_table_insert(parent->by_name, each->name, each);
+        }
+    }
+}
+
+DmNode *dm_node_child(const DmNode *parent, const char *name, gsize length)
+{
+    if (parent->by_name != NULL && length <= DM_TREE_MAX_SEGMENT) {
+        char key[DM_TREE_MAX_SEGMENT + 1];
+
+        memcpy(key, name, length);
+        key[length] = '\0';
+        return g_hash_table_lookup(parent->by_name, key);
+    }
+    for (guint i = 0; i < parent->children->len; i++) {
+        DmNode *child = g_ptr_array_index(parent->children, i);
+        if (strncmp(child->name, name, length) == 0 && child->name[length] == '\0')
+            return child;
+    }
+    return NULL;
 }
 
 gboolean dm_node_is_interior(const DmNode *node)
@@ -202,15 +237,8 @@ static DmNode *walk(const DmTree *tree, const char *rest)
     while (node != NULL && *segment != '\0') {
         const char *slash = strchr(segment, '/');
         const char *end = slash != NULL ? slash : segment + strlen(segment);
-        gsize length = (gsize)(end - segment);
-        DmNode *next = NULL;
 
-        for (guint i = 0; i < node->children->len && next == NULL; i++) {
-            DmNode *child = g_ptr_array_index(node->children, i);
-            if (strncmp(child->name, segment, length) == 0 && child->name[length] == '\0')
-                next = child;
-        }
-        node = next;
+        node = dm_node_child(node, segment, (gsize)(end - segment));
         segment = *end == '/' ? end + 1 : end;
     }
     return node;

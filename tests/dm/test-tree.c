@@ -253,6 +253,105 @@ static char *tmp_path(const char *name)
     return g_build_filename(dir, name, NULL);
 }
 
+/* ./Big/N0 ... ./Big/N<count - 1>, each with its number as value. */
+static void add_siblings(DmTree *t, guint from, guint count)
+{
+    for (guint i = from; i < from + count; i++) {
+        g_autofree char *uri = g_strdup_printf("./Big/N%u", i);
+        g_autofree char *value = g_strdup_printf("%u", i);
+        ck_assert_int_eq(
+            dm_tree_add(t, NULL, uri, "chr", NULL, (const guint8 *)value, strlen(value)), 200);
+    }
+}
+
+static gboolean sibling_is(DmTree *t, guint i, const char *value)
+{
+    g_autofree char *uri = g_strdup_printf("./Big/N%u", i);
+    DmNodeInfo info;
+
+    if (!dm_tree_get(t, uri, &info))
+        return value == NULL;
+    return value != NULL && info.value_length == strlen(value) &&
+           memcmp(info.value, value, info.value_length) == 0;
+}
+
+START_TEST(many_siblings_are_found_by_name_through_every_change)
+{
+    g_autoptr(DmTree) copy = NULL;
+    DmNodeInfo info;
+
+    /* Past the count where a node starts looking its children up by name. */
+    add_siblings(tree, 0, 100);
+    for (guint i = 0; i < 100; i++) {
+        g_autofree char *value = g_strdup_printf("%u", i);
+        ck_assert_msg(sibling_is(tree, i, value), "N%u", i);
+    }
+    ck_assert(!dm_tree_exists(tree, "./Big/N100"));
+    ck_assert_int_eq(add(NULL, "./Big/N7", "chr", "again"), 418);
+
+    /* Deleted: gone from the lookup too, and its name free for a new node. */
+    ck_assert_int_eq(dm_tree_delete(tree, NULL, "./Big/N7"), 200);
+    ck_assert(sibling_is(tree, 7, NULL));
+    ck_assert_int_eq(add(NULL, "./Big/N7", "chr", "again"), 200);
+    ck_assert(sibling_is(tree, 7, "again"));
+
+    /* Copied in under its new name, not the source's. */
+    ck_assert_int_eq(dm_tree_copy_node(tree, NULL, "./Big/N3", "./Big/C"), 200);
+    ck_assert(dm_tree_get(tree, "./Big/C", &info));
+    ck_assert_mem_eq(info.value, "3", 1);
+    ck_assert(sibling_is(tree, 3, "3"));
+
+    /* A copy of the tree finds its own nodes, not the original's. */
+    copy = dm_tree_copy(tree);
+    ck_assert_int_eq(dm_tree_replace(copy, NULL, "./Big/N50", NULL, NULL, (const guint8 *)"x", 1),
+                     200);
+    ck_assert(sibling_is(copy, 50, "x"));
+    ck_assert(sibling_is(tree, 50, "50"));
+
+    /* A card's nodes removed with it, the others still found. */
+    for (guint i = 10; i < 20; i++) {
+        g_autofree char *uri = g_strdup_printf("./Big/N%u", i);
+        dm_tree_set_origin(tree, uri, "card:8949");
+    }
+    ck_assert_uint_eq(dm_tree_remove_origin(tree, "card:8949"), 10);
+    for (guint i = 10; i < 20; i++)
+        ck_assert(sibling_is(tree, i, NULL));
+    ck_assert(sibling_is(tree, 20, "20"));
+    add_siblings(tree, 10, 10);
+    ck_assert(sibling_is(tree, 15, "15"));
+}
+END_TEST
+
+START_TEST(many_siblings_load_back_and_take_a_delta)
+{
+    g_autofree char *path = tmp_path("tree-siblings");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmTree) loaded = NULL;
+    g_autoptr(DmTree) base = NULL;
+    g_autoptr(DmTreeDelta) delta = NULL;
+    g_autoptr(GPtrArray) conflicts = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+
+    add_siblings(tree, 0, 100);
+    ck_assert(dm_tree_save(tree, path, &error));
+    loaded = dm_tree_load(path, NULL, &error);
+    ck_assert_msg(loaded != NULL, "%s", error ? error->message : "");
+    ck_assert(sibling_is(loaded, 99, "99"));
+
+    /* A session that added 20 and deleted one, applied onto the loaded tree. */
+    base = dm_tree_copy(tree);
+    add_siblings(tree, 100, 20);
+    ck_assert_int_eq(dm_tree_delete(tree, NULL, "./Big/N0"), 200);
+    delta = dm_tree_diff(base, tree);
+    ck_assert_uint_eq(dm_tree_delta_length(delta), 21);
+    ck_assert_uint_eq(dm_tree_delta_apply(delta, loaded, conflicts), 21);
+    ck_assert_uint_eq(conflicts->len, 0);
+    ck_assert(sibling_is(loaded, 0, NULL));
+    ck_assert(sibling_is(loaded, 119, "119"));
+    ck_assert_int_eq(dm_tree_add(loaded, NULL, "./Big/N119", "chr", NULL, (const guint8 *)"y", 1),
+                     418);
+}
+END_TEST
+
 START_TEST(saved_tree_loads_back_identically_with_mode_0600)
 {
     g_autofree char *path = tmp_path("tree-roundtrip");
@@ -494,6 +593,7 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, copy_duplicates_a_subtree);
     tcase_add_test(tc, a_copy_of_the_tree_is_independent);
     tcase_add_test(tc, nodes_of_a_card_are_removed_with_it);
+    tcase_add_test(tc, many_siblings_are_found_by_name_through_every_change);
     tcase_add_test(tc, a_delta_onto_an_unchanged_tree_gives_the_sessions_tree);
     tcase_add_test(tc, what_changed_meanwhile_wins_and_is_reported);
     tcase_add_test(tc, an_add_under_a_removed_parent_is_dropped);
@@ -504,6 +604,7 @@ static Suite *tree_suite(void)
     tcase_add_test(store, corrupt_file_is_moved_aside_and_reported);
     tcase_add_test(store, a_truncated_tree_file_is_corrupt);
     tcase_add_test(store, a_save_killed_midway_leaves_the_old_or_the_new_tree);
+    tcase_add_test(store, many_siblings_load_back_and_take_a_delta);
     suite_add_tcase(suite, tc);
     suite_add_tcase(suite, store);
     return suite;
