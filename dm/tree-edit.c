@@ -23,7 +23,7 @@ void dm_node_detach_free(DmNode *node)
     DmNode *parent = node->parent;
 
     if (parent != NULL) {
-        if (parent->by_name != NULL)
+        if (parent->by_name != NULL && g_hash_table_lookup(parent->by_name, node->name) == node)
             g_hash_table_remove(parent->by_name, node->name);
         g_ptr_array_remove(parent->children, node);
     }

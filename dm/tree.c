@@ -80,13 +80,14 @@ void dm_node_attach(DmNode *parent, DmNode *child)
     child->parent = parent;
     g_ptr_array_add(parent->children, child);
     if (parent->by_name != NULL) {
-        g_hash_table_insert(parent->by_name, child->name, child);
+        /* replace, not insert: the key must be the child's own name, never a dropped one's. */
+        g_hash_table_replace(parent->by_name, child->name, child);
     } else if (parent->children->len >= DM_NODE_INDEX_FROM) {
         /* Keys are the children's own names: a child keeps its name while attached. */
         parent->by_name = g_hash_table_new(g_str_hash, g_str_equal);
         for (guint i = 0; i < parent->children->len; i++) {
             DmNode *each = g_ptr_array_index(parent->children, i);
-            g_hash_table_insert(parent->by_name, each->name, each);
+            g_hash_table_replace(parent->by_name, each->name, each);
         }
     }
 }
