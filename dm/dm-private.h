@@ -42,7 +42,8 @@ DmNode *dm_node_child(const DmNode *parent, const char *name, gsize length);
 void dm_node_detach_free(DmNode *node);
 DmNode *dm_node_new(const char *name, const char *format);
 void dm_node_free(DmNode *node);
-DmNode *dm_node_copy(const DmNode *node, DmNode *parent);
+/* @node and everything under it, detached: dm_node_attach() puts it somewhere. */
+DmNode *dm_node_copy(const DmNode *node);
 /* The node's own properties and value, without its children or parent. */
 DmNode *dm_node_copy_shallow(const DmNode *node);
 

@@ -102,14 +102,14 @@ static void diff_node(DmTreeDelta *delta, const DmNode *base, const DmNode *resu
         const DmNode *child = g_ptr_array_index(base->children, i);
         const DmNode *now = child_named(result, child->name);
         if (now == NULL)
-            add_op(delta, OP_DELETE, child, dm_node_copy(child, NULL), NULL);
+            add_op(delta, OP_DELETE, child, dm_node_copy(child), NULL);
         else
             diff_node(delta, child, now);
     }
     for (guint i = 0; i < result->children->len; i++) {
         const DmNode *child = g_ptr_array_index(result->children, i);
         if (child_named(base, child->name) == NULL)
-            add_op(delta, OP_ADD, child, NULL, dm_node_copy(child, NULL));
+            add_op(delta, OP_ADD, child, NULL, dm_node_copy(child));
     }
 }
 
@@ -175,7 +175,7 @@ static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPt
     guint applied = 0;
 
     if (there == NULL) {
-        dm_node_attach(parent, dm_node_copy(after, NULL));
+        dm_node_attach(parent, dm_node_copy(after));
         return 1;
     }
     if (!dm_node_is_interior(there) || !dm_node_is_interior(after)) {

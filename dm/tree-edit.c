@@ -237,7 +237,7 @@ int dm_tree_copy_node(DmTree *tree, const char *server_id, const char *source, c
         return DM_STATUS_NOT_ALLOWED;
     if ((status = dm_node_check(parent, server_id, DM_ACCESS_ADD)) != DM_STATUS_OK)
         return status;
-    copy = dm_node_copy(node, NULL);
+    copy = dm_node_copy(node);
     g_free(copy->name);
     copy->name = g_path_get_basename(to);
     /* A copy belongs to whoever made it, not to the source's card or bootstrap. */

@@ -65,13 +65,12 @@ DmNode *dm_node_copy_shallow(const DmNode *node)
     return node_copy_sized(node, 0);
 }
 
-DmNode *dm_node_copy(const DmNode *node, DmNode *parent)
+DmNode *dm_node_copy(const DmNode *node)
 {
     DmNode *copy = node_copy_sized(node, node->children->len);
 
-    copy->parent = parent;
     for (guint i = 0; i < node->children->len; i++)
-        dm_node_attach(copy, dm_node_copy(g_ptr_array_index(node->children, i), NULL));
+        dm_node_attach(copy, dm_node_copy(g_ptr_array_index(node->children, i)));
     return copy;
 }
 
@@ -161,7 +160,7 @@ DmTree *dm_tree_copy(const DmTree *tree)
     DmTree *copy = g_new0(DmTree, 1);
 
     g_ref_count_init(&copy->refs);
-    copy->root = dm_node_copy(tree->root, NULL);
+    copy->root = dm_node_copy(tree->root);
     return copy;
 }
 
