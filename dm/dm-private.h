@@ -15,14 +15,12 @@ struct DmNode {
     guint access; /* DmAccess allowed by the node's description */
     GBytes *value;
     GPtrArray *children; /* DmNode *, in insertion order */
-    /* name -> child once the node has DM_NODE_INDEX_FROM children (NULL before): a lookup
+    /* name -> child once the node has 16 children (NULL before): a lookup
      * under a node with thousands of children stays one hash probe. Children come and go
      * through dm_node_attach() and dm_node_detach_free(), which keep it. */
     GHashTable *by_name;
     DmNode *parent;
 };
-
-#define DM_NODE_INDEX_FROM 16
 
 DmNode *dm_tree_peek_root(const DmTree *tree);
 DmNode *dm_tree_lookup(const DmTree *tree, const char *canonical);
@@ -37,8 +35,8 @@ DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format);
 void dm_node_set_value(DmNode *node, const guint8 *value, gsize length);
 /* @child (without a parent, named already) becomes @parent's last child. */
 void dm_node_attach(DmNode *parent, DmNode *child);
-/* @parent's child named by the @length bytes at @name (not NUL-terminated), or NULL. */
-DmNode *dm_node_child(const DmNode *parent, const char *name, gsize length);
+/* @parent's child named @name, or NULL. */
+DmNode *dm_node_child(const DmNode *parent, const char *name);
 void dm_node_detach_free(DmNode *node);
 DmNode *dm_node_new(const char *name, const char *format);
 void dm_node_free(DmNode *node);

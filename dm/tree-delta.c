@@ -63,11 +63,6 @@ static gboolean node_props_equal(const DmNode *a, const DmNode *b)
            a->access == b->access && bytes_equal(a->value, b->value);
 }
 
-static DmNode *child_named(const DmNode *parent, const char *name)
-{
-    return dm_node_child(parent, name, strlen(name));
-}
-
 /* Same properties all the way down; children compared by name, not by order. */
 static gboolean subtree_equal(const DmNode *a, const DmNode *b)
 {
@@ -75,7 +70,7 @@ static gboolean subtree_equal(const DmNode *a, const DmNode *b)
         return FALSE;
     for (guint i = 0; i < a->children->len; i++) {
         const DmNode *child = g_ptr_array_index(a->children, i);
-        const DmNode *other = child_named(b, child->name);
+        const DmNode *other = dm_node_child(b, child->name);
         if (other == NULL || !subtree_equal(child, other))
             return FALSE;
     }
@@ -100,7 +95,7 @@ static void diff_node(DmTreeDelta *delta, const DmNode *base, const DmNode *resu
         add_op(delta, OP_REPLACE, result, dm_node_copy_shallow(base), dm_node_copy_shallow(result));
     for (guint i = 0; i < base->children->len; i++) {
         const DmNode *child = g_ptr_array_index(base->children, i);
-        const DmNode *now = child_named(result, child->name);
+        const DmNode *now = dm_node_child(result, child->name);
         if (now == NULL)
             add_op(delta, OP_DELETE, child, dm_node_copy(child), NULL);
         else
@@ -108,7 +103,7 @@ static void diff_node(DmTreeDelta *delta, const DmNode *base, const DmNode *resu
     }
     for (guint i = 0; i < result->children->len; i++) {
         const DmNode *child = g_ptr_array_index(result->children, i);
-        if (child_named(base, child->name) == NULL)
+        if (dm_node_child(base, child->name) == NULL)
             add_op(delta, OP_ADD, child, NULL, dm_node_copy(child));
     }
 }
@@ -171,7 +166,7 @@ static char *parent_uri(const char *uri)
  */
 static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPtrArray *conflicts)
 {
-    DmNode *there = child_named(parent, after->name);
+    DmNode *there = dm_node_child(parent, after->name);
     guint applied = 0;
 
     if (there == NULL) {

@@ -30,11 +30,6 @@ void dm_node_detach_free(DmNode *node)
     dm_node_free(node);
 }
 
-static DmNode *child_named(const DmNode *parent, const char *name)
-{
-    return dm_node_child(parent, name, strlen(name));
-}
-
 DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format)
 {
     g_auto(GStrv) segments = NULL;
@@ -44,7 +39,7 @@ DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format)
         return node;
     segments = g_strsplit(canonical + 2, "/", -1);
     for (char **s = segments; *s != NULL; s++) {
-        DmNode *next = child_named(node, *s);
+        DmNode *next = dm_node_child(node, *s);
         if (next == NULL)
             next = add_child(node, *s, s[1] == NULL ? format : "node");
         node = next;
@@ -66,7 +61,7 @@ static DmNode *deepest_existing(DmTree *tree, const char *canonical, GPtrArray *
     s = segments;
 
     for (; *s != NULL; s++) {
-        DmNode *next = child_named(node, *s);
+        DmNode *next = dm_node_child(node, *s);
         if (next == NULL)
             break;
         node = next;

@@ -74,6 +74,9 @@ DmNode *dm_node_copy(const DmNode *node)
     return copy;
 }
 
+/* Below this many children a scan is as quick as a hash table and costs nothing to keep. */
+#define INDEX_FROM 16
+
 void dm_node_attach(DmNode *parent, DmNode *child)
 {
     child->parent = parent;
@@ -81,7 +84,7 @@ void dm_node_attach(DmNode *parent, DmNode *child)
     if (parent->by_name != NULL) {
         /* replace, not insert: the key must be the child's own name, never a dropped one's. */
         g_hash_table_replace(parent->by_name, child->name, child);
-    } else if (parent->children->len >= DM_NODE_INDEX_FROM) {
+    } else if (parent->children->len >= INDEX_FROM) {
         /* Keys are the children's own names: a child keeps its name while attached. */
         parent->by_name = g_hash_table_new(g_str_hash, g_str_equal);
         for (guint i = 0; i < parent->children->len; i++) {
@@ -91,21 +94,29 @@ void dm_node_attach(DmNode *parent, DmNode *child)
     }
 }
 
-DmNode *dm_node_child(const DmNode *parent, const char *name, gsize length)
+DmNode *dm_node_child(const DmNode *parent, const char *name)
 {
-    if (parent->by_name != NULL && length <= DM_TREE_MAX_SEGMENT) {
-        char key[DM_TREE_MAX_SEGMENT + 1];
-
-        memcpy(key, name, length);
-        key[length] = '\0';
-        return g_hash_table_lookup(parent->by_name, key);
-    }
+    if (parent->by_name != NULL)
+        return g_hash_table_lookup(parent->by_name, name);
     for (guint i = 0; i < parent->children->len; i++) {
         DmNode *child = g_ptr_array_index(parent->children, i);
-        if (strncmp(child->name, name, length) == 0 && child->name[length] == '\0')
+        if (g_str_equal(child->name, name))
             return child;
     }
     return NULL;
+}
+
+/* The child named by the @length bytes at @segment, a piece of a longer URI. */
+static DmNode *segment_child(const DmNode *parent, const char *segment, gsize length)
+{
+    char buffer[DM_TREE_MAX_SEGMENT + 1];
+    g_autofree char *longer = NULL;
+
+    if (length >= sizeof(buffer))
+        return dm_node_child(parent, longer = g_strndup(segment, length));
+    memcpy(buffer, segment, length);
+    buffer[length] = '\0';
+    return dm_node_child(parent, buffer);
 }
 
 gboolean dm_node_is_interior(const DmNode *node)
@@ -238,7 +249,7 @@ static DmNode *walk(const DmTree *tree, const char *rest)
         const char *slash = strchr(segment, '/');
         const char *end = slash != NULL ? slash : segment + strlen(segment);
 
-        node = dm_node_child(node, segment, (gsize)(end - segment));
+        node = segment_child(node, segment, (gsize)(end - segment));
         segment = *end == '/' ? end + 1 : end;
     }
     return node;

@@ -88,66 +88,55 @@ static int serve(void)
 
 /* --- The client side, measured ------------------------------------------------------------ */
 
-typedef struct {
-    gboolean done;
-    gsize size;
-} Exchange;
-
-static void on_dm_posted(GObject *source, GAsyncResult *result, gpointer user_data)
+static void on_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    Exchange *exchange = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) answer = dm_http_post_finish(NULL, result, NULL, &error);
+    *(GAsyncResult **)user_data = g_object_ref(result);
+}
 
+static GAsyncResult *wait_for(GAsyncResult **result)
+{
+    while (*result == NULL)
+        g_main_context_iteration(NULL, TRUE);
+    return *result;
+}
+
+static void check_answer(GBytes *answer, const GError *error)
+{
     if (answer == NULL) {
         fprintf(stderr, "bench-http: %s\n", error->message);
         exit(1);
     }
-    exchange->size = g_bytes_get_size(answer);
-    exchange->done = TRUE;
+    if (g_bytes_get_size(answer) != ANSWER)
+        abort();
 }
 
 static void post_with_dmscd(DmHttp *http, const char *uri, GBytes *body)
 {
-    Exchange exchange = { 0 };
-
-    dm_http_post_async(http, uri, MEDIA, body, NULL, NULL, on_dm_posted, &exchange);
-    while (!exchange.done)
-        g_main_context_iteration(NULL, TRUE);
-    if (exchange.size != ANSWER)
-        abort();
-}
-
-static void on_soup_read(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    Exchange *exchange = user_data;
+    g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) answer =
-        soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+    g_autoptr(GBytes) answer = NULL;
 
-    if (answer == NULL) {
-        fprintf(stderr, "bench-http: %s\n", error->message);
-        exit(1);
-    }
-    exchange->size = g_bytes_get_size(answer);
-    exchange->done = TRUE;
+    dm_http_post_async(http, uri, MEDIA, body, NULL, NULL, on_done, &result);
+    answer = dm_http_post_finish(http, wait_for(&result), NULL, &error);
+    check_answer(answer, error);
 }
 
 static void post_with_libsoup(SoupSession *soup, const char *uri, GBytes *body)
 {
     g_autoptr(SoupMessage) message = soup_message_new("POST", uri);
     SoupMessageHeaders *headers = soup_message_get_request_headers(message);
-    Exchange exchange = { 0 };
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) answer = NULL;
 
     soup_message_headers_replace(headers, "Accept", MEDIA);
     soup_message_headers_replace(headers, "Accept-Charset", "utf-8");
     soup_message_headers_replace(headers, "Cache-Control", "no-store");
     soup_message_set_request_body_from_bytes(message, MEDIA, body);
-    soup_session_send_and_read_async(soup, message, G_PRIORITY_DEFAULT, NULL, on_soup_read,
-                                     &exchange);
-    while (!exchange.done)
-        g_main_context_iteration(NULL, TRUE);
-    if (exchange.size != ANSWER || soup_message_get_status(message) != SOUP_STATUS_OK)
+    soup_session_send_and_read_async(soup, message, G_PRIORITY_DEFAULT, NULL, on_done, &result);
+    answer = soup_session_send_and_read_finish(soup, wait_for(&result), &error);
+    check_answer(answer, error);
+    if (soup_message_get_status(message) != SOUP_STATUS_OK)
         abort();
 }
 
