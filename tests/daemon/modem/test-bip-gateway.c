@@ -190,6 +190,24 @@ static char *card_send(guint8 channel, const char *text, gboolean now)
 
 #define EVENTS_BOTH "d00d8103010500820281829902090a"
 
+/* Where most tests start: the card has asked for the channel events and opened channel 1 on a
+ * free port with a @buffer-byte buffer; a client has connected, and the card was told so. */
+static GSocket *connected_client(guint16 buffer, guint16 *port_out)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, buffer);
+    GSocket *client;
+
+    ck_assert_msg(strstr(tr, "830100") != NULL, "OPEN CHANNEL failed: %s", tr);
+    client = client_connect(port);
+    wait_envelopes(1);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 0), "d60b99010a82028281b8028100");
+    if (port_out != NULL)
+        *port_out = port;
+    return client;
+}
+
 /* Clients on channels 1 and 2 each send four bytes, which the card reads from its own
  * channel; the card's replies reach each client on its own. */
 static void exchange_on_channels_1_and_2(GSocket *client_a, GSocket *client_b)
@@ -234,16 +252,11 @@ START_TEST(http_request_in_and_the_cards_bytes_back_out)
 {
     const char *request = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     const char *response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) client = client_connect(port);
+    /* Connected: Channel Status established (checked by connected_client). */
+    g_autoptr(GSocket) client = connected_client(1400, NULL);
     g_autoptr(GString) received = NULL;
     g_autofree char *header = NULL, *body = NULL, *got = NULL;
 
-    /* Connected: Channel Status established. */
-    wait_envelopes(1);
-    ck_assert_str_eq(g_ptr_array_index(envelopes, 0), "d60b99010a82028281b8028100");
     client_send(client, request, strlen(request));
     /* Data available with the count. */
     wait_envelopes(2);
@@ -277,14 +290,11 @@ END_TEST
 
 START_TEST(client_hanging_up_mid_transfer_returns_the_channel_to_listen)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    GSocket *client = client_connect(port);
+    guint16 port;
+    GSocket *client = connected_client(1400, &port);
     g_autoptr(GSocket) next = NULL;
     g_autofree char *sent = NULL, *closed = NULL;
 
-    wait_envelopes(1);
     client_send(client, "GET /par", 8);
     wait_envelopes(2);
     g_socket_close(client, NULL);
@@ -305,16 +315,13 @@ END_TEST
 
 START_TEST(card_closing_the_client_gives_it_eof_and_keeps_the_port)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) client = client_connect(port);
+    guint16 port;
+    g_autoptr(GSocket) client = connected_client(1400, &port);
     g_autoptr(GSocket) next = NULL;
     g_autofree char *closed = NULL, *rest = NULL;
     gboolean eof = FALSE;
 
-    wait_envelopes(1);
-    closed = card("d009810301410182028121");
+    closed = card(CLOSE_CHANNEL_1_LISTEN);
     ck_assert_str_eq(closed, "810301410182028281830100");
     rest = client_read(client, 0, &eof);
     ck_assert(eof);
@@ -413,15 +420,12 @@ END_TEST
 
 START_TEST(a_second_client_on_a_busy_channel_waits_then_is_closed)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) first = client_connect(port);
+    guint16 port;
+    g_autoptr(GSocket) first = connected_client(1400, &port);
     g_autoptr(GSocket) second = NULL;
     g_autofree char *rest = NULL;
     gboolean eof = FALSE;
 
-    wait_envelopes(1);
     second = client_connect(port);
     rest = client_read(second, 0, &eof);
     ck_assert(eof);
@@ -433,15 +437,12 @@ END_TEST
 
 START_TEST(a_waiting_client_takes_the_channel_the_card_closes)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) first = client_connect(port);
+    guint16 port;
+    g_autoptr(GSocket) first = connected_client(1400, &port);
     g_autoptr(GSocket) second = NULL;
     g_autofree char *closed = NULL, *rest = NULL;
     gboolean eof = FALSE;
 
-    wait_envelopes(1);
     second = client_connect(port);
     /* The card ends the first client's connection: the waiting one has the channel. */
     closed = card(CLOSE_CHANNEL_1_LISTEN);
@@ -458,15 +459,12 @@ END_TEST
 
 START_TEST(a_channel_whose_client_hung_up_waits_for_the_cards_close)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) first = client_connect(port);
+    guint16 port;
+    g_autoptr(GSocket) first = connected_client(1400, &port);
     g_autoptr(GSocket) second = NULL;
     g_autofree char *closed = NULL;
     gint64 until;
 
-    wait_envelopes(1);
     /* The client hangs up before the card closed: the card hears of it (listen)... */
     g_socket_close(first, NULL);
     wait_envelopes(2);
@@ -487,15 +485,12 @@ END_TEST
 
 START_TEST(a_client_that_does_nothing_is_let_go_and_the_next_one_served)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) idle = client_connect(port);
+    guint16 port;
+    g_autoptr(GSocket) idle = connected_client(1400, &port);
     g_autoptr(GSocket) next = NULL;
     g_autofree char *rest = NULL, *closed = NULL;
     gboolean eof = FALSE;
 
-    wait_envelopes(1);
     /* It holds the only channel and sends nothing: after two seconds it is let go, and the
      * card hears that its client left. */
     rest = client_read(idle, 0, &eof);
@@ -523,14 +518,10 @@ static void spin(gint64 usec)
 
 START_TEST(a_client_that_keeps_talking_keeps_its_channel_past_the_idle_time)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GSocket) client = connected_client(1400, NULL);
     g_autofree char *sent = NULL, *got = NULL;
     gint64 end;
 
-    wait_envelopes(1);
     /* The idle time is two seconds: a byte every half second for three keeps the channel. */
     end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
     while (g_get_monotonic_time() < end) {
@@ -550,10 +541,7 @@ END_TEST
 
 START_TEST(a_slow_reader_gets_every_byte_in_order)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GSocket) client = connected_client(1400, NULL);
     g_autoptr(GString) expected = g_string_new(NULL);
     g_autofree char *got = NULL;
 
@@ -561,7 +549,6 @@ START_TEST(a_slow_reader_gets_every_byte_in_order)
      * and the kernel's send buffer hold (about 134 kB here), so the rest waits in dmscd for
      * the window; less than dmscd then holds for a client before it drops it (64 KiB more). */
     g_socket_set_option(client, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
-    wait_envelopes(1);
     for (guint i = 0; i < 720; i++) {
         g_autofree char *piece = g_strnfill(230, (char)('A' + i % 26));
         g_autofree char *sent = card_send(1, piece, TRUE);
@@ -576,16 +563,12 @@ END_TEST
 
 START_TEST(a_client_that_never_reads_is_dropped)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GSocket) client = connected_client(1400, NULL);
     g_autofree char *chunk = g_strnfill(230, 'x');
     gboolean dropped = FALSE;
 
     /* Shrink the client's receive window so that the server's writes back up soon. */
     g_socket_set_option(client, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
-    wait_envelopes(1);
     for (guint i = 0; i < 20000 && !dropped; i++) {
         g_autofree char *sent = card_send(1, chunk, TRUE);
         dropped = g_str_has_suffix(sent, "3a02");
@@ -599,14 +582,10 @@ END_TEST
 
 START_TEST(a_full_receive_buffer_pauses_the_client_until_the_card_reads)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 300);
-    g_autoptr(GSocket) client = client_connect(port);
+    g_autoptr(GSocket) client = connected_client(300, NULL);
     g_autofree char *big = g_strnfill(5000, 'z');
     g_autoptr(GString) received = NULL;
 
-    wait_envelopes(1);
     client_send(client, big, 5000);
     wait_envelopes(2);
     ck_assert_uint_eq(cat_bip_rx_space(modem_bip_gateway_peek_engine(server), 1), 0);
