@@ -33,7 +33,7 @@ for name, program in (("DMSCD", "daemon/dmscd"), ("DMSCCTL", "daemon/dmscctl"),
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from gi.repository import Gio, GLib  # noqa: E402
 from harness import NAME, PrivateBus, sim_control, wait_until  # noqa: E402
-from test_modem import account_bootstrap, free_port  # noqa: E402
+from modem_fixture import account_bootstrap, free_port  # noqa: E402
 
 SIM = os.environ["DMSC_SIM"]
 DMSCD = os.environ["DMSCD"]

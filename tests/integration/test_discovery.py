@@ -212,15 +212,15 @@ class NetworkSessions(Discovery):
     def run_network_session(self, address, config=""):
         """The card's bootstrap gives net.dm an account at @address; an SMS notification for
         it arrives; the SessionFinished line and dmscd's stderr."""
-        from test_modem import _leaf, _node
+        from modem_fixture import add_leaf, add_node
         account = "./DMAcc/Net"
-        body = (_node(1, account) + _leaf(2, f"{account}/ServerID", "net.dm")
-                + _node(3, f"{account}/AppAddr") + _node(4, f"{account}/AppAddr/1")
-                + _leaf(5, f"{account}/AppAddr/1/Addr", address)
-                + _node(6, f"{account}/AppAuth") + _node(7, f"{account}/AppAuth/Srv")
-                + _leaf(8, f"{account}/AppAuth/Srv/AAuthLevel", "SRVCRED")
-                + _leaf(9, f"{account}/AppAuth/Srv/AAuthSecret", "pw")
-                + _leaf(10, f"{account}/AppAuth/Srv/AAuthData", "AAAAAA==", "b64"))
+        body = (add_node(1, account) + add_leaf(2, f"{account}/ServerID", "net.dm")
+                + add_node(3, f"{account}/AppAddr") + add_node(4, f"{account}/AppAddr/1")
+                + add_leaf(5, f"{account}/AppAddr/1/Addr", address)
+                + add_node(6, f"{account}/AppAuth") + add_node(7, f"{account}/AppAuth/Srv")
+                + add_leaf(8, f"{account}/AppAuth/Srv/AAuthLevel", "SRVCRED")
+                + add_leaf(9, f"{account}/AppAuth/Srv/AAuthSecret", "pw")
+                + add_leaf(10, f"{account}/AppAuth/Srv/AAuthData", "AAAAAA==", "b64"))
         self.write("bootstrap.xml", "<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2"
                    "</VerDTD><VerProto>DM/1.2</VerProto><SessionID>0</SessionID><MsgID>1</MsgID>"
                    "<Target><LocURI>dev</LocURI></Target><Source><LocURI>card</LocURI></Source>"
@@ -253,7 +253,7 @@ class NetworkSessions(Discovery):
         return finished, err
 
     def saved(self):
-        from test_modem import read_tree
+        from modem_fixture import read_tree
         return read_tree(os.path.join(self.tmp.name, "state", "tree"))
 
     def test_an_sms_notification_runs_its_session_over_http(self):

@@ -14,7 +14,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import tap  # noqa: E402
 from harness import Agent, NAME, TIMEOUT, SignalWatcher  # noqa: E402
-from test_modem import ModemFixture, _leaf, _node, read_tree  # noqa: E402
+from modem_fixture import ModemFixture, add_leaf, add_node, read_tree  # noqa: E402
 from harness import wait_until  # noqa: E402
 
 SESSIONS = int(os.environ.get("DMSCD_SESSIONS", "20"))
@@ -239,19 +239,19 @@ def credentials_bootstrap(address, auth, client_nonce=ZEROS, server_nonce=ZEROS)
     """The card's bootstrap: card.dm's account at @address with both credentials, DIGEST or
     HMAC, and the nonces the card's server starts with."""
     kind = {"md5": "DIGEST", "hmac": "HMAC"}[auth]
-    parts = [_node(1, ACCOUNT), _leaf(2, f"{ACCOUNT}/ServerID", "card.dm"),
-             _node(3, f"{ACCOUNT}/AppAddr"), _node(4, f"{ACCOUNT}/AppAddr/1"),
-             _leaf(5, f"{ACCOUNT}/AppAddr/1/Addr", address), _node(6, f"{ACCOUNT}/AppAuth")]
+    parts = [add_node(1, ACCOUNT), add_leaf(2, f"{ACCOUNT}/ServerID", "card.dm"),
+             add_node(3, f"{ACCOUNT}/AppAddr"), add_node(4, f"{ACCOUNT}/AppAddr/1"),
+             add_leaf(5, f"{ACCOUNT}/AppAddr/1/Addr", address), add_node(6, f"{ACCOUNT}/AppAuth")]
     cmd = 7
     for name, level, user, secret, nonce in (("Cli", "CLCRED", "device", "device-secret",
                                               client_nonce),
                                              ("Srv", "SRVCRED", "card.dm", "pw", server_nonce)):
-        parts.append(_node(cmd, f"{ACCOUNT}/AppAuth/{name}"))
+        parts.append(add_node(cmd, f"{ACCOUNT}/AppAuth/{name}"))
         for leaf, value, fmt in (("AAuthLevel", level, "chr"), ("AAuthType", kind, "chr"),
                                  ("AAuthName", user, "chr"), ("AAuthSecret", secret, "chr"),
                                  ("AAuthData", nonce, "b64")):
             cmd += 1
-            parts.append(_leaf(cmd, f"{ACCOUNT}/AppAuth/{name}/{leaf}", value, fmt))
+            parts.append(add_leaf(cmd, f"{ACCOUNT}/AppAuth/{name}/{leaf}", value, fmt))
         cmd += 1
     return ("<SyncML xmlns='SYNCML:SYNCML1.2'><SyncHdr><VerDTD>1.2</VerDTD>"
             "<VerProto>DM/1.2</VerProto><SessionID>0</SessionID><MsgID>1</MsgID>"
