@@ -31,15 +31,29 @@
 /* Connections waiting for a channel of one port; more are closed at once. */
 #define MAX_WAITING 32
 
+typedef struct Listener Listener;
+
+/*
+ * One listening socket of a port, its source woken when a connection waits: accepted there
+ * and then, without a task and a source for every accept as GSocketService has.
+ */
 typedef struct {
+    Listener *listener;
+    GSocket *socket;
+    GSource *source; /* while watched */
+    guint resume_id; /* not watched for a moment after an accept failed */
+    gboolean own;    /* dmscd's own way in */
+} Acceptor;
+
+struct Listener {
     ModemSockets *set;
-    guint16 port; /* as the card asked; 0 (any) is never shared */
-    GSocketService *service;
+    guint16 port;            /* as the card asked; 0 (any) is never shared */
+    Acceptor tcp;            /* 127.0.0.1: any local client */
+    Acceptor own;            /* an abstract Unix socket: dmscd's own sessions */
     GSocketAddress *address; /* the one bound */
-    GSocketService *own;     /* dmscd's own way in: an abstract Unix socket */
     guint users;             /* channels listening on it */
     GQueue waiting;          /* Waiter *, oldest first */
-} Listener;
+};
 
 typedef struct {
     Listener *listener;
@@ -92,25 +106,20 @@ static void waiter_free(Waiter *waiter)
     g_free(waiter);
 }
 
+static void start_reading(Slot *slot);
+static void dispatch(Listener *listener);
+static void acceptor_close(Acceptor *acceptor);
+
 static void listener_unref(Listener *listener)
 {
     if (--listener->users > 0)
         return;
     g_queue_clear_full(&listener->waiting, (GDestroyNotify)waiter_free);
-    g_signal_handlers_disconnect_by_data(listener->service, listener);
-    g_socket_service_stop(listener->service);
-    g_socket_listener_close(G_SOCKET_LISTENER(listener->service));
-    g_object_unref(listener->service);
+    acceptor_close(&listener->tcp);
+    acceptor_close(&listener->own);
     g_object_unref(listener->address);
-    g_signal_handlers_disconnect_by_data(listener->own, listener);
-    g_socket_service_stop(listener->own);
-    g_socket_listener_close(G_SOCKET_LISTENER(listener->own));
-    g_object_unref(listener->own);
     g_free(listener);
 }
-
-static void start_reading(Slot *slot);
-static void dispatch(Listener *listener);
 
 static const char *slot_state_name(SlotState state)
 {
@@ -421,23 +430,20 @@ typedef enum {
     CLIENT_STRANGER, /* another process on the own socket: refused */
 } ClientKind;
 
-static ClientKind client_kind(GSocketConnection *connection)
+/* On the own socket, only this process is dmscd's own: the peer's PID says so. */
+static ClientKind client_kind(GSocket *client, gboolean on_own_socket)
 {
-    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
     g_autoptr(GCredentials) peer = NULL;
 
-    if (!G_IS_UNIX_SOCKET_ADDRESS(local))
+    if (!on_own_socket)
         return CLIENT_LOCAL;
-    peer = g_socket_get_credentials(g_socket_connection_get_socket(connection), NULL);
+    peer = g_socket_get_credentials(client, NULL);
     return peer != NULL && g_credentials_get_unix_pid(peer, NULL) == getpid() ? CLIENT_OWN
                                                                               : CLIENT_STRANGER;
 }
 
-static gboolean on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
-                            gpointer user_data)
+static void on_incoming(Listener *listener, GSocketConnection *connection, ClientKind kind)
 {
-    Listener *listener = user_data;
-    ClientKind kind = client_kind(connection);
     gboolean own = kind == CLIENT_OWN;
     Waiter *waiter;
 
@@ -445,15 +451,15 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
         g_message("SCWS port %u: another process on dmscd's own socket; closing it",
                   listener->port);
         g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
-        return TRUE;
+        return;
     }
     if ((own || g_queue_is_empty(&listener->waiting)) && place(listener, connection, own))
-        return TRUE;
+        return;
     if (g_queue_get_length(&listener->waiting) >= MAX_WAITING && !own) {
         g_message("SCWS port %u: %u clients wait already; closing another", listener->port,
                   MAX_WAITING);
         g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
-        return TRUE;
+        return;
     }
     /* Every channel of the port is busy, or on its way back to listen: wait for one. */
     g_debug("SCWS port %u: no free channel; a client waits", listener->port);
@@ -463,7 +469,83 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
     waiter->own = own;
     waiter->timeout_id = g_timeout_add_seconds(listener->set->client_wait, on_wait_over, waiter);
     g_queue_push_tail(&listener->waiting, waiter);
+}
+
+static void acceptor_watch(Acceptor *acceptor);
+
+static gboolean on_resume_accepting(gpointer user_data)
+{
+    Acceptor *acceptor = user_data;
+
+    acceptor->resume_id = 0;
+    acceptor_watch(acceptor);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_acceptable(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+    Acceptor *acceptor = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocket) client = g_socket_accept(socket, NULL, &error);
+    g_autoptr(GSocketConnection) connection = NULL;
+
+    if (client == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+    if (client == NULL) {
+        /* Out of descriptors, say: the connection stays queued and the socket readable, so
+         * watching on would spin. It is looked at again in a second. */
+        g_warning("SCWS port %u: cannot accept a client: %s; trying again in 1 s",
+                  acceptor->listener->port, error->message);
+        source_clear(&acceptor->source);
+        acceptor->resume_id = g_timeout_add_seconds(1, on_resume_accepting, acceptor);
+        return G_SOURCE_REMOVE;
+    }
+    connection = g_socket_connection_factory_create_connection(client);
+    /* May close the listener, this source with it: nothing of it is used after this. */
+    on_incoming(acceptor->listener, connection, client_kind(client, acceptor->own));
+    return G_SOURCE_CONTINUE;
+}
+
+static void acceptor_watch(Acceptor *acceptor)
+{
+    acceptor->source = g_socket_create_source(acceptor->socket, G_IO_IN, NULL);
+    g_source_set_callback(acceptor->source, G_SOURCE_FUNC(on_acceptable), acceptor, NULL);
+    g_source_attach(acceptor->source, g_main_context_get_thread_default());
+}
+
+/* A listening socket on @address, watched; @bound (optional), the address it got. */
+static gboolean acceptor_open(Acceptor *acceptor, Listener *listener, GSocketAddress *address,
+                              GSocketProtocol protocol, gboolean own, GSocketAddress **bound,
+                              GError **error)
+{
+    g_autoptr(GSocket) socket =
+        g_socket_new(g_socket_address_get_family(address), G_SOCKET_TYPE_STREAM, protocol, error);
+
+    if (socket == NULL)
+        return FALSE;
+    g_socket_set_blocking(socket, FALSE);
+    if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
+        return FALSE;
+    if (bound != NULL && (*bound = g_socket_get_local_address(socket, error)) == NULL)
+        return FALSE;
+    acceptor->listener = listener;
+    acceptor->socket = g_steal_pointer(&socket);
+    acceptor->own = own;
+    acceptor_watch(acceptor);
     return TRUE;
+}
+
+static void acceptor_close(Acceptor *acceptor)
+{
+    source_clear(&acceptor->source);
+    if (acceptor->resume_id != 0) {
+        g_source_remove(acceptor->resume_id);
+        acceptor->resume_id = 0;
+    }
+    if (acceptor->socket == NULL)
+        return;
+    g_socket_close(acceptor->socket, NULL);
+    g_clear_object(&acceptor->socket);
 }
 
 GSocketAddress *modem_scws_own_address_new(guint16 port)
@@ -513,33 +595,25 @@ static Listener *listener_find(ModemSockets *set, guint16 port)
 static Listener *listener_new(ModemSockets *set, guint16 port, GError **error)
 {
     g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string("127.0.0.1", port);
-    g_autoptr(GSocketService) service = g_socket_service_new();
-    GSocketAddress *effective = NULL;
-    Listener *listener;
-
-    g_autoptr(GSocketService) own = g_socket_service_new();
     g_autoptr(GSocketAddress) own_address = NULL;
+    Listener *listener = g_new0(Listener, 1);
 
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), address, G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-        return NULL;
-    own_address = modem_scws_own_address_new(
-        g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective)));
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(own), own_address, G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
-        g_object_unref(effective);
-        return NULL;
-    }
-    listener = g_new0(Listener, 1);
     listener->set = set;
     listener->port = port;
-    listener->address = effective;
-    listener->service = g_steal_pointer(&service);
-    listener->own = g_steal_pointer(&own);
-    g_signal_connect(listener->own, "incoming", G_CALLBACK(on_incoming), listener);
-    g_socket_service_start(listener->own);
-    g_signal_connect(listener->service, "incoming", G_CALLBACK(on_incoming), listener);
-    g_socket_service_start(listener->service);
+    if (!acceptor_open(&listener->tcp, listener, address, G_SOCKET_PROTOCOL_TCP, FALSE,
+                       &listener->address, error)) {
+        g_free(listener);
+        return NULL;
+    }
+    own_address = modem_scws_own_address_new(
+        g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(listener->address)));
+    if (!acceptor_open(&listener->own, listener, own_address, G_SOCKET_PROTOCOL_DEFAULT, TRUE, NULL,
+                       error)) {
+        acceptor_close(&listener->tcp);
+        g_object_unref(listener->address);
+        g_free(listener);
+        return NULL;
+    }
     return listener;
 }
 

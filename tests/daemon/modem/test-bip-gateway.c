@@ -7,6 +7,7 @@
 #include "tests/check-run.h"
 #include "tests/test-util.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -539,6 +540,52 @@ START_TEST(a_client_that_keeps_talking_keeps_its_channel_past_the_idle_time)
 }
 END_TEST
 
+static guint accept_failures;
+
+static GLogWriterOutput count_accept_failures(GLogLevelFlags level, const GLogField *fields,
+                                              gsize n, gpointer user_data)
+{
+    for (gsize i = 0; i < n; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE") &&
+            strstr(fields[i].value, "cannot accept a client") != NULL)
+            accept_failures++;
+    }
+    return G_LOG_WRITER_HANDLED;
+}
+
+START_TEST(a_client_that_cannot_be_accepted_for_want_of_descriptors_is_once_there_are)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autoptr(GSocket) client = NULL;
+    struct rlimit saved, tight;
+    int lowest;
+
+    g_log_set_writer_func(count_accept_failures, NULL, NULL);
+    /* Connected, and queued by the kernel until the main loop runs. */
+    client = client_connect(port);
+    /* From now on no descriptor is left to accept it with. */
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    lowest = dup(0);
+    ck_assert_int_ge(lowest, 0);
+    close(lowest);
+    tight = saved;
+    tight.rlim_cur = (rlim_t)lowest;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    spin(G_USEC_PER_SEC / 2);
+    /* Tried, said so, and left alone for a while: a socket still readable that was watched
+     * on would have been tried thousands of times by now. */
+    ck_assert_uint_ge(accept_failures, 1);
+    ck_assert_uint_le(accept_failures, 2);
+    ck_assert_uint_eq(envelopes->len, 0);
+    /* Descriptors again: the client is accepted and the card told. */
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    wait_envelopes(1);
+    ck_assert_str_eq(g_ptr_array_index(envelopes, 0), "d60b99010a82028281b8028100");
+}
+END_TEST
+
 START_TEST(a_slow_reader_gets_every_byte_in_order)
 {
     g_autoptr(GSocket) client = connected_client(1400, NULL);
@@ -619,6 +666,7 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, a_client_that_keeps_talking_keeps_its_channel_past_the_idle_time);
     tcase_add_test(tc, a_client_that_never_reads_is_dropped);
     tcase_add_test(tc, a_slow_reader_gets_every_byte_in_order);
+    tcase_add_test(tc, a_client_that_cannot_be_accepted_for_want_of_descriptors_is_once_there_are);
     tcase_add_test(tc, a_full_receive_buffer_pauses_the_client_until_the_card_reads);
     suite_add_tcase(suite, tc);
     return suite;
