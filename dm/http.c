@@ -100,6 +100,7 @@ typedef struct {
     char *hmac;           /* the answer's x-syncml-hmac */
     SoupMessage *message; /* the one in flight */
     GInputStream *answer; /* its body, being read */
+    GSource *readable;    /* while the body is read */
     GByteArray *received; /* what was read of it */
 } Post;
 
@@ -111,6 +112,10 @@ static void post_free(Post *post)
     g_free(post->request_hmac);
     g_free(post->hmac);
     g_clear_object(&post->message);
+    if (post->readable != NULL) {
+        g_source_destroy(post->readable);
+        g_source_unref(post->readable);
+    }
     g_clear_object(&post->answer);
     g_clear_pointer(&post->received, g_byte_array_unref);
     g_free(post);
@@ -132,7 +137,7 @@ static gboolean worth_again(Post *post, SoupMessage *message, const GError *erro
 }
 
 /* An answer past the bound: the connection goes at once, the session with it. */
-static void too_large(GTask *task, gsize size)
+static void return_too_large(GTask *task, gsize size)
 {
     Post *post = g_task_get_task_data(task);
 
@@ -140,47 +145,69 @@ static void too_large(GTask *task, gsize size)
     g_task_return_new_error(task, DM_ERROR, DM_ERROR_SERVER,
                             "%s: an answer of %zu bytes or more, past the %zu announced", post->uri,
                             size, post->http->max_size);
-    g_object_unref(task);
 }
 
-static void read_more(GTask *task);
+/* The body is done, one way or another: the task returns and its source goes. */
+static gboolean read_done(GTask *task)
+{
+    Post *post = g_task_get_task_data(task);
 
-static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+    g_source_destroy(post->readable);
+    g_clear_pointer(&post->readable, g_source_unref);
+    g_object_unref(task);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Reads what the body has without blocking, each time it has some: one source for the whole
+ * answer, rather than an asynchronous read (a task and its source) for every piece of it. The
+ * card's answer and its close often come together: both are read in one go.
+ */
+static gboolean on_readable(GObject *stream, gpointer user_data)
 {
     GTask *task = user_data;
     Post *post = g_task_get_task_data(task);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) bytes =
-        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, &error);
 
-    if (bytes == NULL) {
-        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "%s: %s", post->uri,
-                                error->message);
-        g_object_unref(task);
-        return;
+    for (;;) {
+        g_autoptr(GError) error = NULL;
+        guint have = post->received->len;
+        gssize n;
+
+        g_byte_array_set_size(post->received, have + READ_SIZE);
+        n = g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(stream),
+                                                     post->received->data + have, READ_SIZE,
+                                                     g_task_get_cancellable(task), &error);
+        g_byte_array_set_size(post->received, have + (guint)MAX(n, 0));
+        if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return G_SOURCE_CONTINUE;
+        if (n < 0) {
+            g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT, "%s: %s", post->uri,
+                                    error->message);
+            return read_done(task);
+        }
+        if (n == 0) {
+            g_input_stream_close(post->answer, NULL, NULL);
+            g_task_return_pointer(task,
+                                  g_byte_array_free_to_bytes(g_steal_pointer(&post->received)),
+                                  (GDestroyNotify)g_bytes_unref);
+            return read_done(task);
+        }
+        if (post->http->max_size > 0 && post->received->len > post->http->max_size) {
+            return_too_large(task, post->received->len);
+            return read_done(task);
+        }
     }
-    if (g_bytes_get_size(bytes) == 0) {
-        g_input_stream_close(post->answer, NULL, NULL);
-        g_task_return_pointer(task, g_byte_array_free_to_bytes(g_steal_pointer(&post->received)),
-                              (GDestroyNotify)g_bytes_unref);
-        g_object_unref(task);
-        return;
-    }
-    g_byte_array_append(post->received, g_bytes_get_data(bytes, NULL),
-                        (guint)g_bytes_get_size(bytes));
-    if (post->http->max_size > 0 && post->received->len > post->http->max_size) {
-        too_large(task, post->received->len);
-        return;
-    }
-    read_more(task);
 }
 
-static void read_more(GTask *task)
+static void read_answer(GTask *task)
 {
     Post *post = g_task_get_task_data(task);
 
-    g_input_stream_read_bytes_async(post->answer, READ_SIZE, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable(task), on_read, task);
+    post->received = g_byte_array_new();
+    post->readable = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(post->answer),
+                                                           g_task_get_cancellable(task));
+    g_source_set_callback(post->readable, G_SOURCE_FUNC(on_readable), task, NULL);
+    g_source_attach(post->readable, g_main_context_get_thread_default());
 }
 
 static void on_response(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -218,11 +245,19 @@ static void on_response(GObject *source, GAsyncResult *result, gpointer user_dat
         soup_message_headers_get_one(soup_message_get_response_headers(message), "x-syncml-hmac"));
     announced = soup_message_headers_get_content_length(soup_message_get_response_headers(message));
     if (post->http->max_size > 0 && announced > 0 && (guint64)announced > post->http->max_size) {
-        too_large(task, (gsize)announced);
+        return_too_large(task, (gsize)announced);
+        g_object_unref(task);
         return;
     }
-    post->received = g_byte_array_new();
-    read_more(task);
+    if (!G_IS_POLLABLE_INPUT_STREAM(answer) ||
+        !g_pollable_input_stream_can_poll(G_POLLABLE_INPUT_STREAM(answer))) {
+        g_input_stream_close(answer, NULL, NULL);
+        g_task_return_new_error(task, DM_ERROR, DM_ERROR_TRANSPORT,
+                                "%s: an answer that cannot be read without blocking", post->uri);
+        g_object_unref(task);
+        return;
+    }
+    read_answer(task);
 }
 
 /* A certificate the system does not vouch for: accepted when the configured trust does. */

@@ -549,6 +549,53 @@ START_TEST(a_server_message_past_max_msg_size_ends_the_session)
 }
 END_TEST
 
+/* A server whose answer says no length (it would end with the connection) and runs on past
+ * the bound: the bound is kept as the answer is read, not only against a Content-Length. */
+static gboolean on_unbounded_incoming(GSocketService *service, GSocketConnection *connection,
+                                      GObject *source, gpointer user_data)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.syncml.dm+xml"
+                               "\r\n\r\n";
+    g_autofree char *body = g_strnfill(20000, 'x');
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(connection));
+
+    /* Kept open: the answer has not ended when the client must stop reading it. */
+    g_object_set_data_full(G_OBJECT(service), "client", g_object_ref(connection), g_object_unref);
+    g_output_stream_write_all(out, head, strlen(head), NULL, NULL, NULL);
+    g_output_stream_write_all(out, body, 20000, NULL, NULL, NULL);
+    return TRUE;
+}
+
+START_TEST(an_answer_without_a_length_is_cut_off_at_max_msg_size)
+{
+    g_autoptr(GSocketService) service = g_socket_service_new();
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autoptr(DmSession) session = NULL;
+    g_autofree char *uri = NULL;
+    guint16 port = g_socket_listener_add_any_inet_port(G_SOCKET_LISTENER(service), NULL, NULL);
+    Run run = { .loop = loop };
+
+    g_signal_connect(service, "incoming", G_CALLBACK(on_unbounded_incoming), NULL);
+    g_socket_service_start(service);
+    uri = g_strdup_printf("http://127.0.0.1:%u/dm", port);
+    DmSessionConfig config = {
+        .server_id = "srv", .server_uri = uri, .client_id = "IMEI:1", .session_id = "1"
+    };
+    session = dm_session_new(tree, &config);
+    run.runner = dm_session_runner_new(session, 10, NULL, NULL, NULL);
+    dm_session_runner_run_async(run.runner, NULL, on_finished, &run);
+    if (!run.done)
+        g_main_loop_run(loop);
+    ck_assert(!run.ok);
+    ck_assert_msg(g_error_matches(run.error, DM_ERROR, DM_ERROR_SERVER), "%s", run.error->message);
+    ck_assert_ptr_nonnull(strstr(run.error->message, "bytes or more, past the 16384 announced"));
+    ck_assert_int_eq(dm_session_get_result(session), DM_SESSION_RESULT_ABORTED);
+    g_clear_error(&run.error);
+    dm_session_runner_free(run.runner);
+}
+END_TEST
+
 /* A server that answers one byte a second: each read is quick, the whole is not. */
 static gboolean on_dribble_incoming(GSocketService *service, GSocketConnection *connection,
                                     GObject *source, gpointer user_data)
@@ -700,6 +747,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection);
     tcase_add_test(tc, a_server_that_cuts_every_post_is_tried_twice_then_fails);
     tcase_add_test(tc, a_server_message_past_max_msg_size_ends_the_session);
+    tcase_add_test(tc, an_answer_without_a_length_is_cut_off_at_max_msg_size);
     tcase_add_test(tc, a_session_past_its_deadline_ends_however_slowly_the_server_answers);
     tcase_add_test(tc, https_checks_the_server_certificate_against_the_system_store);
     tcase_add_test(tc, md5_digest_matches_the_bruce2_vector);
