@@ -294,8 +294,15 @@ static void send_post(GTask *task)
         g_object_unref(task);
         return;
     }
+    /* libsoup gives a POST a new connection unless the message is marked as one that may be
+     * sent again. The first attempt is: it goes on the connection a server kept open, and
+     * should that turn out closed before any answer, worth_again() sends it once more on a new
+     * one (a server tells a repeat by its MsgID). The card's server closes after each answer:
+     * every POST to it is on a new connection anyway. */
     if (post->attempts++ > 0)
         soup_message_add_flags(message, SOUP_MESSAGE_NEW_CONNECTION);
+    else
+        soup_message_add_flags(message, SOUP_MESSAGE_IDEMPOTENT);
     g_signal_connect(message, "accept-certificate", G_CALLBACK(on_accept_certificate), post->http);
     headers = soup_message_get_request_headers(message);
     soup_message_headers_replace(headers, "Accept", post->media_type);

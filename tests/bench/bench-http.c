@@ -5,9 +5,12 @@
  * binding (dm/http.c) against libsoup alone doing the same exchange with the same session
  * settings and request headers: the floor under dmscd's HTTP side. The server is a child
  * process (executed, so callgrind counts only this side). Prints microseconds per POST for
- * both and their ratio; instructions per POST (libsoup, GIO and the main loop included):
+ * both and their ratio, and what a POST costs when the server keeps the connection open (as a
+ * network DM server may; a card's does not). Instructions per POST (libsoup, GIO and the main
+ * loop included):
  *   tests/bench/instructions.sh build/tests/bench/bench-http post_with_dmscd 300
  *   tests/bench/instructions.sh build/tests/bench/bench-http post_with_libsoup 300
+ *   tests/bench/instructions.sh build/tests/bench/bench-http post_on_a_kept_connection 300
  * Run: meson test -C build --benchmark -v dm-http   (or bench-http [N])
  */
 #include "dm/dm-private.h"
@@ -56,16 +59,34 @@ static gboolean read_request(int fd)
     return TRUE;
 }
 
-static int serve(void)
+/* One connection's exchanges: one, or (@keep) as many as the client sends. */
+static void exchange(int fd, const char *answer, gboolean keep)
+{
+    size_t length = strlen(answer);
+
+    while (read_request(fd)) {
+        if (write(fd, answer, length) != (ssize_t)length) {
+            fprintf(stderr, "bench-http server: short write\n");
+            return;
+        }
+        if (!keep)
+            return;
+    }
+}
+
+/* @keep: connections stay open for more exchanges, each served by a process of its own (a
+ * client that opened another meanwhile is served too); otherwise one exchange a connection. */
+static int serve(gboolean keep)
 {
     g_autofree char *answer = NULL;
     char body[ANSWER];
 
     memset(body, 'a', sizeof(body));
     answer = g_strdup_printf("HTTP/1.1 200 OK\r\nContent-Type: " MEDIA
-                             "\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%.*s",
-                             ANSWER, ANSWER, body);
+                             "\r\nContent-Length: %d\r\n%s\r\n%.*s",
+                             ANSWER, keep ? "" : "Connection: close\r\n", ANSWER, body);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_IGN); /* connection processes reaped as they end */
     /* Gone with the bench, however it ends. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)
@@ -74,14 +95,19 @@ static int serve(void)
     fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) & ~O_NONBLOCK);
     for (;;) {
         int fd = accept(LISTEN_FD, NULL, NULL);
-        size_t length = strlen(answer);
 
         if (fd < 0 && errno == EINTR)
             continue;
         if (fd < 0)
             return 0;
-        if (read_request(fd) && write(fd, answer, length) != (ssize_t)length)
-            fprintf(stderr, "bench-http server: short write\n");
+        if (keep && fork() == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            close(LISTEN_FD);
+            exchange(fd, answer, TRUE);
+            _exit(0);
+        }
+        if (!keep)
+            exchange(fd, answer, FALSE);
         close(fd);
     }
 }
@@ -110,7 +136,7 @@ static void check_answer(GBytes *answer, const GError *error)
         abort();
 }
 
-static void post_with_dmscd(DmHttp *http, const char *uri, GBytes *body)
+static void post(DmHttp *http, const char *uri, GBytes *body)
 {
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
@@ -119,6 +145,19 @@ static void post_with_dmscd(DmHttp *http, const char *uri, GBytes *body)
     dm_http_post_async(http, uri, MEDIA, body, NULL, NULL, on_done, &result);
     answer = dm_http_post_finish(http, wait_for(&result), NULL, &error);
     check_answer(answer, error);
+}
+
+/* Two names for one POST, so that callgrind counts each case apart (noipa: the compiler
+ * would otherwise fold the two into one). */
+static __attribute__((noipa)) void post_with_dmscd(DmHttp *http, const char *uri, GBytes *body)
+{
+    post(http, uri, body);
+}
+
+static __attribute__((noipa)) void post_on_a_kept_connection(DmHttp *http, const char *uri,
+                                                             GBytes *body)
+{
+    post(http, uri, body);
 }
 
 static void post_with_libsoup(SoupSession *soup, const char *uri, GBytes *body)
@@ -155,9 +194,10 @@ static SoupSession *plain_session(GSocketAddress *route)
 
 /* The server on an abstract Unix socket, as dmscd reaches a card's web server (its SCWS
  * gateway listens there for dmscd's own sessions). */
-static GSubprocess *server_new(const char *self, GSocketAddress **route)
+static GSubprocess *server_new(const char *self, gboolean keep, GSocketAddress **route)
 {
-    g_autofree char *name = g_strdup_printf("dmscd-bench-http-%d", (int)getpid());
+    g_autofree char *name =
+        g_strdup_printf("dmscd-bench-http-%d-%s", (int)getpid(), keep ? "keep" : "close");
     g_autoptr(GSocket) listener =
         g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
     g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
@@ -169,7 +209,8 @@ static GSubprocess *server_new(const char *self, GSocketAddress **route)
         !g_socket_listen(listener, NULL))
         abort();
     g_subprocess_launcher_take_fd(launcher, dup(g_socket_get_fd(listener)), LISTEN_FD);
-    server = g_subprocess_launcher_spawn(launcher, &error, self, "--serve", NULL);
+    server = g_subprocess_launcher_spawn(launcher, &error, self, "--serve", keep ? "keep" : "close",
+                                         NULL);
     if (server == NULL) {
         fprintf(stderr, "bench-http: %s\n", error->message);
         exit(1);
@@ -185,33 +226,37 @@ static double microseconds_each(gint64 start, int rounds)
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 2000;
-    g_autoptr(GSubprocess) server = NULL;
+    g_autoptr(GSubprocess) server = NULL, keeping = NULL;
     g_autoptr(SoupSession) soup = NULL;
     g_autoptr(GBytes) body = NULL;
-    g_autoptr(GSocketAddress) route = NULL;
+    g_autoptr(GSocketAddress) route = NULL, kept_route = NULL;
     /* Its host and port are the route's business. Made at run time, so that the compiler
      * does not specialise the measured functions under other names. */
     g_autofree char *uri = g_strdup("http://127.0.0.1:3516/dm");
     g_autofree char *request = NULL;
-    DmHttp *http;
-    double dmscd, floor;
+    DmHttp *http, *kept;
+    double dmscd, floor, reused;
     gint64 start;
 
-    if (argc > 1 && g_str_equal(argv[1], "--serve"))
-        return serve();
+    if (argc > 2 && g_str_equal(argv[1], "--serve"))
+        return serve(g_str_equal(argv[2], "keep"));
     if (rounds <= 0)
         rounds = 2000;
     /* Not /proc/self/exe: under valgrind that is valgrind's own program. */
-    server = server_new(argv[0], &route);
+    server = server_new(argv[0], FALSE, &route);
+    keeping = server_new(argv[0], TRUE, &kept_route);
     request = g_strnfill(REQUEST, 'r');
     body = g_bytes_new_static(request, REQUEST);
     http = dm_http_new(30, "dmscd");
     dm_http_set_route(http, G_SOCKET_CONNECTABLE(route));
     soup = plain_session(route);
+    kept = dm_http_new(30, "dmscd");
+    dm_http_set_route(kept, G_SOCKET_CONNECTABLE(kept_route));
 
     /* Both warmed up first: type registration and the first connection are not per POST. */
     post_with_dmscd(http, uri, body);
     post_with_libsoup(soup, uri, body);
+    post_on_a_kept_connection(kept, uri, body);
 
     start = g_get_monotonic_time();
     for (int i = 0; i < rounds; i++)
@@ -221,12 +266,20 @@ int main(int argc, char **argv)
     for (int i = 0; i < rounds; i++)
         post_with_dmscd(http, uri, body);
     dmscd = microseconds_each(start, rounds);
+    start = g_get_monotonic_time();
+    for (int i = 0; i < rounds; i++)
+        post_on_a_kept_connection(kept, uri, body);
+    reused = microseconds_each(start, rounds);
 
     printf("HTTP exchange on a new local connection (%d B up, %d B down), %d rounds:\n", REQUEST,
            ANSWER, rounds);
     printf("  libsoup alone (floor): %.1f us per POST\n", floor);
     printf("  dmscd (dm/http.c):     %.1f us per POST = %.2fx the floor\n", dmscd, dmscd / floor);
+    printf("  dmscd, the server keeping its connection: %.1f us per POST = %.2fx a new one\n",
+           reused, reused / dmscd);
     dm_http_free(http);
+    dm_http_free(kept);
     g_subprocess_force_exit(server);
+    g_subprocess_force_exit(keeping);
     return 0;
 }

@@ -18,6 +18,8 @@ typedef struct {
     gsize max_msg_size;
     int confirm_answer; /* what the "user" answers to ALERT-CONFIRM */
     guint cut;          /* connections a proxy in front cuts once it read their request */
+    gboolean proxied;   /* a proxy in front, counting connections, even when it cuts none */
+    gboolean cut_reuse; /* the proxy closes a connection the client sends a second request on */
     gboolean oversized; /* the server ignores the client's MaxMsgSize */
 } Setup;
 
@@ -27,6 +29,8 @@ typedef struct {
     guint16 upstream;
     guint cut; /* connections still to cut */
     guint connections;
+    gboolean cut_reuse;
+    guint reuses_cut;
 } Proxy;
 
 typedef struct {
@@ -56,6 +60,78 @@ static void on_spliced(GObject *source, GAsyncResult *result, gpointer user_data
     (void)g_io_stream_splice_finish(result, NULL);
 }
 
+/* A connection that carries one exchange: a second request on it is not answered, the
+ * connection is closed, as a server whose keep-alive time ran out just as the client reused
+ * the connection does. */
+typedef struct {
+    Proxy *proxy;
+    GSocketConnection *client;
+    GSocketConnection *upstream;
+    guint requests;
+    guint8 buffer[4096];
+} Relay;
+
+static void relay_free(Relay *relay)
+{
+    g_io_stream_close(G_IO_STREAM(relay->client), NULL, NULL);
+    g_io_stream_close(G_IO_STREAM(relay->upstream), NULL, NULL);
+    g_object_unref(relay->client);
+    g_object_unref(relay->upstream);
+    g_free(relay);
+}
+
+static void relay_read(Relay *relay);
+
+static void on_relay_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Relay *relay = user_data;
+    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, NULL);
+    GOutputStream *upstream = g_io_stream_get_output_stream(G_IO_STREAM(relay->upstream));
+
+    if (n <= 0) {
+        relay_free(relay);
+        return;
+    }
+    /* A request is sent once the answer before it came: a read that starts one starts with it. */
+    if (n >= 5 && memcmp(relay->buffer, "POST ", 5) == 0 && relay->requests++ > 0) {
+        relay->proxy->reuses_cut++;
+        relay_free(relay);
+        return;
+    }
+    /* A request fits the socket's buffer: the server, in this thread too, reads it later. */
+    if (!g_output_stream_write_all(upstream, relay->buffer, (gsize)n, NULL, NULL, NULL)) {
+        relay_free(relay);
+        return;
+    }
+    relay_read(relay);
+}
+
+static void relay_read(Relay *relay)
+{
+    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(relay->client)),
+                              relay->buffer, sizeof(relay->buffer), G_PRIORITY_DEFAULT, NULL,
+                              on_relay_read, relay);
+}
+
+static void on_answers_relayed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    (void)g_output_stream_splice_finish(G_OUTPUT_STREAM(source), result, NULL);
+}
+
+static void relay_start(Proxy *proxy, GSocketConnection *client, GSocketConnection *upstream)
+{
+    Relay *relay = g_new0(Relay, 1);
+
+    relay->proxy = proxy;
+    relay->client = g_object_ref(client);
+    relay->upstream = g_object_ref(upstream);
+    g_output_stream_splice_async(g_io_stream_get_output_stream(G_IO_STREAM(client)),
+                                 g_io_stream_get_input_stream(G_IO_STREAM(upstream)),
+                                 G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT, NULL,
+                                 on_answers_relayed, NULL);
+    relay_read(relay);
+}
+
 static gboolean on_proxy_incoming(GSocketService *service, GSocketConnection *connection,
                                   GObject *source, gpointer user_data)
 {
@@ -76,6 +152,10 @@ static gboolean on_proxy_incoming(GSocketService *service, GSocketConnection *co
     client = g_socket_client_new();
     upstream = g_socket_client_connect_to_host(client, "127.0.0.1", proxy->upstream, NULL, NULL);
     ck_assert_ptr_nonnull(upstream);
+    if (proxy->cut_reuse) {
+        relay_start(proxy, connection, upstream);
+        return TRUE;
+    }
     g_io_stream_splice_async(G_IO_STREAM(connection), G_IO_STREAM(upstream),
                              G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
                              G_PRIORITY_DEFAULT, NULL, on_spliced, NULL);
@@ -94,6 +174,7 @@ static GSocketService *proxy_new(Proxy *proxy, guint16 *port)
 }
 
 static guint proxy_connections; /* of the last run_script() with a proxy */
+static guint proxy_reuses_cut;
 
 typedef struct {
     GMainLoop *loop;
@@ -167,7 +248,7 @@ static GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tre
     g_autoptr(ScriptServer) server = script_server_new(&server_config, script, NULL);
     g_autoptr(GError) listen_error = NULL;
     guint16 port = script_server_listen(server, "/dm", 0, &listen_error);
-    Proxy proxy = { .upstream = port, .cut = setup->cut };
+    Proxy proxy = { .upstream = port, .cut = setup->cut, .cut_reuse = setup->cut_reuse };
     g_autoptr(GSocketService) proxy_service = NULL;
     guint16 proxy_port = 0;
     g_autofree char *uri = NULL;
@@ -193,9 +274,9 @@ static GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tre
                 .confirm_answer = setup->confirm_answer ? setup->confirm_answer : 200 };
 
     ck_assert_msg(port != 0, "%s", listen_error ? listen_error->message : "");
-    if (setup->cut > 0)
+    if (setup->cut > 0 || setup->proxied || setup->cut_reuse)
         proxy_service = proxy_new(&proxy, &proxy_port);
-    uri = g_strdup_printf("http://127.0.0.1:%u/dm", setup->cut > 0 ? proxy_port : port);
+    uri = g_strdup_printf("http://127.0.0.1:%u/dm", proxy_service != NULL ? proxy_port : port);
     config.server_uri = uri;
     session = dm_session_new(tree, &config);
     run.runner = dm_session_runner_new(session, 10, "dmscd-test", on_alert, &run);
@@ -206,6 +287,7 @@ static GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tre
     if (proxy_service != NULL)
         g_socket_service_stop(proxy_service);
     proxy_connections = proxy.connections;
+    proxy_reuses_cut = proxy.reuses_cut;
     *result = dm_session_get_result(session);
     if (tree_out != NULL)
         *tree_out = dm_session_steal_tree(session);
@@ -488,6 +570,54 @@ START_TEST(an_unreachable_server_aborts_and_keeps_the_tree)
 }
 END_TEST
 
+/* A server that keeps its connection open has the whole session on it: the connection is set
+ * up once, not once a message (the scripted server is libsoup's, which keeps connections). */
+START_TEST(a_server_that_keeps_its_connection_has_the_whole_session_on_it)
+{
+    Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .proxied = TRUE };
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(DmTree) after = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    DmSessionResult result;
+
+    ck_assert(dm_tree_add(tree, NULL, "./Vendor", "node", NULL, NULL, 0) == 200);
+    dm_tree_replace_property(tree, NULL, "./Vendor", "ACL", "Add=srv&Get=srv&Replace=srv");
+    records = run_script(&setup, "ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\n", tree,
+                         &result, &after, &error);
+    ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(result, DM_SESSION_RESULT_OK);
+    /* Three messages each way, at least: two packages and the end. */
+    ASSERT_RECORD(records, "{\"session\":\"end\",\"packages\":2,\"auth\":\"ok\"}");
+    ck_assert_uint_eq(proxy_connections, 1);
+}
+END_TEST
+
+/* A server that closes a kept-alive connection just as the client sends on it again: each such
+ * POST goes again, once, on a new connection, and the session does not notice. */
+START_TEST(a_kept_connection_closed_as_it_is_reused_costs_a_post_again_not_the_session)
+{
+    Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .cut_reuse = TRUE };
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(DmTree) after = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    DmSessionResult result;
+
+    ck_assert(dm_tree_add(tree, NULL, "./Vendor", "node", NULL, NULL, 0) == 200);
+    dm_tree_replace_property(tree, NULL, "./Vendor", "ACL", "Add=srv&Get=srv&Replace=srv");
+    records = run_script(&setup, "ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\n", tree,
+                         &result, &after, &error);
+    ck_assert_msg(error == NULL, "%s", error ? error->message : "");
+    ck_assert_int_eq(result, DM_SESSION_RESULT_OK);
+    ASSERT_RECORD(records, "{\"session\":\"end\",\"packages\":2,\"auth\":\"ok\"}");
+    ck_assert(dm_tree_exists(after, "./Vendor/A"));
+    /* Every message after the first was tried on the kept connection, cut, and sent again. */
+    ck_assert_uint_ge(proxy_reuses_cut, 2);
+    ck_assert_uint_eq(proxy_connections, proxy_reuses_cut + 1);
+}
+END_TEST
+
 START_TEST(a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection)
 {
     Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .cut = 1 };
@@ -744,6 +874,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, many_statuses_are_split_over_messages_with_1222);
     tcase_add_test(tc, a_refused_confirmation_is_304_and_asked_asynchronously);
     tcase_add_test(tc, an_unreachable_server_aborts_and_keeps_the_tree);
+    tcase_add_test(tc, a_server_that_keeps_its_connection_has_the_whole_session_on_it);
+    tcase_add_test(tc, a_kept_connection_closed_as_it_is_reused_costs_a_post_again_not_the_session);
     tcase_add_test(tc, a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection);
     tcase_add_test(tc, a_server_that_cuts_every_post_is_tried_twice_then_fails);
     tcase_add_test(tc, a_server_message_past_max_msg_size_ends_the_session);
