@@ -9,7 +9,8 @@ after another, and this prints what they cost:
   after the sessions, and dmscd's wake-ups (context switches of all its threads) over an idle
   period.
 
-  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads] [--valgrind [--callgrind-out FILE]]
+  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads] [--keep-alive]
+                  [--valgrind [--callgrind-out FILE]]
 
 Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
 Run with Debian's /usr/bin/python3 (it needs python3-gi)."""
@@ -88,7 +89,9 @@ class Bench:
         self.write("script", READS if args.reads else SCRIPT)
         self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{self.port}/dm"))
         profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
-                             f"[scws]\nport={self.port}\n[server]\npath=/dm\n"
+                             f"[scws]\nport={self.port}\n"
+                             f"keep-alive={'true' if args.keep_alive else 'false'}\n"
+                             "[server]\npath=/dm\n"
                              "server-id=card.dm\nserver-password=pw\nscript=script\n"
                              "[trigger]\nwhen=never\nsession-id=77\nui-mode=background\n"
                              "[card]\nbootstrap=bootstrap.xml\n")
@@ -196,6 +199,10 @@ def main():
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--reads", action="store_true",
                         help="sessions whose server only reads (Get) instead of writing")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="a card that keeps the session's connection for its next request "
+                             "(the simulated card otherwise closes it after each answer, as "
+                             "cards typically do)")
     parser.add_argument("--valgrind", action="store_true",
                         help="run dmscd under callgrind and count its instructions")
     parser.add_argument("--callgrind-out", default="callgrind.out.bench-daemon",
@@ -214,6 +221,7 @@ def main():
             start = time.monotonic()
             durations = bench.run_sessions()
             wall = time.monotonic() - start
+            connections, requests = map(int, sim_control(bench.control, "scws-counts").split()[1:])
             cpu = cpu_seconds(pid) - cpu_before
             instructions = bench.instructions() if args.valgrind else None
             time.sleep(1)
@@ -228,7 +236,10 @@ def main():
     p95 = ms[min(n - 1, int(round(0.95 * n)) - 1)]
     print(f"sessions: {n} card-triggered, two packages each"
           + (", the server only reading" if args.reads else "") + ", raw BIP"
+          + (", the card keeping the connection" if args.keep_alive else "")
           + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))
+    print(f"the card's web server: {requests / n:.1f} requests on {connections / n:.1f} "
+          "connections a session")
     print(f"session time: median {statistics.median(ms):.1f} ms, 95th percentile {p95:.1f} ms")
     print(f"throughput: {n / wall:.1f} sessions/s (one at a time, trigger to end)")
     print(f"dmscd CPU time: {cpu * 1000 / n:.2f} ms per session")

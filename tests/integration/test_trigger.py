@@ -134,6 +134,30 @@ class Trigger(ModemFixture, unittest.TestCase):
         self.assertEqual(tree["./Vendor/Big"][2], b"x" * 3000)
         d.stop()
 
+    def run_sessions_with_a_card_that_keeps_connections(self, mode):
+        """Two card-triggered two-package sessions with a card that keeps a client's connection:
+        the card's web server's (connections, requests) after each."""
+        d = self.start_card_server("ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\n",
+                                   mode=mode, scws="keep-alive=true\n")
+        counts = []
+        for _ in range(2):
+            with SignalWatcher(self.bus) as watcher:
+                self.assertEqual(self.control("trigger"), "triggered")
+                seen = watcher.wait_for("SessionFinished", timeout=30)
+            self.assertIn("'ok'", seen)
+            counts.append(tuple(map(int, self.control("scws-counts").split()[1:])))
+        _, _, err = d.stop()
+        self.assertNotIn("failed", err)
+        return counts
+
+    def test_a_card_that_keeps_its_connection_serves_each_session_on_one(self):
+        # Three POSTs a session (two packages, then the end) on one connection; the session's
+        # end lets the connection go, the card closes it, and the next session has the channel.
+        for mode in ("raw-bip", "qmi"):
+            with self.subTest(mode):
+                self.assertEqual(self.run_sessions_with_a_card_that_keeps_connections(mode),
+                                 [(1, 3), (2, 6)])
+
     def run_session_with_agent(self, answer):
         """A card-triggered session whose server asks for a confirmation, an agent answering
         @answer (None: no agent); the server's record."""

@@ -6,7 +6,9 @@
  * [server] path, a small page elsewhere) and writes the response with SEND DATA, then ends
  * the connection with CLOSE CHANNEL (back to listen).
  * With [scws] channels=N it opens N channels on its port and serves N clients at once.
- * Profile: [modem] scws-mode=raw-bip|qmi, [scws] port=3516, channels=1,
+ * With [scws] keep-alive=true it is a card that keeps a client's connection for its next
+ * request (HTTP/1.1 persistent connections), closing it only once the client has left.
+ * Profile: [modem] scws-mode=raw-bip|qmi, [scws] port=3516, channels=1, keep-alive=false,
  *          [server] path= server-id= … script= record= (the scripted DM server).
  */
 #include "sim.h"
@@ -35,6 +37,9 @@ struct SimCard {
     gboolean qmi_scws;
     guint16 port;
     guint channels; /* SCWS channels opened on the port, 1 … MAX_CHANNELS */
+    gboolean keep_alive;
+    guint connections; /* clients the card heard of, since start */
+    guint requests_served;
     gboolean opened;
     GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
     gboolean busy;
@@ -151,17 +156,17 @@ static void send_response(SimCard *card, guint8 channel, const char *status, con
     g_autoptr(GString) head = g_string_new(NULL);
     g_autoptr(GByteArray) all = g_byte_array_new();
 
-    g_string_printf(head,
-                    "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-                    "Connection: close\r\n\r\n",
-                    status, type, length, extra ? extra : "");
+    g_string_printf(head, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+                    status, type, length, extra ? extra : "",
+                    card->keep_alive ? "" : "Connection: close\r\n");
     g_byte_array_append(all, (const guint8 *)head->str, (guint)head->len);
     g_byte_array_append(all, body, (guint)length);
     deliver(card, channel, all->data, all->len);
 }
 
 /* Raw BIP: SEND DATA pieces, buffered (qualifier 0) and sent (qualifier 1) before the
- * terminal's buffer would overflow and with the last piece, then CLOSE CHANNEL to listen. */
+ * terminal's buffer would overflow and with the last piece, then CLOSE CHANNEL to listen
+ * (unless the card keeps connections). */
 static void deliver_bip(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
     gsize buffered = 0;
@@ -175,7 +180,8 @@ static void deliver_bip(SimCard *card, guint8 channel, const guint8 *data, gsize
                                     object->len));
         buffered = now ? 0 : buffered + n;
     }
-    card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x20 + channel, NULL, 0));
+    if (!card->keep_alive)
+        card_send(card, command_new(CAT_CMD_CLOSE_CHANNEL, 1, 0x20 + channel, NULL, 0));
 }
 
 static void put_u32(guint8 *p, guint32 v)
@@ -187,7 +193,7 @@ static void put_u32(guint8 *p, guint32 v)
 }
 
 /* QMI SCWS: Send Data indications of at most 1000 bytes (total, current), then Close
- * Channel with state listen. */
+ * Channel with state listen (unless the card keeps connections). */
 static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
     SimCid *cid = sim_find_cid(card->sim, SIM_SERVICE_CAT2);
@@ -210,6 +216,8 @@ static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize
         sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0029, 0x10, value->data,
                             value->len);
     }
+    if (card->keep_alive)
+        return;
     put_u32(close_value, channel);
     close_value[4] = 1; /* listen */
     sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0028, 0x10, close_value,
@@ -218,8 +226,11 @@ static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize
 
 static void deliver(SimCard *card, guint8 channel, const guint8 *data, gsize length)
 {
-    /* One request a connection: the card closes it after its answer. */
-    card->connected[channel] = FALSE;
+    /* One request a connection: the card closes it after its answer; a card that keeps
+     * connections closes it when the client has left. */
+    card->requests_served++;
+    if (!card->keep_alive)
+        card->connected[channel] = FALSE;
     if (card->raw_bip)
         deliver_bip(card, channel, data, length);
     else
@@ -251,6 +262,7 @@ static void client_status(SimCard *card, guint8 channel, CatTcpState state)
     g_byte_array_set_size(card->requests[channel], 0);
     if (state == CAT_TCP_ESTABLISHED) {
         card->connected[channel] = TRUE;
+        card->connections++;
         return;
     }
     if (state == CAT_TCP_LISTEN && card->connected[channel]) {
@@ -543,6 +555,7 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
     }
     card->port = (guint16)(port > 0 && port < 65536 ? port : 3516);
     card->channels = channels >= 1 && channels <= MAX_CHANNELS ? (guint)channels : 1;
+    card->keep_alive = g_key_file_get_boolean(profile, "scws", "keep-alive", NULL);
     for (guint i = 1; i <= MAX_CHANNELS; i++)
         card->requests[i] = g_byte_array_new();
     card->record = profile_path(profile, dir, "server", "record");
@@ -617,4 +630,10 @@ void sim_card_reset(SimCard *card)
         g_byte_array_set_size(card->requests[i], 0);
         card->connected[i] = FALSE;
     }
+}
+
+void sim_card_scws_counts(SimCard *card, guint *connections, guint *requests)
+{
+    *connections = card->connections;
+    *requests = card->requests_served;
 }

@@ -12,6 +12,8 @@
  *   hold-allocations, held, release-allocations   CTL Allocate CID requests go unanswered
  *                 (a modem slow to start), how many wait, then they are all answered
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
+ *   scws-counts   "scws-counts CONNECTIONS REQUESTS": the clients the card's web server heard
+ *                 of and the requests it answered, since start
  *   drop          the modem vanishes: every QMUX connection is closed
  *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
  *   file PATH HEX|-          replaces or removes a card file ("3f002fe2", "3f002f00#1")
@@ -185,6 +187,11 @@ static void run_line(Control *c, char *line)
             g_string_append_printf(text, " %u:%u", cid->service, cid->cid);
         }
         sim_control_reply(out, "%s\n", text->str);
+    } else if (g_str_equal(line, "scws-counts")) {
+        guint connections = 0, requests = 0;
+        if (c->sim->card != NULL)
+            sim_card_scws_counts(c->sim->card, &connections, &requests);
+        sim_control_reply(out, "scws-counts %u %u\n", connections, requests);
     } else if (g_str_equal(line, "envelopes")) {
         for (guint i = 0; i < c->sim->envelopes->len; i++)
             sim_control_reply(out, "envelope %s\n",

@@ -133,6 +133,8 @@ void sim_card_reset(SimCard *card);
 gboolean sim_card_busy(SimCard *card);
 /* The card sends its DM notification (SEND SHORT MESSAGE) now. */
 void sim_card_trigger(SimCard *card);
+/* Clients the card heard of and requests it answered, since start. */
+void sim_card_scws_counts(SimCard *card, guint *connections, guint *requests);
 
 /* control.c */
 gboolean sim_control_listen(Sim *sim, const char *path, GError **error);
