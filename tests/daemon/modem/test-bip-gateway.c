@@ -586,6 +586,39 @@ START_TEST(a_client_that_cannot_be_accepted_for_want_of_descriptors_is_once_ther
 }
 END_TEST
 
+/* The card closes the channel while its port waits to accept again: the pause goes with the
+ * port (run under AddressSanitizer, a pause left behind would be a use after free). */
+START_TEST(a_port_closed_while_accepting_is_paused_leaves_nothing_behind)
+{
+    guint16 port = free_port();
+    g_autofree char *events = card(EVENTS_BOTH);
+    g_autofree char *tr = open_channel(port, 1400);
+    g_autofree char *closed = NULL;
+    g_autoptr(GSocket) client = NULL;
+    struct rlimit saved, tight;
+    int lowest;
+
+    g_log_set_writer_func(count_accept_failures, NULL, NULL);
+    client = client_connect(port);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    lowest = dup(0);
+    ck_assert_int_ge(lowest, 0);
+    close(lowest);
+    tight = saved;
+    tight.rlim_cur = (rlim_t)lowest;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    spin(G_USEC_PER_SEC / 4);
+    ck_assert_uint_eq(accept_failures, 1);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    closed = card("d009810301410082028121");
+    ck_assert_str_eq(closed, "810301410082028281830100");
+    /* Past the second the pause would have lasted: nothing wakes, nothing is accepted. */
+    spin(5 * G_USEC_PER_SEC / 2);
+    ck_assert_uint_eq(accept_failures, 1);
+    ck_assert_uint_eq(envelopes->len, 0);
+}
+END_TEST
+
 START_TEST(a_slow_reader_gets_every_byte_in_order)
 {
     g_autoptr(GSocket) client = connected_client(1400, NULL);
@@ -667,6 +700,7 @@ static Suite *bip_socket_suite(void)
     tcase_add_test(tc, a_client_that_never_reads_is_dropped);
     tcase_add_test(tc, a_slow_reader_gets_every_byte_in_order);
     tcase_add_test(tc, a_client_that_cannot_be_accepted_for_want_of_descriptors_is_once_there_are);
+    tcase_add_test(tc, a_port_closed_while_accepting_is_paused_leaves_nothing_behind);
     tcase_add_test(tc, a_full_receive_buffer_pauses_the_client_until_the_card_reads);
     suite_add_tcase(suite, tc);
     return suite;
