@@ -553,26 +553,34 @@ static GLogWriterOutput count_accept_failures(GLogLevelFlags level, const GLogFi
     return G_LOG_WRITER_HANDLED;
 }
 
-START_TEST(a_client_that_cannot_be_accepted_for_want_of_descriptors_is_once_there_are)
+/* A client connected to channel 1 of a free port, queued by the kernel until the main loop
+ * runs, and from now on no descriptor left to accept it with; @saved, the limit to restore. */
+static GSocket *client_that_cannot_be_accepted(struct rlimit *saved)
 {
     guint16 port = free_port();
     g_autofree char *events = card(EVENTS_BOTH);
     g_autofree char *tr = open_channel(port, 1400);
-    g_autoptr(GSocket) client = NULL;
-    struct rlimit saved, tight;
+    GSocket *client;
+    struct rlimit tight;
     int lowest;
 
     g_log_set_writer_func(count_accept_failures, NULL, NULL);
-    /* Connected, and queued by the kernel until the main loop runs. */
     client = client_connect(port);
-    /* From now on no descriptor is left to accept it with. */
-    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, saved), 0);
     lowest = dup(0);
     ck_assert_int_ge(lowest, 0);
     close(lowest);
-    tight = saved;
+    tight = *saved;
     tight.rlim_cur = (rlim_t)lowest;
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    return client;
+}
+
+START_TEST(a_client_that_cannot_be_accepted_for_want_of_descriptors_is_once_there_are)
+{
+    struct rlimit saved;
+    g_autoptr(GSocket) client = client_that_cannot_be_accepted(&saved);
+
     spin(G_USEC_PER_SEC / 2);
     /* Tried, said so, and left alone for a while: a socket still readable that was watched
      * on would have been tried thousands of times by now. */
@@ -590,23 +598,10 @@ END_TEST
  * port (run under AddressSanitizer, a pause left behind would be a use after free). */
 START_TEST(a_port_closed_while_accepting_is_paused_leaves_nothing_behind)
 {
-    guint16 port = free_port();
-    g_autofree char *events = card(EVENTS_BOTH);
-    g_autofree char *tr = open_channel(port, 1400);
+    struct rlimit saved;
+    g_autoptr(GSocket) client = client_that_cannot_be_accepted(&saved);
     g_autofree char *closed = NULL;
-    g_autoptr(GSocket) client = NULL;
-    struct rlimit saved, tight;
-    int lowest;
 
-    g_log_set_writer_func(count_accept_failures, NULL, NULL);
-    client = client_connect(port);
-    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
-    lowest = dup(0);
-    ck_assert_int_ge(lowest, 0);
-    close(lowest);
-    tight = saved;
-    tight.rlim_cur = (rlim_t)lowest;
-    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
     spin(G_USEC_PER_SEC / 4);
     ck_assert_uint_eq(accept_failures, 1);
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
