@@ -134,11 +134,11 @@ class Trigger(ModemFixture, unittest.TestCase):
         self.assertEqual(tree["./Vendor/Big"][2], b"x" * 3000)
         d.stop()
 
-    def run_sessions_with_a_card_that_keeps_connections(self, mode):
-        """Two card-triggered two-package sessions with a card that keeps a client's connection:
-        the card's web server's (connections, requests) after each."""
+    def run_sessions_with_a_card_that(self, mode, scws):
+        """Two card-triggered two-package sessions with a card whose [scws] has @scws: the card's
+        web server's (connections, requests) after each."""
         d = self.start_card_server("ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\n",
-                                   mode=mode, scws="keep-alive=true\n")
+                                   mode=mode, scws=scws)
         counts = []
         for _ in range(2):
             with SignalWatcher(self.bus) as watcher:
@@ -155,8 +155,18 @@ class Trigger(ModemFixture, unittest.TestCase):
         # end lets the connection go, the card closes it, and the next session has the channel.
         for mode in ("raw-bip", "qmi"):
             with self.subTest(mode):
-                self.assertEqual(self.run_sessions_with_a_card_that_keeps_connections(mode),
+                self.assertEqual(self.run_sessions_with_a_card_that(mode, "keep-alive=true\n"),
                                  [(1, 3), (2, 6)])
+
+    def test_a_card_that_closes_without_saying_so_still_serves_each_session(self):
+        # No "Connection: close", yet the card closes after each answer: a message that meets
+        # the closing connection is sent again on a new one (what it was sent on is counted
+        # too); the sessions end well all the same.
+        for mode in ("raw-bip", "qmi"):
+            with self.subTest(mode):
+                counts = self.run_sessions_with_a_card_that(mode, "close-silently=true\n")
+                self.assertEqual([requests for _, requests in counts], [3, 6])
+                self.assertGreaterEqual(counts[0][0], 3)
 
     def run_session_with_agent(self, answer):
         """A card-triggered session whose server asks for a confirmation, an agent answering

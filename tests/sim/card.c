@@ -7,8 +7,11 @@
  * the connection with CLOSE CHANNEL (back to listen).
  * With [scws] channels=N it opens N channels on its port and serves N clients at once.
  * With [scws] keep-alive=true it is a card that keeps a client's connection for its next
- * request (HTTP/1.1 persistent connections), closing it only once the client has left.
+ * request (HTTP/1.1 persistent connections), closing it only once the client has left; with
+ * close-silently=true one that closes after each answer without saying so (no "Connection:
+ * close"), as HTTP/1.1 lets a server do.
  * Profile: [modem] scws-mode=raw-bip|qmi, [scws] port=3516, channels=1, keep-alive=false,
+ *          close-silently=false,
  *          [server] path= server-id= … script= record= (the scripted DM server).
  */
 #include "sim.h"
@@ -38,6 +41,7 @@ struct SimCard {
     guint16 port;
     guint channels; /* SCWS channels opened on the port, 1 … MAX_CHANNELS */
     gboolean keep_alive;
+    gboolean close_silently;
     guint connections; /* clients the card heard of, since start */
     guint requests_served;
     gboolean opened;
@@ -158,7 +162,7 @@ static void send_response(SimCard *card, guint8 channel, const char *status, con
 
     g_string_printf(head, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
                     status, type, length, extra ? extra : "",
-                    card->keep_alive ? "" : "Connection: close\r\n");
+                    card->keep_alive || card->close_silently ? "" : "Connection: close\r\n");
     g_byte_array_append(all, (const guint8 *)head->str, (guint)head->len);
     g_byte_array_append(all, body, (guint)length);
     deliver(card, channel, all->data, all->len);
@@ -556,6 +560,7 @@ SimCard *sim_card_new(Sim *sim, GKeyFile *profile, const char *dir, GError **err
     card->port = (guint16)(port > 0 && port < 65536 ? port : 3516);
     card->channels = channels >= 1 && channels <= MAX_CHANNELS ? (guint)channels : 1;
     card->keep_alive = g_key_file_get_boolean(profile, "scws", "keep-alive", NULL);
+    card->close_silently = g_key_file_get_boolean(profile, "scws", "close-silently", NULL);
     for (guint i = 1; i <= MAX_CHANNELS; i++)
         card->requests[i] = g_byte_array_new();
     card->record = profile_path(profile, dir, "server", "record");
@@ -611,6 +616,10 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
         return;
     n = (gsize)(value[4] | value[5] << 8);
     if (channel == 0 || channel > card->channels || n > length - 6)
+        return;
+    /* Bytes for a connection the card has closed (they crossed its Close Channel) have no
+     * client to go to: dropped, as the connection they came on is gone. */
+    if (!card->connected[channel])
         return;
     g_byte_array_append(card->requests[channel], value + 6, (guint)n);
     serve_if_complete(card, (guint8)channel);
