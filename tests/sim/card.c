@@ -383,7 +383,9 @@ void sim_card_envelope(SimCard *card, const guint8 *envelope, gsize length)
         client_status(card, channel, (CatTcpState)(status->value[0] >> 6));
         return;
     }
-    if (events->value[0] != CAT_EVENT_DATA_AVAILABLE)
+    /* Data for a connection the card has closed already (its CLOSE CHANNEL still to run): no
+     * client to read it for. */
+    if (events->value[0] != CAT_EVENT_DATA_AVAILABLE || !card->connected[channel])
         return;
     left = cat_message_find(message, CAT_TAG_CHANNEL_DATA_LENGTH);
     receive(card, channel, left != NULL && left->length == 1 ? left->value[0] : CHUNK);
