@@ -104,6 +104,15 @@ typedef struct {
     GByteArray *received; /* what was read of it */
 } Post;
 
+/* The body's source goes (safe from within its own dispatch). */
+static void stop_reading(Post *post)
+{
+    if (post->readable == NULL)
+        return;
+    g_source_destroy(post->readable);
+    g_clear_pointer(&post->readable, g_source_unref);
+}
+
 static void post_free(Post *post)
 {
     g_free(post->uri);
@@ -112,10 +121,7 @@ static void post_free(Post *post)
     g_free(post->request_hmac);
     g_free(post->hmac);
     g_clear_object(&post->message);
-    if (post->readable != NULL) {
-        g_source_destroy(post->readable);
-        g_source_unref(post->readable);
-    }
+    stop_reading(post);
     g_clear_object(&post->answer);
     g_clear_pointer(&post->received, g_byte_array_unref);
     g_free(post);
@@ -150,10 +156,7 @@ static void return_too_large(GTask *task, gsize size)
 /* The body is done, one way or another: the task returns and its source goes. */
 static gboolean read_done(GTask *task)
 {
-    Post *post = g_task_get_task_data(task);
-
-    g_source_destroy(post->readable);
-    g_clear_pointer(&post->readable, g_source_unref);
+    stop_reading(g_task_get_task_data(task));
     g_object_unref(task);
     return G_SOURCE_REMOVE;
 }
