@@ -74,8 +74,8 @@ class Discovery(Fixture, unittest.TestCase):
         return self.bus.busctl("get-property", NAME, path, CARD_IFACE, prop,
                                check=False).stdout.strip()
 
-    def start_dmscd(self, env=None):
-        d = self.start(config=self.config, env=env)
+    def start_dmscd(self):
+        d = self.start(config=self.config)
         self.notify.wait_for("READY=1")
         return d
 
@@ -198,14 +198,9 @@ class NetworkSessions(Discovery):
     def serve(self, tls=None):
         script = self.write("script", "ADD ./Vendor/FromNetwork chr hello\n")
         args = [DM_SERVER, "--script", script, "--server-id", "net.dm", "--server-password", "pw"]
-        env = dict(os.environ)
         if tls is not None:
             args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
-            # In a sanitizer build, LeakSanitizer (gcc 12) crashes at the exit of this test
-            # server when GnuTLS's threads hold dynamic TLS (as in tests/dm/meson.build): no
-            # leak check for the helper; dmscd keeps its own.
-            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-        self.server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
+        self.server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         self.addCleanup(lambda: (self.server.terminate(), self.server.wait(TIMEOUT)))
         return self.server.stdout.readline().strip()
 
@@ -234,15 +229,7 @@ class NetworkSessions(Discovery):
                                     stdout=subprocess.DEVNULL)
         wait_until(lambda: os.path.exists(self.control_path), what="dmsc-sim")
         self.config = self.write("dmscd.conf", open(self.config).read() + config)
-        env = None
-        if address.startswith("https:") and "ASAN_OPTIONS" in os.environ:
-            # LeakSanitizer (gcc 12) itself fails now and then at the exit of a dmscd that did
-            # HTTPS ("LeakSanitizer has encountered a fatal error": its scan of the dynamic TLS
-            # GnuTLS's threads hold, as in tests/dm/meson.build); no AddressSanitizer or
-            # UndefinedBehaviorSanitizer report. Those stay on; the leak check is off for these
-            # two sessions only (every other test keeps it, HTTP sessions included).
-            env = {"ASAN_OPTIONS": os.environ["ASAN_OPTIONS"] + ":detect_leaks=0"}
-        d = self.start_dmscd(env=env)
+        d = self.start_dmscd()
         modem = self.add_modem(("cdc-wdm-sim", 6))
         wait_until(lambda: len(self.cards()) == 1 and "applied" in self.card_property(
             self.cards()[0], "BootstrapState"), what="the card's bootstrap")
