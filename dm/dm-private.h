@@ -4,8 +4,18 @@
 
 #include "dm.h"
 
+/*
+ * A node is shared by every tree version that has not changed it: a copy of a tree shares its
+ * root, and a change copies only the nodes on the path to what it changes (each copy sharing
+ * the children it does not change). So a node has no link to its parent (it may have one in
+ * each version), and a node held by more than one (refs > 1) never changes in place: writes
+ * reach their node through dm_tree_lookup_writable() or dm_tree_ensure(), which copy the
+ * shared nodes on the way. Copying a tree, comparing two versions of it and freeing one cost
+ * what changed, not the tree's size.
+ */
 typedef struct DmNode DmNode;
 struct DmNode {
+    grefcount refs; /* parents and trees holding it (and deltas) */
     char *name;
     char *format;
     char *type;
@@ -14,36 +24,51 @@ struct DmNode {
     char *origin;
     guint access; /* DmAccess allowed by the node's description */
     GBytes *value;
-    GPtrArray *children; /* DmNode *, in insertion order */
+    GPtrArray *children; /* DmNode *, in insertion order, each holding a reference */
     /* name -> child once the node has 16 children (NULL before): a lookup
      * under a node with thousands of children stays one hash probe. Children come and go
-     * through dm_node_attach() and dm_node_detach_free(), which keep it. */
+     * through dm_node_attach() and dm_node_remove_child(), which keep it. */
     GHashTable *by_name;
-    DmNode *parent;
 };
 
-DmNode *dm_tree_peek_root(const DmTree *tree);
-DmNode *dm_tree_lookup(const DmTree *tree, const char *canonical);
+/* A node found by its URI, with what it inherits: nodes hold no link up. */
+typedef struct {
+    const DmNode *node;
+    const DmNode *parent;   /* NULL for the root */
+    const char *acl;        /* in force at the node (its own or inherited) */
+    const char *parent_acl; /* in force at its parent (the root's own for the root) */
+} DmFound;
+
+/* Looks @canonical up for reading: FALSE when there is no such node. */
+gboolean dm_tree_find(const DmTree *tree, const char *canonical, DmFound *found);
+const DmNode *dm_tree_lookup(const DmTree *tree, const char *canonical);
+/* The node at @canonical made the tree's own (shared nodes on the way copied), or NULL when
+ * there is none (nothing copied then). @tree must not be shared. */
+DmNode *dm_tree_lookup_writable(DmTree *tree, const char *canonical);
+const DmNode *dm_tree_peek_root(const DmTree *tree);
 gboolean dm_node_is_interior(const DmNode *node);
-char *dm_node_path(const DmNode *node);
-const char *dm_node_effective_acl(const DmNode *node);
-int dm_node_check(const DmNode *node, const char *server_id, DmAccess access);
+/* The node's description first (405), then @acl, the ACL in force at it (425). */
+int dm_node_check(const DmNode *node, const char *acl, const char *server_id, DmAccess access);
 int dm_format_check(const char *format, const guint8 *value, gsize length);
 
-/* Creates @canonical (and missing interior parents) for the device, no checks. */
+/* Creates @canonical (and missing interior parents) for the device, no checks; the node
+ * returned is the tree's own. */
 DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format);
 void dm_node_set_value(DmNode *node, const guint8 *value, gsize length);
-/* @child (without a parent, named already) becomes @parent's last child. */
+/* @child (a reference the call takes, named already) becomes @parent's last child. */
 void dm_node_attach(DmNode *parent, DmNode *child);
 /* @parent's child named @name, or NULL. */
 DmNode *dm_node_child(const DmNode *parent, const char *name);
-void dm_node_detach_free(DmNode *node);
+/* @parent's child at @index made @parent's own (a copy in its place if it was shared);
+ * @parent must be its tree's own. */
+DmNode *dm_node_own_child(DmNode *parent, guint index);
+/* @child goes from @parent, which must be its tree's own, and its reference with it. */
+void dm_node_remove_child(DmNode *parent, DmNode *child);
 DmNode *dm_node_new(const char *name, const char *format);
-void dm_node_free(DmNode *node);
-/* @node and everything under it, detached: dm_node_attach() puts it somewhere. */
+DmNode *dm_node_ref(DmNode *node);
+void dm_node_unref(DmNode *node);
+/* A node of @node's properties, the caller's own, sharing @node's children. */
 DmNode *dm_node_copy(const DmNode *node);
-/* The node's own properties and value, without its children or parent. */
-DmNode *dm_node_copy_shallow(const DmNode *node);
 
 /* http.c: the HTTP binding, one POST a message (libsoup 3, connections kept alive). */
 typedef struct DmHttp DmHttp;

@@ -272,12 +272,13 @@ DmTree *dm_tree_new(void);
 DmTree *dm_tree_ref(DmTree *tree);
 void dm_tree_unref(DmTree *tree);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmTree, dm_tree_unref)
-/* A deep copy: a session works on one and the caller keeps it only if the session ends well. */
+/* A copy (of nothing yet: the two share every node until one changes it): a session works on
+ * one and the caller keeps it only if the session ends well. */
 DmTree *dm_tree_copy(const DmTree *tree);
 /* Held by more than one: nothing may change it in place (every change below refuses to). */
 gboolean dm_tree_is_shared(const DmTree *tree);
 /* Takes @tree's reference and returns a tree the caller alone holds: @tree itself when nobody
- * else holds it, else a copy. A session copies the live tree only when it first writes. */
+ * else holds it, else a copy (which shares every node until one changes). */
 DmTree *dm_tree_unshare(DmTree *tree);
 
 /* "./A/B", "A/B" and "." are accepted; returns the canonical "./A/B", or NULL when invalid

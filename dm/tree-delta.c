@@ -4,7 +4,9 @@
  * ended with, and that difference applied to the live tree. The live tree may have moved on
  * meanwhile (a card's bootstrap, a card taken out, the DevId): a change is applied only where
  * the live node is still as the session found it; elsewhere the live tree wins and the change
- * is reported as a conflict. Pure: trees in, trees out.
+ * is reported as a conflict. Pure: trees in, trees out. Two versions of a tree share the
+ * subtrees neither changed (dm-private.h): those are skipped, so the difference costs what
+ * changed. An operation holds the nodes it names (nodes that are shared never change).
  */
 #include "dm-private.h"
 
@@ -30,8 +32,8 @@ struct DmTreeDelta {
 static void op_free(Op *op)
 {
     g_free(op->uri);
-    dm_node_free(op->before);
-    dm_node_free(op->after);
+    dm_node_unref(op->before);
+    dm_node_unref(op->after);
     g_free(op);
 }
 
@@ -66,6 +68,8 @@ static gboolean node_props_equal(const DmNode *a, const DmNode *b)
 /* Same properties all the way down; children compared by name, not by order. */
 static gboolean subtree_equal(const DmNode *a, const DmNode *b)
 {
+    if (a == b)
+        return TRUE;
     if (!node_props_equal(a, b) || a->children->len != b->children->len)
         return FALSE;
     for (guint i = 0; i < a->children->len; i++) {
@@ -77,45 +81,61 @@ static gboolean subtree_equal(const DmNode *a, const DmNode *b)
     return TRUE;
 }
 
-static void add_op(DmTreeDelta *delta, OpKind kind, const DmNode *where, DmNode *before,
-                   DmNode *after)
+static void add_op(DmTreeDelta *delta, OpKind kind, const char *uri, const DmNode *before,
+                   const DmNode *after)
 {
     Op *op = g_new0(Op, 1);
 
     op->kind = kind;
-    op->uri = dm_node_path(where);
-    op->before = before;
-    op->after = after;
+    op->uri = g_strdup(uri);
+    op->before = before ? dm_node_ref((DmNode *)before) : NULL;
+    op->after = after ? dm_node_ref((DmNode *)after) : NULL;
     g_ptr_array_add(delta->ops, op);
 }
 
-static void diff_node(DmTreeDelta *delta, const DmNode *base, const DmNode *result)
+/* @path is the URI of both nodes; it grows and shrinks in place as the walk goes down. */
+static void diff_node(DmTreeDelta *delta, GString *path, const DmNode *base, const DmNode *result)
 {
+    gsize at = path->len;
+
+    if (base == result)
+        return; /* shared: unchanged all the way down */
     if (!node_props_equal(base, result))
-        add_op(delta, OP_REPLACE, result, dm_node_copy_shallow(base), dm_node_copy_shallow(result));
+        add_op(delta, OP_REPLACE, path->str, base, result);
     for (guint i = 0; i < base->children->len; i++) {
         const DmNode *child = g_ptr_array_index(base->children, i);
         const DmNode *now = dm_node_child(result, child->name);
+
+        g_string_append_c(path, '/');
+        g_string_append(path, child->name);
         if (now == NULL)
-            add_op(delta, OP_DELETE, child, dm_node_copy(child), NULL);
+            add_op(delta, OP_DELETE, path->str, child, NULL);
         else
-            diff_node(delta, child, now);
+            diff_node(delta, path, child, now);
+        g_string_truncate(path, at);
     }
     for (guint i = 0; i < result->children->len; i++) {
         const DmNode *child = g_ptr_array_index(result->children, i);
-        if (dm_node_child(base, child->name) == NULL)
-            add_op(delta, OP_ADD, child, NULL, dm_node_copy(child));
+
+        if (dm_node_child(base, child->name) != NULL)
+            continue;
+        g_string_append_c(path, '/');
+        g_string_append(path, child->name);
+        add_op(delta, OP_ADD, path->str, NULL, child);
+        g_string_truncate(path, at);
     }
 }
 
 DmTreeDelta *dm_tree_diff(const DmTree *base, const DmTree *result)
 {
     DmTreeDelta *delta = g_new0(DmTreeDelta, 1);
+    g_autoptr(GString) path = NULL;
 
     delta->ops = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
     if (base == result)
         return delta; /* one tree: a session that wrote nothing */
-    diff_node(delta, dm_tree_peek_root(base), dm_tree_peek_root(result));
+    path = g_string_new(".");
+    diff_node(delta, path, dm_tree_peek_root(base), dm_tree_peek_root(result));
     return delta;
 }
 
@@ -161,16 +181,18 @@ static char *parent_uri(const char *uri)
 }
 
 /*
- * Puts @after under @parent. Where another writer added a node of that name meanwhile, theirs
- * stays; two interior nodes are merged, so that the session's other children still arrive.
+ * Puts @after under @parent (its tree's own). Where another writer added a node of that name
+ * meanwhile, theirs stays; two interior nodes are merged, so that the session's other children
+ * still arrive.
  */
 static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPtrArray *conflicts)
 {
     DmNode *there = dm_node_child(parent, after->name);
     guint applied = 0;
+    guint index;
 
     if (there == NULL) {
-        dm_node_attach(parent, dm_node_copy(after));
+        dm_node_attach(parent, dm_node_ref((DmNode *)after));
         return 1;
     }
     if (!dm_node_is_interior(there) || !dm_node_is_interior(after)) {
@@ -180,6 +202,9 @@ static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPt
     }
     if (!node_props_equal(there, after))
         conflict_at(conflicts, uri, "Add", "properties not applied: the node was added meanwhile");
+    if (!g_ptr_array_find(parent->children, there, &index))
+        return 0;
+    there = dm_node_own_child(parent, index);
     for (guint i = 0; i < after->children->len; i++) {
         const DmNode *child = g_ptr_array_index(after->children, i);
         g_autofree char *child_uri = g_strconcat(uri, "/", child->name, NULL);
@@ -191,18 +216,20 @@ static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPt
 static guint apply_add(DmTree *live, const Op *op, GPtrArray *conflicts)
 {
     g_autofree char *above = parent_uri(op->uri);
-    DmNode *parent = dm_tree_lookup(live, above);
+    const DmNode *parent = dm_tree_lookup(live, above);
 
     if (parent == NULL || !dm_node_is_interior(parent)) {
         conflict(conflicts, op, "not applied: its parent was removed meanwhile");
         return 0;
     }
-    return merge_add(parent, op->after, op->uri, conflicts);
+    return merge_add(dm_tree_lookup_writable(live, above), op->after, op->uri, conflicts);
 }
 
 static guint apply_delete(DmTree *live, const Op *op, GPtrArray *conflicts)
 {
-    DmNode *there = dm_tree_lookup(live, op->uri);
+    g_autofree char *above = parent_uri(op->uri);
+    const DmNode *there = dm_tree_lookup(live, op->uri);
+    DmNode *parent;
 
     if (there == NULL)
         return 0; /* gone already: what the session wanted */
@@ -210,13 +237,14 @@ static guint apply_delete(DmTree *live, const Op *op, GPtrArray *conflicts)
         conflict(conflicts, op, "not applied: the node changed meanwhile");
         return 0;
     }
-    dm_node_detach_free(there);
+    parent = dm_tree_lookup_writable(live, above);
+    dm_node_remove_child(parent, dm_node_child(parent, op->before->name));
     return 1;
 }
 
 static guint apply_replace(DmTree *live, const Op *op, GPtrArray *conflicts)
 {
-    DmNode *there = dm_tree_lookup(live, op->uri);
+    const DmNode *there = dm_tree_lookup(live, op->uri);
 
     if (there == NULL) {
         conflict(conflicts, op, "not applied: the node was removed meanwhile");
@@ -228,7 +256,7 @@ static guint apply_replace(DmTree *live, const Op *op, GPtrArray *conflicts)
         conflict(conflicts, op, "not applied: the node changed meanwhile");
         return 0;
     }
-    set_props(there, op->after);
+    set_props(dm_tree_lookup_writable(live, op->uri), op->after);
     return 1;
 }
 

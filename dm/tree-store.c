@@ -100,7 +100,8 @@ static gboolean load_entries(DmTree *tree, GVariant *entries, const char *path, 
         g_autoptr(GVariant) owned = value;
         g_autofree char *canonical = dm_uri_normalize(node_path, NULL);
         g_autofree char *parent_path = NULL;
-        DmNode *node, *parent;
+        const DmNode *parent;
+        DmNode *node;
         gsize length;
         const guint8 *bytes;
 
@@ -110,7 +111,7 @@ static gboolean load_entries(DmTree *tree, GVariant *entries, const char *path, 
         if (acl != NULL && !dm_acl_valid(acl))
             return corrupt(error, path, "invalid ACL");
         if (first) {
-            node = dm_tree_peek_root(tree);
+            node = dm_tree_lookup_writable(tree, ".");
         } else {
             parent_path = g_path_get_dirname(node_path);
             parent = dm_tree_lookup(tree, parent_path);

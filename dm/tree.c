@@ -14,6 +14,7 @@ DmNode *dm_node_new(const char *name, const char *format)
 {
     DmNode *node = g_new0(DmNode, 1);
 
+    g_ref_count_init(&node->refs);
     node->name = g_strdup(name);
     node->format = g_strdup(format);
     node->origin = g_strdup("");
@@ -22,12 +23,18 @@ DmNode *dm_node_new(const char *name, const char *format)
     return node;
 }
 
-void dm_node_free(DmNode *node)
+DmNode *dm_node_ref(DmNode *node)
 {
-    if (node == NULL)
+    g_ref_count_inc(&node->refs);
+    return node;
+}
+
+void dm_node_unref(DmNode *node)
+{
+    if (node == NULL || !g_ref_count_dec(&node->refs))
         return;
     for (guint i = 0; i < node->children->len; i++)
-        dm_node_free(g_ptr_array_index(node->children, i));
+        dm_node_unref(g_ptr_array_index(node->children, i));
     g_ptr_array_unref(node->children);
     g_clear_pointer(&node->by_name, g_hash_table_unref);
     g_free(node->name);
@@ -40,12 +47,18 @@ void dm_node_free(DmNode *node)
     g_free(node);
 }
 
-/* Field by field rather than through dm_node_new(): a tree is copied whole for each session
- * that writes, so a copy allocates only what it keeps. */
-static DmNode *node_copy_sized(const DmNode *node, guint children)
+static void index_children(DmNode *node);
+
+static gboolean node_is_shared(const DmNode *node)
+{
+    return !g_ref_count_compare((grefcount *)&node->refs, 1);
+}
+
+DmNode *dm_node_copy(const DmNode *node)
 {
     DmNode *copy = g_new(DmNode, 1);
 
+    g_ref_count_init(&copy->refs);
     copy->name = g_strdup(node->name);
     copy->format = g_strdup(node->format);
     copy->type = g_strdup(node->type);
@@ -54,44 +67,72 @@ static DmNode *node_copy_sized(const DmNode *node, guint children)
     copy->origin = g_strdup(node->origin);
     copy->access = node->access;
     copy->value = node->value ? g_bytes_ref(node->value) : NULL;
-    copy->children = g_ptr_array_sized_new(children);
-    copy->by_name = NULL;
-    copy->parent = NULL;
-    return copy;
-}
-
-DmNode *dm_node_copy_shallow(const DmNode *node)
-{
-    return node_copy_sized(node, 0);
-}
-
-DmNode *dm_node_copy(const DmNode *node)
-{
-    DmNode *copy = node_copy_sized(node, node->children->len);
-
+    copy->children = g_ptr_array_sized_new(node->children->len);
     for (guint i = 0; i < node->children->len; i++)
-        dm_node_attach(copy, dm_node_copy(g_ptr_array_index(node->children, i)));
+        g_ptr_array_add(copy->children, dm_node_ref(g_ptr_array_index(node->children, i)));
+    copy->by_name = NULL;
+    if (node->by_name != NULL)
+        index_children(copy);
     return copy;
 }
 
 /* Below this many children a scan is as quick as a hash table and costs nothing to keep. */
 #define INDEX_FROM 16
 
+/* Keys are the children's own names: a child keeps its name while attached. */
+static void index_children(DmNode *node)
+{
+    node->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < node->children->len; i++) {
+        DmNode *each = g_ptr_array_index(node->children, i);
+        g_hash_table_replace(node->by_name, each->name, each);
+    }
+}
+
 void dm_node_attach(DmNode *parent, DmNode *child)
 {
-    child->parent = parent;
     g_ptr_array_add(parent->children, child);
     if (parent->by_name != NULL) {
         /* replace, not insert: the key must be the child's own name, never a dropped one's. */
         g_hash_table_replace(parent->by_name, child->name, child);
     } else if (parent->children->len >= INDEX_FROM) {
-        /* Keys are the children's own names: a child keeps its name while attached. */
-        parent->by_name = g_hash_table_new(g_str_hash, g_str_equal);
-        for (guint i = 0; i < parent->children->len; i++) {
-            DmNode *each = g_ptr_array_index(parent->children, i);
-            g_hash_table_replace(parent->by_name, each->name, each);
-        }
+        index_children(parent);
     }
+}
+
+void dm_node_remove_child(DmNode *parent, DmNode *child)
+{
+    g_return_if_fail(!node_is_shared(parent));
+    if (parent->by_name != NULL && g_hash_table_lookup(parent->by_name, child->name) == child)
+        g_hash_table_remove(parent->by_name, child->name);
+    if (g_ptr_array_remove(parent->children, child))
+        dm_node_unref(child);
+}
+
+DmNode *dm_node_own_child(DmNode *parent, guint index)
+{
+    DmNode *child = g_ptr_array_index(parent->children, index);
+    DmNode *copy;
+
+    if (!node_is_shared(child))
+        return child;
+    copy = dm_node_copy(child);
+    parent->children->pdata[index] = copy;
+    if (parent->by_name != NULL)
+        g_hash_table_replace(parent->by_name, copy->name, copy);
+    dm_node_unref(child);
+    return copy;
+}
+
+/* @parent's child named @name made @parent's own, or NULL. */
+static DmNode *own_named_child(DmNode *parent, const char *name)
+{
+    DmNode *child = dm_node_child(parent, name);
+    guint index;
+
+    if (child == NULL || !g_ptr_array_find(parent->children, child, &index))
+        return NULL;
+    return dm_node_own_child(parent, index);
 }
 
 DmNode *dm_node_child(const DmNode *parent, const char *name)
@@ -146,7 +187,7 @@ void dm_tree_unref(DmTree *tree)
 {
     if (tree == NULL || !g_ref_count_dec(&tree->refs))
         return;
-    dm_node_free(tree->root);
+    dm_node_unref(tree->root);
     g_free(tree);
 }
 
@@ -171,11 +212,11 @@ DmTree *dm_tree_copy(const DmTree *tree)
     DmTree *copy = g_new0(DmTree, 1);
 
     g_ref_count_init(&copy->refs);
-    copy->root = dm_node_copy(tree->root);
+    copy->root = dm_node_ref(tree->root);
     return copy;
 }
 
-DmNode *dm_tree_peek_root(const DmTree *tree)
+const DmNode *dm_tree_peek_root(const DmTree *tree)
 {
     return tree->root;
 }
@@ -239,62 +280,137 @@ char *dm_uri_normalize(const char *uri, int *status)
     return rest[0] == '\0' ? g_strdup(".") : g_strconcat("./", rest, NULL);
 }
 
-/* The node at @rest (segments separated by '/', "" for the root), or NULL. */
-static DmNode *walk(const DmTree *tree, const char *rest)
+/* The segment of @rest at @segment: its length, and where the next one starts. */
+static gsize next_segment(const char *segment, const char **next)
 {
-    DmNode *node = tree->root;
+    const char *slash = strchr(segment, '/');
+    const char *end = slash != NULL ? slash : segment + strlen(segment);
+
+    *next = *end == '/' ? end + 1 : end;
+    return (gsize)(end - segment);
+}
+
+/* The node at @rest (segments separated by '/', "" for the root) and what it inherits. */
+static gboolean walk(const DmTree *tree, const char *rest, DmFound *found)
+{
+    const DmNode *node = tree->root;
     const char *segment = rest;
 
-    while (node != NULL && *segment != '\0') {
-        const char *slash = strchr(segment, '/');
-        const char *end = slash != NULL ? slash : segment + strlen(segment);
+    found->parent = NULL;
+    found->acl = node->acl != NULL ? node->acl : DM_TREE_ROOT_ACL;
+    found->parent_acl = found->acl;
+    while (*segment != '\0') {
+        const char *next;
+        gsize length = next_segment(segment, &next);
+        const DmNode *child = segment_child(node, segment, length);
 
-        node = segment_child(node, segment, (gsize)(end - segment));
-        segment = *end == '/' ? end + 1 : end;
+        if (child == NULL)
+            return FALSE;
+        found->parent = node;
+        found->parent_acl = found->acl;
+        if (child->acl != NULL)
+            found->acl = child->acl;
+        node = child;
+        segment = next;
+    }
+    found->node = node;
+    return TRUE;
+}
+
+static const char *canonical_rest(const char *canonical)
+{
+    if (g_str_equal(canonical, "."))
+        return "";
+    return g_str_has_prefix(canonical, "./") ? canonical + 2 : canonical;
+}
+
+gboolean dm_tree_find(const DmTree *tree, const char *canonical, DmFound *found)
+{
+    return walk(tree, canonical_rest(canonical), found);
+}
+
+/* The node at a canonical URI, or NULL. */
+const DmNode *dm_tree_lookup(const DmTree *tree, const char *canonical)
+{
+    DmFound found;
+    return dm_tree_find(tree, canonical, &found) ? found.node : NULL;
+}
+
+/* The root made the tree's own. */
+static DmNode *own_root(DmTree *tree)
+{
+    if (node_is_shared(tree->root)) {
+        DmNode *copy = dm_node_copy(tree->root);
+        dm_node_unref(tree->root);
+        tree->root = copy;
+    }
+    return tree->root;
+}
+
+DmNode *dm_tree_lookup_writable(DmTree *tree, const char *canonical)
+{
+    const char *segment = canonical_rest(canonical);
+    DmNode *node;
+
+    g_return_val_if_fail(!dm_tree_is_shared(tree), NULL);
+    /* Copies only once the whole path is known to be there. */
+    if (dm_tree_lookup(tree, canonical) == NULL)
+        return NULL;
+    node = own_root(tree);
+    while (*segment != '\0') {
+        const char *next;
+        gsize length = next_segment(segment, &next);
+        g_autofree char *name = g_strndup(segment, length);
+
+        node = own_named_child(node, name);
+        segment = next;
     }
     return node;
 }
 
-/* The node at a canonical URI, or NULL. */
-DmNode *dm_tree_lookup(const DmTree *tree, const char *canonical)
+DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format)
 {
-    if (g_str_equal(canonical, "."))
-        return tree->root;
-    return walk(tree, g_str_has_prefix(canonical, "./") ? canonical + 2 : canonical);
-}
-
-static DmNode *lookup(const DmTree *tree, const char *uri, int *status)
-{
-    const char *rest = uri_rest(uri, status);
+    const char *segment = canonical_rest(canonical);
     DmNode *node;
 
-    if (rest == NULL)
-        return NULL;
-    node = walk(tree, rest);
-    if (node == NULL)
-        *status = DM_STATUS_NOT_FOUND;
+    g_return_val_if_fail(!dm_tree_is_shared(tree), NULL);
+    node = own_root(tree);
+    while (*segment != '\0') {
+        const char *next;
+        gsize length = next_segment(segment, &next);
+        g_autofree char *name = g_strndup(segment, length);
+        DmNode *child = own_named_child(node, name);
+
+        if (child == NULL) {
+            child = dm_node_new(name, *next == '\0' ? format : "node");
+            dm_node_attach(node, child);
+        }
+        node = child;
+        segment = next;
+    }
     return node;
 }
 
-char *dm_node_path(const DmNode *node)
+static gboolean lookup(const DmTree *tree, const char *uri, DmFound *found, int *status)
 {
-    GPtrArray *names = g_ptr_array_new();
-    GString *path = g_string_new(".");
+    const char *rest = uri_rest(uri, status);
 
-    for (const DmNode *n = node; n->parent != NULL; n = n->parent)
-        g_ptr_array_insert(names, 0, n->name);
-    for (guint i = 0; i < names->len; i++)
-        g_string_append_printf(path, "/%s", (const char *)g_ptr_array_index(names, i));
-    g_ptr_array_unref(names);
-    return g_string_free(path, FALSE);
+    if (rest == NULL)
+        return FALSE;
+    if (!walk(tree, rest, found)) {
+        *status = DM_STATUS_NOT_FOUND;
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* --- Reading ----------------------------------------------------------------------------- */
 
 gboolean dm_tree_exists(const DmTree *tree, const char *uri)
 {
+    DmFound found;
     int status;
-    return lookup(tree, uri, &status) != NULL;
+    return lookup(tree, uri, &found, &status);
 }
 
 static void fill_info(const DmNode *node, DmNodeInfo *info)
@@ -313,63 +429,58 @@ static void fill_info(const DmNode *node, DmNodeInfo *info)
 
 gboolean dm_tree_get(const DmTree *tree, const char *uri, DmNodeInfo *info)
 {
+    DmFound found;
     int status;
-    DmNode *node = lookup(tree, uri, &status);
 
-    if (node == NULL)
+    if (!lookup(tree, uri, &found, &status))
         return FALSE;
-    fill_info(node, info);
+    fill_info(found.node, info);
     return TRUE;
 }
 
 GPtrArray *dm_tree_list(const DmTree *tree, const char *uri)
 {
+    DmFound found;
     int status;
-    DmNode *node = lookup(tree, uri, &status);
     GPtrArray *names;
 
-    if (node == NULL || !dm_node_is_interior(node))
+    if (!lookup(tree, uri, &found, &status) || !dm_node_is_interior(found.node))
         return NULL;
     names = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < node->children->len; i++)
-        g_ptr_array_add(names, g_strdup(((DmNode *)g_ptr_array_index(node->children, i))->name));
-    return names;
-}
-
-const char *dm_node_effective_acl(const DmNode *node)
-{
-    for (const DmNode *n = node; n != NULL; n = n->parent) {
-        if (n->acl != NULL)
-            return n->acl;
+    for (guint i = 0; i < found.node->children->len; i++) {
+        const DmNode *child = g_ptr_array_index(found.node->children, i);
+        g_ptr_array_add(names, g_strdup(child->name));
     }
-    return DM_TREE_ROOT_ACL;
+    return names;
 }
 
 const char *dm_tree_effective_acl(const DmTree *tree, const char *uri)
 {
+    DmFound found;
     int status;
-    DmNode *node = lookup(tree, uri, &status);
-    return node ? dm_node_effective_acl(node) : NULL;
+    return lookup(tree, uri, &found, &status) ? found.acl : NULL;
 }
 
-/* The node's description first (405), then the ACL (425). */
-int dm_node_check(const DmNode *node, const char *server_id, DmAccess access)
+int dm_node_check(const DmNode *node, const char *acl, const char *server_id, DmAccess access)
 {
     if (!(node->access & access))
         return DM_STATUS_NOT_ALLOWED;
     /* Secrets are written, never read back. */
     if (access == DM_ACCESS_GET && g_str_equal(node->name, "AAuthSecret"))
         return DM_STATUS_NOT_ALLOWED;
-    if (server_id != NULL && !dm_acl_allows(dm_node_effective_acl(node), access, server_id))
+    if (server_id != NULL && !dm_acl_allows(acl, access, server_id))
         return DM_STATUS_PERMISSION_DENIED;
     return DM_STATUS_OK;
 }
 
 int dm_tree_check(const DmTree *tree, const char *server_id, const char *uri, DmAccess access)
 {
+    DmFound found;
     int status;
-    DmNode *node = lookup(tree, uri, &status);
-    return node ? dm_node_check(node, server_id, access) : status;
+
+    if (!lookup(tree, uri, &found, &status))
+        return status;
+    return dm_node_check(found.node, found.acl, server_id, access);
 }
 
 /* --- Formats ----------------------------------------------------------------------------- */

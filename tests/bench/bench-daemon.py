@@ -9,7 +9,7 @@ after another, and this prints what they cost:
   after the sessions, and dmscd's wake-ups (context switches of all its threads) over an idle
   period.
 
-  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads] [--keep-alive]
+  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads] [--keep-alive] [--tree LEAVES]
                   [--valgrind [--callgrind-out FILE]]
 
 Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
@@ -34,7 +34,7 @@ for name, program in (("DMSCD", "daemon/dmscd"), ("DMSCCTL", "daemon/dmscctl"),
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from gi.repository import Gio, GLib  # noqa: E402
 from harness import NAME, PrivateBus, sim_control, wait_until  # noqa: E402
-from modem_fixture import account_bootstrap, free_port  # noqa: E402
+from modem_fixture import account_bootstrap, add_leaf, add_node, free_port  # noqa: E402
 
 SIM = os.environ["DMSC_SIM"]
 DMSCD = os.environ["DMSCD"]
@@ -75,6 +75,20 @@ def context_switches(pid):
     return total
 
 
+def bulk(bootstrap, leaves):
+    """@bootstrap with @leaves more leaves for the device's tree, under ./Vendor/Bulk in
+    nodes of 20 (a tree of a realistic size: sessions that copy, compare or save it whole
+    cost more with it)."""
+    if leaves == 0:
+        return bootstrap
+    adds = [add_node(100, "./Vendor"), add_node(101, "./Vendor/Bulk")]
+    for n in range(leaves):
+        if n % 20 == 0:
+            adds.append(add_node(102 + len(adds), f"./Vendor/Bulk/{n // 20}"))
+        adds.append(add_leaf(102 + len(adds), f"./Vendor/Bulk/{n // 20}/{n % 20}", "v"))
+    return bootstrap.replace("<Final/>", "".join(adds) + "<Final/>")
+
+
 class Bench:
     def __init__(self, args, tmp):
         self.args = args
@@ -87,7 +101,8 @@ class Bench:
         self.port = free_port()
         socket_name = f"dmsc-sim-bench-{os.getpid()}"
         self.write("script", READS if args.reads else SCRIPT)
-        self.write("bootstrap.xml", account_bootstrap(f"http://127.0.0.1:{self.port}/dm"))
+        self.write("bootstrap.xml", bulk(account_bootstrap(f"http://127.0.0.1:{self.port}/dm"),
+                                         args.tree))
         profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
                              f"[scws]\nport={self.port}\n"
                              f"keep-alive={'true' if args.keep_alive else 'false'}\n"
@@ -203,6 +218,9 @@ def main():
                         help="a card that keeps the session's connection for its next request "
                              "(the simulated card otherwise closes it after each answer, as "
                              "cards typically do)")
+    parser.add_argument("--tree", type=int, default=0, metavar="LEAVES",
+                        help="this many more leaves in the device's tree (from the card's "
+                             "bootstrap)")
     parser.add_argument("--valgrind", action="store_true",
                         help="run dmscd under callgrind and count its instructions")
     parser.add_argument("--callgrind-out", default="callgrind.out.bench-daemon",
@@ -237,6 +255,7 @@ def main():
     print(f"sessions: {n} card-triggered, two packages each"
           + (", the server only reading" if args.reads else "") + ", raw BIP"
           + (", the card keeping the connection" if args.keep_alive else "")
+          + (f", {args.tree} more leaves in the tree" if args.tree else "")
           + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))
     print(f"the card's web server: {requests / n:.1f} requests on {connections / n:.1f} "
           "connections a session")
