@@ -130,7 +130,11 @@ static DmNode *own_named_child(DmNode *parent, const char *name)
     DmNode *child = dm_node_child(parent, name);
     guint index;
 
-    if (child == NULL || !g_ptr_array_find(parent->children, child, &index))
+    /* Found by name in a hash table under a large node; its place is looked for only when it
+     * must be copied, once a version. */
+    if (child == NULL || !node_is_shared(child))
+        return child;
+    if (!g_ptr_array_find(parent->children, child, &index))
         return NULL;
     return dm_node_own_child(parent, index);
 }
