@@ -28,8 +28,25 @@
  * needs. Loading checks the normal form with GLib (dm_tree_load()); the tests compare these
  * bytes with GLib's own for containers of every offset width.
  */
+/* What is laid out so far: appended to at every member, so kept without a call to GLib. */
 typedef struct {
-    GByteArray *out;
+    guint8 *data;
+    gsize len;
+    gsize size;
+} Buffer;
+
+static void put(Buffer *out, const void *bytes, gsize length)
+{
+    if (length > out->size - out->len) {
+        out->size = MAX(out->size * 2, out->len + length);
+        out->data = g_realloc(out->data, out->size);
+    }
+    memcpy(out->data + out->len, bytes, length);
+    out->len += length;
+}
+
+typedef struct {
+    Buffer *out;
     gsize array_start;
     GArray *ends;      /* guint64: where each entry ends, from the array's start */
     gboolean bad_text; /* a string that is not UTF-8: GVariant would refuse it */
@@ -40,13 +57,13 @@ typedef struct {
 /* The variable-size members of an entry that are not its last. */
 #define ENTRY_OFFSETS 6
 
-static void pad(GByteArray *out, gsize from, gsize alignment)
+static void pad(Buffer *out, gsize from, gsize alignment)
 {
     static const guint8 zeros[8];
     gsize over = (out->len - from) % alignment;
 
     if (over != 0)
-        g_byte_array_append(out, zeros, (guint)(alignment - over));
+        put(out, zeros, alignment - over);
 }
 
 /* The width of the framing offsets of a container whose body is @body bytes. */
@@ -61,13 +78,13 @@ static gsize offset_width(gsize body, gsize offsets)
     return 8;
 }
 
-static void put_offset(GByteArray *out, guint64 value, gsize width)
+static void put_offset(Buffer *out, guint64 value, gsize width)
 {
     guint8 bytes[8];
 
     for (gsize i = 0; i < width; i++)
         bytes[i] = (guint8)(value >> (8 * i));
-    g_byte_array_append(out, bytes, (guint)width);
+    put(out, bytes, width);
 }
 
 static void put_string(Writer *w, const char *text)
@@ -76,7 +93,7 @@ static void put_string(Writer *w, const char *text)
 
     if (!g_utf8_validate(text, (gssize)length, NULL))
         w->bad_text = TRUE;
-    g_byte_array_append(w->out, (const guint8 *)text, (guint)length + 1);
+    put(w->out, text, length + 1);
 }
 
 /* A maybe of a variable-size type: nothing, or the string and a zero byte. */
@@ -87,13 +104,13 @@ static void put_maybe_string(Writer *w, const char *text)
     if (text == NULL)
         return;
     put_string(w, text);
-    g_byte_array_append(w->out, &zero, 1);
+    put(w->out, &zero, 1);
 }
 
 /* (path, format, type, acl, title, origin, access, value) */
 static void put_entry(Writer *w, const char *path, const DmNode *node)
 {
-    GByteArray *out = w->out;
+    Buffer *out = w->out;
     guint64 ends[ENTRY_OFFSETS];
     gsize start, width, length = 0;
     const guint8 *value = node->value ? g_bytes_get_data(node->value, &length) : NULL;
@@ -115,9 +132,9 @@ static void put_entry(Writer *w, const char *path, const DmNode *node)
     put_string(w, node->origin);
     ends[5] = out->len - start;
     pad(out, start, sizeof(access));
-    g_byte_array_append(out, (const guint8 *)&access, sizeof(access));
+    put(out, &access, sizeof(access));
     if (length > 0)
-        g_byte_array_append(out, value, (guint)length);
+        put(out, value, length);
     width = offset_width(out->len - start, ENTRY_OFFSETS);
     for (gsize i = ENTRY_OFFSETS; i > 0; i--)
         put_offset(out, ends[i - 1], width);
@@ -144,38 +161,40 @@ static void add_entries(Writer *w, GString *path, const DmNode *node)
 }
 
 /* The whole file: (magic, version, entries), the entries' array last and so unframed. */
-static GByteArray *serialise(const DmTree *tree, gboolean *bad_text)
+static void serialise(const DmTree *tree, Buffer *out, gboolean *bad_text)
 {
     g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(guint64));
     g_autoptr(GString) path = g_string_new(".");
     guint32 header[2] = { TREE_MAGIC, TREE_VERSION };
-    Writer w = { .out = g_byte_array_sized_new(4096), .ends = ends };
+    Writer w = { .out = out, .ends = ends };
     gsize width;
 
-    g_byte_array_append(w.out, (const guint8 *)header, sizeof(header));
-    w.array_start = w.out->len;
+    put(out, header, sizeof(header));
+    w.array_start = out->len;
     add_entries(&w, path, dm_tree_peek_root(tree));
-    width = offset_width(w.out->len - w.array_start, ends->len);
+    width = offset_width(out->len - w.array_start, ends->len);
     for (guint i = 0; i < ends->len; i++)
-        put_offset(w.out, g_array_index(ends, guint64, i), width);
+        put_offset(out, g_array_index(ends, guint64, i), width);
     *bad_text = w.bad_text;
-    return w.out;
 }
 
 gboolean dm_tree_save(const DmTree *tree, const char *path, GError **error)
 {
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(GByteArray) data = NULL;
+    g_autofree guint8 *data = NULL;
+    Buffer out = { .size = 4096 };
     gboolean bad_text;
 
-    data = serialise(tree, &bad_text);
+    out.data = g_malloc(out.size);
+    serialise(tree, &out, &bad_text);
+    data = out.data;
     /* Never written: a file that does not load would lose the whole tree at the next start. */
     if (bad_text) {
         g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                     "cannot save the DM tree: a node's name or property is not UTF-8");
         return FALSE;
     }
-    if (!g_file_set_contents_full(path, (const char *)data->data, (gssize)data->len,
+    if (!g_file_set_contents_full(path, (const char *)data, (gssize)out.len,
                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                   0600, &local_error)) {
         g_set_error(error, DM_ERROR, DM_ERROR_IO, "cannot save the DM tree: %s",

@@ -9,7 +9,8 @@ after another, and this prints what they cost:
   after the sessions, and dmscd's wake-ups (context switches of all its threads) over an idle
   period.
 
-  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads] [--keep-alive] [--tree LEAVES]
+  bench-daemon.py [--sessions N] [--idle SECONDS] [--reads | --writes] [--keep-alive]
+                  [--tree LEAVES]
                   [--valgrind [--callgrind-out FILE]]
 
 Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
@@ -41,6 +42,10 @@ DMSCD = os.environ["DMSCD"]
 SCRIPT = "ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b\nADD ./Vendor/B chr c\n"
 # --reads: a session that only reads (the server asks for DevInfo)
 READS = "GET ./DevInfo/Mod\nPACKAGE\nGET ./DevInfo/Man\nGET ./DevInfo/Lang\n"
+# --writes: every session leaves a value it has not left before (SCRIPT's sessions after the
+# first write what is there already: the tree is saved once)
+WRITES = ("ADD ./Vendor/A chr a\nPACKAGE\nREPLACE ./Vendor/A chr b{session}\n"
+          "ADD ./Vendor/B chr c\n")
 CARD = "org.dmscd.Dmsc1.Card"
 SESSION = "org.dmscd.Dmsc1.Session"
 
@@ -100,7 +105,7 @@ class Bench:
         self.control = os.path.join(tmp, "control")
         self.port = free_port()
         socket_name = f"dmsc-sim-bench-{os.getpid()}"
-        self.write("script", READS if args.reads else SCRIPT)
+        self.write("script", READS if args.reads else WRITES if args.writes else SCRIPT)
         self.write("bootstrap.xml", bulk(account_bootstrap(f"http://127.0.0.1:{self.port}/dm"),
                                          args.tree))
         profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
@@ -214,6 +219,8 @@ def main():
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--reads", action="store_true",
                         help="sessions whose server only reads (Get) instead of writing")
+    parser.add_argument("--writes", action="store_true",
+                        help="sessions that each change the tree (so that each saves it)")
     parser.add_argument("--keep-alive", action="store_true",
                         help="a card that keeps the session's connection for its next request "
                              "(the simulated card otherwise closes it after each answer, as "
@@ -226,6 +233,8 @@ def main():
     parser.add_argument("--callgrind-out", default="callgrind.out.bench-daemon",
                         help="where the sessions' callgrind profile is kept (with --valgrind)")
     args = parser.parse_args()
+    if args.reads and args.writes:
+        parser.error("--reads and --writes exclude each other")
     with tempfile.TemporaryDirectory(prefix="dmscd-bench-") as tmp:
         bench = Bench(args, tmp)
         try:
@@ -253,7 +262,8 @@ def main():
     ms = sorted(d * 1000 for d in durations)
     p95 = ms[min(n - 1, int(round(0.95 * n)) - 1)]
     print(f"sessions: {n} card-triggered, two packages each"
-          + (", the server only reading" if args.reads else "") + ", raw BIP"
+          + (", the server only reading" if args.reads else "")
+          + (", each changing the tree" if args.writes else "") + ", raw BIP"
           + (", the card keeping the connection" if args.keep_alive else "")
           + (f", {args.tree} more leaves in the tree" if args.tree else "")
           + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))

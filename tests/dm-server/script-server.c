@@ -156,6 +156,25 @@ static DmCommand *copy_command(const DmCommand *c)
     return g_ptr_array_steal_index(back->commands, 0);
 }
 
+/* "{session}" in @c's values (its children's too) becomes @session. */
+static void stamp_session(DmCommand *c, guint session)
+{
+    for (guint i = 0; i < c->items->len; i++) {
+        DmItem *item = g_ptr_array_index(c->items, i);
+        g_autoptr(GString) value = NULL;
+        g_autofree char *number = NULL;
+
+        if (!item->has_data || item->data_is_xml || strstr(item->data, "{session}") == NULL)
+            continue;
+        number = g_strdup_printf("%u", session);
+        value = g_string_new_len(item->data, (gssize)item->data_length);
+        g_string_replace(value, "{session}", number, 0);
+        dm_item_set_data(item, value->str, value->len);
+    }
+    for (guint i = 0; i < c->children->len; i++)
+        stamp_session(g_ptr_array_index(c->children, i), session);
+}
+
 /* Splits a big Add/Replace into chunks: MoreData on all but the last, Size on the first. */
 /* How much of a value goes in one message: as configured, or what the client's MaxMsgSize
  * leaves beside the header and the statuses. */
@@ -398,6 +417,7 @@ static gboolean add_work(ScriptServer *s, DmMessage *reply, gboolean *final)
                 break;
             }
             DmCommand *copy = copy_command(c);
+            stamp_session(copy, s->sessions);
             number_commands(s, copy);
             g_ptr_array_add(reply->commands, copy);
         }

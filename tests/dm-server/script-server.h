@@ -12,6 +12,8 @@
  *   EXEC uri [data] | COPY source target | ATOMIC-BEGIN | ATOMIC-END | SEQUENCE-BEGIN |
  *   SEQUENCE-END | ALERT-DISPLAY text | ALERT-CONFIRM text | PACKAGE (ends a package)
  * Values run to the end of the line with \n, \t and \\ escapes; '#' starts a comment.
+ * "{session}" in a value is the number of the session playing it (1 for the first): a script
+ * whose every session changes the device's tree.
  * Record: JSON lines: {"session": "start", "encoding": "xml"|"wbxml"} (the client's), one per
  * Status (and Get's Results) received, then
  *   {"session": "end", "packages": N, "auth": "ok"|"failed"}; each session (each package 1)

@@ -82,6 +82,19 @@ class CardSessions(CardServer, unittest.TestCase):
         self.assertEqual(err.count("changes saved"), SESSIONS)
 
 
+    def test_each_session_of_a_script_with_its_number_changes_the_tree(self):
+        # "{session}" in the card's script is the session's number: every session changes
+        # the tree, and dmscd saves it every time.
+        d = self.start_with_card_server(
+            script="ADD ./Vendor/N chr first\nPACKAGE\nREPLACE ./Vendor/N chr v{session}\n")
+        with SignalWatcher(self.bus) as watcher:
+            for _ in range(3):
+                self.assertEqual(self.control("trigger"), "triggered")
+                self.assertIn("'ok'", watcher.wait_for("SessionFinished", timeout=60))
+        d.stop()
+        self.assertEqual(read_tree(os.path.join(self.tmp.name, "state", "tree"))
+                         ["./Vendor/N"][2], b"v3")
+
     def test_a_value_larger_than_max_msg_size_arrives_in_chunks(self):
         # dmscd announces MaxMsgSize 16384: the card's server sends 40,000 bytes in chunks.
         d = self.start_with_card_server(script="ADD ./Vendor/Big chr " + "x" * 40000 + "\n")
