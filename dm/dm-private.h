@@ -57,13 +57,13 @@ DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format);
 void dm_node_set_value(DmNode *node, const guint8 *value, gsize length);
 /* @child (a reference the call takes, named already) becomes @parent's last child. */
 void dm_node_attach(DmNode *parent, DmNode *child);
-/* @parent's child named @name, or NULL. */
-DmNode *dm_node_child(const DmNode *parent, const char *name);
+/* @parent's child named @name, or NULL: for reading (it may be shared). */
+const DmNode *dm_node_child(const DmNode *parent, const char *name);
 /* @parent's child at @index made @parent's own (a copy in its place if it was shared);
  * @parent must be its tree's own. */
 DmNode *dm_node_own_child(DmNode *parent, guint index);
 /* @child goes from @parent, which must be its tree's own, and its reference with it. */
-void dm_node_remove_child(DmNode *parent, DmNode *child);
+void dm_node_remove_child(DmNode *parent, const DmNode *child);
 DmNode *dm_node_new(const char *name, const char *format);
 DmNode *dm_node_ref(DmNode *node);
 void dm_node_unref(DmNode *node);

@@ -187,7 +187,8 @@ static char *parent_uri(const char *uri)
  */
 static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPtrArray *conflicts)
 {
-    DmNode *there = dm_node_child(parent, after->name);
+    const DmNode *there = dm_node_child(parent, after->name);
+    DmNode *own;
     guint applied = 0;
     guint index;
 
@@ -204,11 +205,11 @@ static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPt
         conflict_at(conflicts, uri, "Add", "properties not applied: the node was added meanwhile");
     if (!g_ptr_array_find(parent->children, there, &index))
         return 0;
-    there = dm_node_own_child(parent, index);
+    own = dm_node_own_child(parent, index);
     for (guint i = 0; i < after->children->len; i++) {
         const DmNode *child = g_ptr_array_index(after->children, i);
         g_autofree char *child_uri = g_strconcat(uri, "/", child->name, NULL);
-        applied += merge_add(there, child, child_uri, conflicts);
+        applied += merge_add(own, child, child_uri, conflicts);
     }
     return applied;
 }

@@ -100,13 +100,17 @@ void dm_node_attach(DmNode *parent, DmNode *child)
     }
 }
 
-void dm_node_remove_child(DmNode *parent, DmNode *child)
+void dm_node_remove_child(DmNode *parent, const DmNode *child)
 {
+    guint index;
+
     g_return_if_fail(!node_is_shared(parent));
+    if (!g_ptr_array_find(parent->children, child, &index))
+        return;
     if (parent->by_name != NULL && g_hash_table_lookup(parent->by_name, child->name) == child)
         g_hash_table_remove(parent->by_name, child->name);
-    if (g_ptr_array_remove(parent->children, child))
-        dm_node_unref(child);
+    /* The parent's reference goes: the node itself stays while another version holds it. */
+    dm_node_unref(g_ptr_array_steal_index(parent->children, index));
 }
 
 DmNode *dm_node_own_child(DmNode *parent, guint index)
@@ -127,24 +131,27 @@ DmNode *dm_node_own_child(DmNode *parent, guint index)
 /* @parent's child named @name made @parent's own, or NULL. */
 static DmNode *own_named_child(DmNode *parent, const char *name)
 {
-    DmNode *child = dm_node_child(parent, name);
+    const DmNode *child = dm_node_child(parent, name);
     guint index;
 
-    /* Found by name in a hash table under a large node; its place is looked for only when it
-     * must be copied, once a version. */
-    if (child == NULL || !node_is_shared(child))
-        return child;
+    if (child == NULL)
+        return NULL;
+    /* Held by @parent alone, which is its tree's own: the tree's own too. Found by name (a
+     * hash probe under a large node); its place is looked for only when it must be copied,
+     * once a version. */
+    if (!node_is_shared(child))
+        return (DmNode *)child;
     if (!g_ptr_array_find(parent->children, child, &index))
         return NULL;
     return dm_node_own_child(parent, index);
 }
 
-DmNode *dm_node_child(const DmNode *parent, const char *name)
+const DmNode *dm_node_child(const DmNode *parent, const char *name)
 {
     if (parent->by_name != NULL)
         return g_hash_table_lookup(parent->by_name, name);
     for (guint i = 0; i < parent->children->len; i++) {
-        DmNode *child = g_ptr_array_index(parent->children, i);
+        const DmNode *child = g_ptr_array_index(parent->children, i);
         if (g_str_equal(child->name, name))
             return child;
     }
@@ -152,7 +159,7 @@ DmNode *dm_node_child(const DmNode *parent, const char *name)
 }
 
 /* The child named by the @length bytes at @segment, a piece of a longer URI. */
-static DmNode *segment_child(const DmNode *parent, const char *segment, gsize length)
+static const DmNode *segment_child(const DmNode *parent, const char *segment, gsize length)
 {
     char buffer[DM_TREE_MAX_SEGMENT + 1];
     g_autofree char *longer = NULL;
