@@ -174,12 +174,6 @@ static void set_props(DmNode *node, const DmNode *from)
     node->value = from->value ? g_bytes_ref(from->value) : NULL;
 }
 
-static char *parent_uri(const char *uri)
-{
-    const char *slash = strrchr(uri, '/');
-    return g_strndup(uri, (gsize)(slash - uri));
-}
-
 /*
  * Puts @after under @parent (its tree's own). Where another writer added a node of that name
  * meanwhile, theirs stays; two interior nodes are merged, so that the session's other children
@@ -216,7 +210,7 @@ static guint merge_add(DmNode *parent, const DmNode *after, const char *uri, GPt
 
 static guint apply_add(DmTree *live, const Op *op, GPtrArray *conflicts)
 {
-    g_autofree char *above = parent_uri(op->uri);
+    g_autofree char *above = g_path_get_dirname(op->uri);
     const DmNode *parent = dm_tree_lookup(live, above);
 
     if (parent == NULL || !dm_node_is_interior(parent)) {
@@ -228,7 +222,7 @@ static guint apply_add(DmTree *live, const Op *op, GPtrArray *conflicts)
 
 static guint apply_delete(DmTree *live, const Op *op, GPtrArray *conflicts)
 {
-    g_autofree char *above = parent_uri(op->uri);
+    g_autofree char *above = g_path_get_dirname(op->uri);
     const DmNode *there = dm_tree_lookup(live, op->uri);
     DmNode *parent;
 

@@ -166,13 +166,6 @@ static gboolean subtree_deletable(const DmNode *node)
     return TRUE;
 }
 
-/* The URI of @canonical's parent ("." for a child of the root). */
-static char *parent_of(const char *canonical)
-{
-    const char *slash = strrchr(canonical, '/');
-    return g_strndup(canonical, (gsize)(slash - canonical));
-}
-
 int dm_tree_delete(DmTree *tree, const char *server_id, const char *uri)
 {
     g_autofree char *canonical = NULL;
@@ -191,7 +184,7 @@ int dm_tree_delete(DmTree *tree, const char *server_id, const char *uri)
         return status;
     if (!subtree_deletable(found.node))
         return DM_STATUS_NOT_ALLOWED;
-    above = parent_of(canonical);
+    above = g_path_get_dirname(canonical);
     parent = dm_tree_lookup_writable(tree, above);
     dm_node_remove_child(parent, dm_node_child(parent, found.node->name));
     return DM_STATUS_OK;

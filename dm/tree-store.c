@@ -12,8 +12,7 @@
 #define TREE_MAGIC   0x444d5452u /* "DMTR" */
 #define TREE_VERSION 1u
 /* (magic, version, [(path, format, type, acl, title, origin, access, value)]) */
-#define TREE_TYPE        "(uua(ssmsmsmssuay))"
-#define ENTRY_TYPE_PLAIN "(ssmsmsmssuay)"
+#define TREE_TYPE "(uua(ssmsmsmssuay))"
 /* The same, borrowing the strings from the variant when reading. */
 #define ENTRY_READ "(&s&sm&sm&sm&s&su@ay)"
 
@@ -54,7 +53,7 @@ typedef struct {
 
 /* Entries are aligned as their uint32 member is. */
 #define ENTRY_ALIGNMENT 4
-/* The variable-size members of an entry that are not its last. */
+/* The variable-size members of an entry, (ssmsmsmssuay), that are not its last. */
 #define ENTRY_OFFSETS 6
 
 static void pad(Buffer *out, gsize from, gsize alignment)

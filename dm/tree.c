@@ -360,23 +360,10 @@ static DmNode *own_root(DmTree *tree)
 
 DmNode *dm_tree_lookup_writable(DmTree *tree, const char *canonical)
 {
-    const char *segment = canonical_rest(canonical);
-    DmNode *node;
-
-    g_return_val_if_fail(!dm_tree_is_shared(tree), NULL);
-    /* Copies only once the whole path is known to be there. */
+    /* Copies only once the whole path is known to be there; then nothing is created. */
     if (dm_tree_lookup(tree, canonical) == NULL)
         return NULL;
-    node = own_root(tree);
-    while (*segment != '\0') {
-        const char *next;
-        gsize length = next_segment(segment, &next);
-        g_autofree char *name = g_strndup(segment, length);
-
-        node = own_named_child(node, name);
-        segment = next;
-    }
-    return node;
+    return dm_tree_ensure(tree, canonical, NULL);
 }
 
 DmNode *dm_tree_ensure(DmTree *tree, const char *canonical, const char *format)
