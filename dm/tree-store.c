@@ -3,9 +3,12 @@
  * The DM tree on disk: one GVariant file, written whole with a rename (consistent) and an
  * fsync (durable), so that a crash leaves the old tree or the new one and nothing between.
  */
+#define _GNU_SOURCE /* renameat2() */
 #include "dm-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -263,6 +266,32 @@ static gboolean load_entries(DmTree *tree, GVariant *entries, const char *path, 
     return !first || corrupt(error, path, "no root node");
 }
 
+/*
+ * Renames @path to "@path.corrupt-@stamp", or "-2", "-3"... after it when a file of a former
+ * start has that name (two corrupt files within a second): an older one is never replaced.
+ * NULL with errno set when it cannot be moved.
+ */
+static char *move_aside(const char *path, const char *stamp)
+{
+    for (guint n = 1; n <= 100; n++) {
+        g_autofree char *aside = n == 1 ? g_strdup_printf("%s.corrupt-%s", path, stamp)
+                                        : g_strdup_printf("%s.corrupt-%s-%u", path, stamp, n);
+
+        if (renameat2(AT_FDCWD, path, AT_FDCWD, aside, RENAME_NOREPLACE) == 0)
+            return g_steal_pointer(&aside);
+        if (errno == EINVAL) {
+            /* A file system without RENAME_NOREPLACE: the same, checked first. */
+            if (g_file_test(aside, G_FILE_TEST_EXISTS))
+                continue;
+            return g_rename(path, aside) == 0 ? g_steal_pointer(&aside) : NULL;
+        }
+        if (errno != EEXIST)
+            return NULL;
+    }
+    errno = EEXIST;
+    return NULL;
+}
+
 DmTree *dm_tree_load(const char *path, char **moved_aside, GError **error)
 {
     g_autoptr(GError) local_error = NULL;
@@ -296,8 +325,8 @@ DmTree *dm_tree_load(const char *path, char **moved_aside, GError **error)
     /* Never silently replaced: the bad file is kept beside for whoever looks into it. */
     now = g_date_time_new_now_utc();
     stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-    aside = g_strdup_printf("%s.corrupt-%s", path, stamp);
-    if (g_rename(path, aside) != 0) {
+    aside = move_aside(path, stamp);
+    if (aside == NULL) {
         g_set_error(error, DM_ERROR, DM_ERROR_IO, "%s is corrupt and cannot be moved aside: %s",
                     path, g_strerror(errno));
         return NULL;

@@ -410,6 +410,35 @@ START_TEST(corrupt_file_is_moved_aside_and_reported)
 }
 END_TEST
 
+/* Corrupt files found one after another (a daemon restarted in a loop on a bad disk, within
+ * the same second) are each kept: none replaces the one moved aside before it. */
+START_TEST(corrupt_files_found_in_the_same_second_are_all_kept)
+{
+    g_autofree char *path = tmp_path("tree-corrupt-again");
+    g_autoptr(GPtrArray) asides = g_ptr_array_new_with_free_func(g_free);
+
+    for (int i = 0; i < 3; i++) {
+        g_autofree char *bad = g_strdup_printf("corrupt file %d", i);
+        g_autoptr(GError) error = NULL;
+        char *aside = NULL;
+
+        ck_assert(g_file_set_contents(path, bad, -1, NULL));
+        ck_assert_ptr_null(dm_tree_load(path, &aside, &error));
+        ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CORRUPT));
+        ck_assert_ptr_nonnull(aside);
+        g_ptr_array_add(asides, aside);
+    }
+    for (int i = 0; i < 3; i++) {
+        g_autofree char *kept = NULL;
+        g_autofree char *bad = g_strdup_printf("corrupt file %d", i);
+
+        ck_assert(g_file_get_contents(g_ptr_array_index(asides, i), &kept, NULL, NULL));
+        ck_assert_str_eq(kept, bad);
+        g_unlink(g_ptr_array_index(asides, i));
+    }
+}
+END_TEST
+
 START_TEST(a_truncated_tree_file_is_corrupt)
 {
     g_autofree char *path = tmp_path("tree-truncated");
@@ -602,6 +631,7 @@ static Suite *tree_suite(void)
     tcase_add_test(store, saved_tree_loads_back_identically_with_mode_0600);
     tcase_add_test(store, missing_file_is_an_empty_tree);
     tcase_add_test(store, corrupt_file_is_moved_aside_and_reported);
+    tcase_add_test(store, corrupt_files_found_in_the_same_second_are_all_kept);
     tcase_add_test(store, a_truncated_tree_file_is_corrupt);
     tcase_add_test(store, a_save_killed_midway_leaves_the_old_or_the_new_tree);
     tcase_add_test(store, many_siblings_load_back_and_take_a_delta);
