@@ -14,6 +14,9 @@ typedef struct {
     guint connections;
     gboolean cut_reuse;
     guint reuses_cut;
+    gboolean trickle;
+    guint pieces; /* of the answers, with trickle */
+    gboolean truncate;
 } Proxy;
 
 typedef struct {
@@ -114,6 +117,117 @@ static void relay_start(Proxy *proxy, GSocketConnection *client, GSocketConnecti
     relay_read(relay);
 }
 
+/* --- Answers as a poor network passes them on: a few bytes at a time, or cut short ----------- */
+
+/* What passes at a time, and how often: small and odd, so that every line of the head and the
+ * body's start arrive split. */
+#define PIECE_SIZE        7
+#define PIECE_INTERVAL_MS 1
+/* What passes of a truncated answer's body before the connection is closed. */
+#define TRUNCATED_BODY 10
+
+typedef struct {
+    Proxy *proxy;
+    GSocketConnection *client;
+    GSocketConnection *upstream;
+    guint8 buffer[4096];
+    GByteArray *pending; /* read from the server, not yet passed on */
+} Answers;
+
+static void answers_free(Answers *answers)
+{
+    g_io_stream_close(G_IO_STREAM(answers->client), NULL, NULL);
+    g_io_stream_close(G_IO_STREAM(answers->upstream), NULL, NULL);
+    g_object_unref(answers->client);
+    g_object_unref(answers->upstream);
+    g_byte_array_unref(answers->pending);
+    g_free(answers);
+}
+
+static void answers_read(Answers *answers);
+
+static gboolean pass_on(Answers *answers, gsize length)
+{
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(answers->client));
+    gboolean ok = g_output_stream_write_all(out, answers->pending->data, length, NULL, NULL, NULL);
+
+    g_byte_array_remove_range(answers->pending, 0, (guint)length);
+    return ok;
+}
+
+static gboolean on_piece_due(gpointer user_data)
+{
+    Answers *answers = user_data;
+
+    answers->proxy->pieces++;
+    if (!pass_on(answers, MIN(answers->pending->len, PIECE_SIZE))) {
+        answers_free(answers);
+        return G_SOURCE_REMOVE;
+    }
+    if (answers->pending->len > 0)
+        return G_SOURCE_CONTINUE;
+    answers_read(answers);
+    return G_SOURCE_REMOVE;
+}
+
+/* The length of the head and TRUNCATED_BODY bytes of body, once that much is there; else 0. */
+static gsize truncated_length(const GByteArray *pending)
+{
+    const char *data = (const char *)pending->data;
+    const char *end = g_strstr_len(data, pending->len, "\r\n\r\n");
+    gsize head = end != NULL ? (gsize)(end - data) + 4 : 0;
+
+    return head != 0 && pending->len > head + TRUNCATED_BODY ? head + TRUNCATED_BODY : 0;
+}
+
+static void on_answers_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Answers *answers = user_data;
+    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, NULL);
+    gsize cut_at;
+
+    if (n <= 0) {
+        answers_free(answers);
+        return;
+    }
+    g_byte_array_append(answers->pending, answers->buffer, (guint)n);
+    if (answers->proxy->trickle) {
+        g_timeout_add(PIECE_INTERVAL_MS, on_piece_due, answers);
+        return;
+    }
+    /* Truncate: the head and the body's start, then the connection goes. */
+    cut_at = truncated_length(answers->pending);
+    if (cut_at == 0) {
+        answers_read(answers);
+        return;
+    }
+    (void)pass_on(answers, cut_at);
+    answers_free(answers);
+}
+
+static void answers_read(Answers *answers)
+{
+    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(answers->upstream)),
+                              answers->buffer, sizeof(answers->buffer), G_PRIORITY_DEFAULT, NULL,
+                              on_answers_read, answers);
+}
+
+static void answers_start(Proxy *proxy, GSocketConnection *client, GSocketConnection *upstream)
+{
+    Answers *answers = g_new0(Answers, 1);
+
+    answers->proxy = proxy;
+    answers->client = g_object_ref(client);
+    answers->upstream = g_object_ref(upstream);
+    answers->pending = g_byte_array_new();
+    /* Requests go to the server as they come. */
+    g_output_stream_splice_async(g_io_stream_get_output_stream(G_IO_STREAM(upstream)),
+                                 g_io_stream_get_input_stream(G_IO_STREAM(client)),
+                                 G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT, NULL,
+                                 on_answers_relayed, NULL);
+    answers_read(answers);
+}
+
 static gboolean on_proxy_incoming(GSocketService *service, GSocketConnection *connection,
                                   GObject *source, gpointer user_data)
 {
@@ -138,6 +252,10 @@ static gboolean on_proxy_incoming(GSocketService *service, GSocketConnection *co
         relay_start(proxy, connection, upstream);
         return TRUE;
     }
+    if (proxy->trickle || proxy->truncate) {
+        answers_start(proxy, connection, upstream);
+        return TRUE;
+    }
     g_io_stream_splice_async(G_IO_STREAM(connection), G_IO_STREAM(upstream),
                              G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
                              G_PRIORITY_DEFAULT, NULL, on_spliced, NULL);
@@ -157,6 +275,7 @@ static GSocketService *proxy_new(Proxy *proxy, guint16 *port)
 
 guint proxy_connections;
 guint proxy_reuses_cut;
+guint proxy_pieces;
 
 static const guint8 client_nonce[] = { 'c', 'n', 'o', 'n', 'c', 'e' };
 static const guint8 server_nonce[] = { 's', 'n' };
@@ -219,7 +338,11 @@ GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tree, DmSe
     g_autoptr(ScriptServer) server = script_server_new(&server_config, script, NULL);
     g_autoptr(GError) listen_error = NULL;
     guint16 port = script_server_listen(server, "/dm", 0, &listen_error);
-    Proxy proxy = { .upstream = port, .cut = setup->cut, .cut_reuse = setup->cut_reuse };
+    Proxy proxy = { .upstream = port,
+                    .cut = setup->cut,
+                    .cut_reuse = setup->cut_reuse,
+                    .trickle = setup->trickle,
+                    .truncate = setup->truncate };
     g_autoptr(GSocketService) proxy_service = NULL;
     guint16 proxy_port = 0;
     g_autofree char *uri = NULL;
@@ -245,7 +368,7 @@ GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tree, DmSe
                 .confirm_answer = setup->confirm_answer ? setup->confirm_answer : 200 };
 
     ck_assert_msg(port != 0, "%s", listen_error ? listen_error->message : "");
-    if (setup->cut > 0 || setup->proxied || setup->cut_reuse)
+    if (setup->cut > 0 || setup->proxied || setup->cut_reuse || setup->trickle || setup->truncate)
         proxy_service = proxy_new(&proxy, &proxy_port);
     uri = g_strdup_printf("http://127.0.0.1:%u/dm", proxy_service != NULL ? proxy_port : port);
     config.server_uri = uri;
@@ -259,6 +382,7 @@ GPtrArray *run_script(const Setup *setup, const char *script, DmTree *tree, DmSe
         g_socket_service_stop(proxy_service);
     proxy_connections = proxy.connections;
     proxy_reuses_cut = proxy.reuses_cut;
+    proxy_pieces = proxy.pieces;
     *result = dm_session_get_result(session);
     if (tree_out != NULL)
         *tree_out = dm_session_steal_tree(session);

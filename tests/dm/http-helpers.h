@@ -24,6 +24,8 @@ typedef struct {
     gboolean proxied;   /* a proxy in front, counting connections, even when it cuts none */
     gboolean cut_reuse; /* the proxy closes a connection the client sends a second request on */
     gboolean oversized; /* the server ignores the client's MaxMsgSize */
+    gboolean trickle;   /* the proxy passes answers on a few bytes at a time */
+    gboolean truncate;  /* the proxy closes the connection a few bytes into the first answer */
 } Setup;
 
 typedef struct {
@@ -43,6 +45,8 @@ extern char cut_request[CUT_REQUEST_SIZE];
  * client sent a second request on them (Setup.cut_reuse). */
 extern guint proxy_connections;
 extern guint proxy_reuses_cut;
+/* The pieces a proxy passed the answers on in (Setup.trickle). */
+extern guint proxy_pieces;
 
 /* A session runner's end, kept in the Run it was given; quits the Run's loop. */
 void on_finished(GObject *source, GAsyncResult *result, gpointer user_data);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The HTTP binding's connections against servers as unfriendly as real ones: kept and reused,
- * closed as they are reused, cut before the answer, answers past the bound, servers too slow,
+ * closed as they are reused, cut before the answer or inside it, answers a few bytes at a time,
+ * answers past the bound, servers too slow,
  * certificates nobody vouches for. */
 #include "http-helpers.h"
 #include "tests/check-run.h"
@@ -94,6 +95,40 @@ START_TEST(a_server_that_cuts_every_post_is_tried_twice_then_fails)
     ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_TRANSPORT));
     ck_assert_int_eq(result, DM_SESSION_RESULT_ABORTED);
     ck_assert_uint_eq(proxy_connections, 2);
+}
+END_TEST
+
+/* Answers that come a few bytes at a time, every line of their head and their body split
+ * across reads, are read whole: the session ends as on a fast network. */
+START_TEST(answers_that_come_a_few_bytes_at_a_time_are_read_whole)
+{
+    Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .trickle = TRUE };
+
+    run_two_packages(&setup);
+    /* Three answers of several hundred bytes each, seven bytes a piece. */
+    ck_assert_uint_gt(proxy_pieces, 150);
+}
+END_TEST
+
+/* An answer cut inside its body (the head said more than came) fails the session with a
+ * transport error and changes nothing; it is not sent again, as the server had begun to
+ * answer and may have acted on it. */
+START_TEST(an_answer_cut_inside_its_body_fails_the_session_and_changes_nothing)
+{
+    Setup setup = { .auth = DM_AUTH_MD5, .encoding = DM_ENCODING_XML, .truncate = TRUE };
+    g_autoptr(DmTree) tree = aosp_tree();
+    g_autoptr(DmTree) after = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    DmSessionResult result;
+
+    records = run_script(&setup, "ADD ./Vendor/Cut chr never\n", tree, &result, &after, &error);
+    ck_assert_msg(g_error_matches(error, DM_ERROR, DM_ERROR_TRANSPORT), "%s",
+                  error ? error->message : "no error");
+    ck_assert_int_eq(result, DM_SESSION_RESULT_ABORTED);
+    ck_assert(!dm_tree_exists(tree, "./Vendor/Cut"));
+    ck_assert(after == NULL || !dm_tree_exists(after, "./Vendor/Cut"));
+    ck_assert_uint_eq(proxy_connections, 1);
 }
 END_TEST
 
@@ -272,6 +307,8 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, a_kept_connection_closed_as_it_is_reused_costs_a_post_again_not_the_session);
     tcase_add_test(tc, a_post_cut_before_its_answer_is_sent_again_once_on_a_new_connection);
     tcase_add_test(tc, a_server_that_cuts_every_post_is_tried_twice_then_fails);
+    tcase_add_test(tc, answers_that_come_a_few_bytes_at_a_time_are_read_whole);
+    tcase_add_test(tc, an_answer_cut_inside_its_body_fails_the_session_and_changes_nothing);
     tcase_add_test(tc, a_server_message_past_max_msg_size_ends_the_session);
     tcase_add_test(tc, an_answer_without_a_length_is_cut_off_at_max_msg_size);
     tcase_add_test(tc, a_session_past_its_deadline_ends_however_slowly_the_server_answers);
