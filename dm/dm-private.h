@@ -91,7 +91,7 @@ void dm_http_post_async(DmHttp *http, const char *uri, const char *media_type, G
  * is not 200. */
 GBytes *dm_http_post_finish(DmHttp *http, GAsyncResult *result, char **hmac, GError **error);
 
-/* syncml-xml.c, syncml-wbxml.c: the strict modes refuse what the model would not keep (see
+/* syncml-read.c, syncml-wbxml.c: the strict modes refuse what the model would not keep (see
  * dm_message_parse_strict()). WBXML's namespace comes from its public id, which real servers
  * leave at 1.1 in 1.2 messages: it is not held against the VerDTD. */
 typedef enum {

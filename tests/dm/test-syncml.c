@@ -221,6 +221,62 @@ START_TEST(numbers_and_text_read_the_same_in_one_node_or_several)
 }
 END_TEST
 
+/* Commands of every shape the reader keeps, text split by a comment, CDATA and references. */
+#define PLAIN_BODY                                                                        \
+    "<Alert><CmdID>1</CmdID><Data>1200</Data></Alert>\n"                                  \
+    "<Add><CmdID> 2 </CmdID><Meta><Format xmlns='syncml:metinf'>chr</Format></Meta>\n"    \
+    "<Item><Target><LocURI>./A<!-- split -->/B</LocURI></Target>"                         \
+    "<Data>a &amp; <![CDATA[<b>]]>&#233;</Data></Item>\n"                                 \
+    "<Item><Target><LocURI>./C</LocURI></Target><Data/></Item></Add>\n"                   \
+    "<Atomic><CmdID>3</CmdID><Replace><CmdID>4</CmdID><Item><Target><LocURI>./D</LocURI>" \
+    "</Target><Data>d</Data></Item></Replace></Atomic>\n"                                 \
+    "<Status><CmdID>5</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd>"      \
+    "<Data>212</Data></Status>\n"
+
+#define MESSAGE(body) \
+    "<SyncML xmlns='SYNCML:SYNCML1.2'>" HDR "<SyncBody>" body "</SyncBody></SyncML>"
+
+/* What only libxml2's tree keeps (an unknown command, XML inside a Data) has a message read
+ * through that tree rather than straight into the model, as the strict reading always is:
+ * the same model either way, and the same error at the same line. */
+START_TEST(a_message_reads_the_same_straight_or_through_libxml2s_tree)
+{
+    const char *plain = MESSAGE(PLAIN_BODY "<Final/>");
+    const char *through_tree[] = {
+        MESSAGE(PLAIN_BODY "<Sync><CmdID>9</CmdID></Sync><Final/>"),
+        MESSAGE(PLAIN_BODY
+                "<Add><CmdID>9</CmdID><Item><Data><DevInf/></Data></Item></Add><Final/>"),
+    };
+    const char *failing[] = {
+        MESSAGE("\n\n<Get><Item/></Get>"),
+        MESSAGE("\n\n<Get><Item/></Get><Sync/>"),
+    };
+    g_autoptr(DmMessage) straight = parse_text(plain);
+    g_autoptr(DmMessage) strict =
+        dm_message_parse_strict((const guint8 *)plain, strlen(plain), NULL);
+    g_autofree char *expected = dm_message_to_xml(straight, FALSE);
+    g_autofree char *strict_xml = NULL;
+
+    ck_assert_uint_eq(straight->commands->len, 4);
+    ck_assert_str_eq(item_at(command_at(straight, 1), 0)->target, "./A/B");
+    ck_assert_str_eq(item_at(command_at(straight, 1), 0)->data, "a & <b>\xc3\xa9");
+    ck_assert_ptr_nonnull(strict);
+    strict_xml = dm_message_to_xml(strict, FALSE);
+    ck_assert_str_eq(strict_xml, expected);
+    for (gsize i = 0; i < G_N_ELEMENTS(through_tree); i++) {
+        g_autoptr(DmMessage) m = parse_text(through_tree[i]);
+        g_autofree char *xml = NULL;
+
+        ck_assert_uint_eq(m->commands->len, 5);
+        g_ptr_array_remove_index(m->commands, 4);
+        xml = dm_message_to_xml(m, FALSE);
+        ck_assert_str_eq(xml, expected);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(failing); i++)
+        expect_error(failing[i], "SyncML line 3: <Get> without <CmdID>");
+}
+END_TEST
+
 START_TEST(numbers_past_their_bound_or_with_signs_are_refused)
 {
     expect_error("<SyncML>" HDR "<SyncBody><Get><CmdID>4294967296</CmdID></Get></SyncBody>"
@@ -513,6 +569,7 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, malformed_files_are_rejected_with_a_line);
     tcase_add_test(tc, structural_errors_name_what_is_missing);
     tcase_add_test(tc, numbers_and_text_read_the_same_in_one_node_or_several);
+    tcase_add_test(tc, a_message_reads_the_same_straight_or_through_libxml2s_tree);
     tcase_add_test(tc, numbers_past_their_bound_or_with_signs_are_refused);
     tcase_add_test(tc, entity_declarations_are_refused);
     tcase_add_test(tc, deeply_nested_atomics_are_refused);
