@@ -262,13 +262,14 @@ static gboolean read_plain(Doc *doc, const char *xml, gsize length)
     sax->entityDecl = on_entity;
     sax->unparsedEntityDecl = on_unparsed_entity;
     sax->reference = on_reference;
-    sax->serror = on_quiet_error;
     ctxt->userData = &r;
-    /* Some errors (a bad byte for the declared encoding) bypass the handler above. */
+    /* Not the handler's serror: errors without a parser (a bad byte for the declared encoding)
+     * would go past it to stderr. */
     xmlSetStructuredErrorFunc(NULL, on_quiet_error);
     xmlParseDocument(ctxt);
     xmlSetStructuredErrorFunc(NULL, NULL);
-    return r.plain && ctxt->wellFormed && doc->root != NULL && r.open == NULL;
+    /* Well-formed, it had a root and closed every element. */
+    return r.plain && ctxt->wellFormed;
 }
 
 /* --- Reading anything else into libxml2's tree -------------------------------------------- */

@@ -2,6 +2,9 @@
 #include "dm/dm.h"
 #include "tests/check-run.h"
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #ifndef SYNCML_DATA
 #error "SYNCML_DATA must name tests/data/syncml"
 #endif
@@ -360,6 +363,46 @@ START_TEST(an_unknown_command_without_a_numeric_cmdid_is_kept_and_leaves_no_erro
 }
 END_TEST
 
+/* What libxml2 says of a message goes into dmscd's error or nowhere, never to stderr (the
+ * journal, for the daemon): reading a message whose bytes do not convert from the encoding it
+ * declares (an error libxml2 raises outside its parser), and writing one whose unknown
+ * command holds a namespace URI libxml2 finds odd. */
+START_TEST(libxml2_never_writes_to_stderr)
+{
+    const char *bad_bytes = "<?xml version=\"1.0\" encoding=\"SHIFT_JIS\"?><SyncML>" HDR
+                            "<SyncBody>\x81\xff</SyncBody></SyncML>";
+    const char *odd_uri = "<SyncML>" HDR "<SyncBody><Sync xmlns=':odd`uri'><CmdID>1</CmdID>"
+                          "</Sync></SyncBody></SyncML>";
+    g_autofree char *path = NULL;
+    g_autofree char *written = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmMessage) odd = NULL;
+    g_autofree char *xml = NULL;
+    int saved = dup(STDERR_FILENO);
+    int fd = g_file_open_tmp("dmscd-stderr-XXXXXX", &path, NULL);
+
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    ck_assert_ptr_null(dm_message_parse((const guint8 *)bad_bytes, strlen(bad_bytes), &error));
+    odd = dm_message_parse((const guint8 *)odd_uri, strlen(odd_uri), NULL);
+    if (odd != NULL)
+        xml = dm_message_to_xml(odd, FALSE);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+
+    ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_MALFORMED));
+    ck_assert_ptr_nonnull(strstr(error->message, "input conversion failed"));
+    ck_assert_ptr_nonnull(xml);
+    ck_assert_ptr_nonnull(strstr(xml, "<Sync"));
+    ck_assert(g_file_get_contents(path, &written, NULL, NULL));
+    ck_assert_msg(written[0] == '\0', "libxml2 wrote to stderr: %s", written);
+    g_unlink(path);
+}
+END_TEST
+
 START_TEST(fields_inside_atomic_are_not_read_as_commands_too)
 {
     const char *xml = "<SyncML>" HDR "<SyncBody><Atomic><CmdID>1</CmdID><Chal><Meta><NextNonce "
@@ -583,6 +626,7 @@ static Suite *syncml_suite(void)
     tcase_add_test(tc, strict_decode_keeps_unknown_commands_whole);
     tcase_add_test(tc, fields_inside_atomic_are_not_read_as_commands_too);
     tcase_add_test(tc, an_unknown_command_without_a_numeric_cmdid_is_kept_and_leaves_no_error);
+    tcase_add_test(tc, libxml2_never_writes_to_stderr);
     suite_add_tcase(suite, tc);
     return suite;
 }
