@@ -44,15 +44,25 @@ build() {
     ninja -C "$BUILD_DIR"
 }
 
+# The tests get a $TMPDIR of their own: whatever one of them leaves there (a directory it did
+# not remove, a daemon's temporary file) is named and fails the run.
 run_tests() {
-    local log status=0 ok fail
+    local log status=0 ok fail scratch left
     log=$(mktemp)
-    meson test -C "$BUILD_DIR" --print-errorlogs --num-processes "$(nproc)" "$@" | tee "$log" ||
-        status=$?
+    scratch=$(mktemp -d)
+    chmod 1777 "$scratch" # as /tmp: some tests run programs as another user
+    TMPDIR=$scratch meson test -C "$BUILD_DIR" --print-errorlogs --num-processes "$(nproc)" "$@" |
+        tee "$log" || status=$?
     ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log")
     fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log")
     rm -f "$log"
     echo "tests: ${ok:-0} passed, ${fail:-0} failed"
+    left=$(cd "$scratch" && find . -mindepth 1 -maxdepth 2 | sort | head -20)
+    rm -rf "$scratch"
+    if [ -n "$left" ]; then
+        printf 'run.sh: the tests left in $TMPDIR:\n%s\n' "$left" >&2
+        [ "$status" -ne 0 ] || status=1
+    fi
     return "$status"
 }
 

@@ -19,12 +19,16 @@
 #define DMSCD_MESSAGE_SESSION_DISPLAY       "9808860940e34955b9efe31bf94f9992"
 #define DMSCD_MESSAGE_SESSION_CONFLICT      "405d99de3a404e9a838ca1b9333c1abd"
 
+/* The files dmscd keeps in its state directory. */
+#define DMSCD_TREE_FILE     "tree"
+#define DMSCD_SESSIONS_FILE "sessions"
+
 /* The tree file in the state directory. */
 char *dmscd_tree_path(const DmscdConfig *config);
 /*
- * Loads the DM tree from the state directory (creating the directory), refreshes the
- * standard objects and saves it. A corrupt file is moved aside and reported, and the daemon
- * goes on with a fresh tree.
+ * Loads the DM tree from the state directory (creating the directory, and removing what saves
+ * cut short by a crash left there), refreshes the standard objects and saves it. A corrupt file
+ * is moved aside and reported, and the daemon goes on with a fresh tree.
  */
 DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error);
 

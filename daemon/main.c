@@ -181,7 +181,7 @@ static int run(const Options *options, const DmscdConfig *config)
     session_options.retries = (guint)config->session_retries;
     session_options.queue_size = (guint)config->session_queue_size;
     session_options.retry_delay = (guint)config->session_retry_delay;
-    session_store = g_build_filename(config->state_directory, "sessions", NULL);
+    session_store = g_build_filename(config->state_directory, DMSCD_SESSIONS_FILE, NULL);
     session_options.store = session_store;
     session_options.trust = trust;
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, &session_options, dmscd.server);

@@ -7,8 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <glib/gstdio.h>
-
-#define TREE_FILE "tree"
+#include <sys/stat.h>
 
 /* A stable DevId until a modem's IMEI has been read: this machine's id. */
 static char *machine_dev_id(void)
@@ -22,7 +21,46 @@ static char *machine_dev_id(void)
 
 char *dmscd_tree_path(const DmscdConfig *config)
 {
-    return g_build_filename(config->state_directory, TREE_FILE, NULL);
+    return g_build_filename(config->state_directory, DMSCD_TREE_FILE, NULL);
+}
+
+/* "@file." and the six letters or digits of GLib's temporary file names. */
+static gboolean is_partial_save(const char *name, const char *file)
+{
+    gsize length = strlen(file);
+
+    if (strncmp(name, file, length) != 0 || name[length] != '.' || strlen(name) != length + 7)
+        return FALSE;
+    for (const char *p = name + length + 1; *p != '\0'; p++)
+        if (!g_ascii_isalnum(*p))
+            return FALSE;
+    return TRUE;
+}
+
+/*
+ * A save writes "tree.XXXXXX" (or "sessions.XXXXXX") and renames it over the file; a crash or
+ * a power cut between the two leaves it behind, and nothing else ever removes it. Only the
+ * instance that owns the bus name gets here, before its first save: none is in flight.
+ */
+static void remove_partial_saves(const char *directory)
+{
+    g_autoptr(GDir) dir = g_dir_open(directory, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *path = NULL;
+        GStatBuf st;
+
+        if (!is_partial_save(name, DMSCD_TREE_FILE) && !is_partial_save(name, DMSCD_SESSIONS_FILE))
+            continue;
+        path = g_build_filename(directory, name, NULL);
+        if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (g_unlink(path) == 0)
+            g_message("removed %s, left by a save that a crash cut short", path);
+        else
+            g_warning("cannot remove %s, left by a save cut short: %s", path, g_strerror(errno));
+    }
 }
 
 DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
@@ -42,6 +80,7 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
                     g_strerror(errno));
         return NULL;
     }
+    remove_partial_saves(config->state_directory);
     tree = dm_tree_load(path, &aside, &load_error);
     if (tree == NULL && !g_error_matches(load_error, DM_ERROR, DM_ERROR_CORRUPT)) {
         g_propagate_error(error, g_steal_pointer(&load_error));

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <gio/gio.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 
 /* Hex (spaces allowed between digits) to bytes; the test fails on anything else. */
 static inline GByteArray *hex(const char *text)
@@ -41,4 +42,26 @@ static inline guint16 free_port(void)
     ck_assert(g_socket_bind(socket, any, TRUE, NULL));
     bound = g_socket_get_local_address(socket, NULL);
     return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+/* Removes @path and everything below it: a test's temporary directory goes whole, whatever the
+ * code under test left in it (a file moved aside, a save's temporary file), so that a test run
+ * leaves nothing in $TMPDIR (run.sh checks). */
+static inline void test_remove_tree(const char *path)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+
+    if (path == NULL)
+        return;
+    dir = g_dir_open(path, 0, NULL);
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+
+        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+            test_remove_tree(child);
+        else
+            g_unlink(child);
+    }
+    g_remove(path);
 }

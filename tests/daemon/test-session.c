@@ -95,8 +95,7 @@ static void teardown(void)
 {
     g_clear_pointer(&sessions, dmscd_sessions_free);
     g_clear_pointer(&notification, dm_notification_free);
-    g_unlink(tree.path);
-    g_rmdir(directory);
+    test_remove_tree(directory);
     g_clear_pointer(&tree.tree, dm_tree_unref);
     g_clear_pointer(&tree.path, g_free);
     g_clear_pointer(&tree.dev_id_modem, g_free);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "dmscd.h"
 #include "tests/check-run.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 
@@ -31,8 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    g_unlink(tree.path);
-    g_rmdir(directory);
+    test_remove_tree(directory);
     g_clear_pointer(&tree.tree, dm_tree_unref);
     g_clear_pointer(&tree.path, g_free);
     g_clear_pointer(&tree.dev_id_modem, g_free);

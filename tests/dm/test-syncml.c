@@ -392,14 +392,14 @@ START_TEST(libxml2_never_writes_to_stderr)
     dup2(saved, STDERR_FILENO);
     close(saved);
     close(fd);
+    ck_assert(g_file_get_contents(path, &written, NULL, NULL));
+    g_unlink(path);
 
     ck_assert(g_error_matches(error, DM_ERROR, DM_ERROR_MALFORMED));
     ck_assert_ptr_nonnull(strstr(error->message, "input conversion failed"));
     ck_assert_ptr_nonnull(xml);
     ck_assert_ptr_nonnull(strstr(xml, "<Sync"));
-    ck_assert(g_file_get_contents(path, &written, NULL, NULL));
     ck_assert_msg(written[0] == '\0', "libxml2 wrote to stderr: %s", written);
-    g_unlink(path);
 }
 END_TEST
 

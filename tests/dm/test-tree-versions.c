@@ -3,6 +3,7 @@
  * another, and copying or comparing versions costs what changed. */
 #include "dm/dm-private.h"
 #include "tests/check-run.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 
@@ -40,7 +41,8 @@ static void setup(void)
 static void teardown(void)
 {
     g_clear_pointer(&tree, dm_tree_unref);
-    g_free(dir);
+    test_remove_tree(dir);
+    g_clear_pointer(&dir, g_free);
 }
 
 /* The tree as saved on disk: a form that shares nothing with the tree in memory. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "dm/dm.h"
 #include "tests/check-run.h"
+#include "tests/test-util.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -245,12 +246,26 @@ START_TEST(nodes_of_a_card_are_removed_with_it)
 }
 END_TEST
 
+/* The store's tests write in a directory of their own, removed after each. */
+static char *store_dir;
+
+static void store_setup(void)
+{
+    setup();
+    store_dir = g_dir_make_tmp("dmscd-tree-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(store_dir);
+}
+
+static void store_teardown(void)
+{
+    test_remove_tree(store_dir);
+    g_clear_pointer(&store_dir, g_free);
+    teardown();
+}
+
 static char *tmp_path(const char *name)
 {
-    static char *dir;
-    if (dir == NULL)
-        dir = g_dir_make_tmp("dmscd-tree-XXXXXX", NULL);
-    return g_build_filename(dir, name, NULL);
+    return g_build_filename(store_dir, name, NULL);
 }
 
 /* ./Big/N0 ... ./Big/N<count - 1>, each with its number as value. */
@@ -626,7 +641,7 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, a_delta_onto_an_unchanged_tree_gives_the_sessions_tree);
     tcase_add_test(tc, what_changed_meanwhile_wins_and_is_reported);
     tcase_add_test(tc, an_add_under_a_removed_parent_is_dropped);
-    tcase_add_checked_fixture(store, setup, teardown);
+    tcase_add_checked_fixture(store, store_setup, store_teardown);
     tcase_set_timeout(store, 60);
     tcase_add_test(store, saved_tree_loads_back_identically_with_mode_0600);
     tcase_add_test(store, missing_file_is_an_empty_tree);

@@ -103,13 +103,37 @@ class StateDirectory(Fixture, unittest.TestCase):
         _, _, err = d.stop()
         self.assertNotIn("corrupt", err)
 
+    def test_what_saves_cut_short_by_a_crash_left_is_removed_at_start(self):
+        os.makedirs(self.state(), mode=0o700)
+        left = ["tree.Ab3xY9", "sessions.q1W2e3"]
+        kept = ["tree.corrupt-20261206T075009Z", "tree.backup1", "tree.Ab-xY9", "trees.Ab3xY9",
+                "notes"]
+        for name in left + kept:
+            with open(self.state(name), "wb") as f:
+                f.write(b"half a save")
+        os.mkdir(self.state("tree.Dir123"))
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        status, _, err = d.stop()
+        self.assertEqual(status, 0)
+        names = set(os.listdir(self.state()))
+        self.assertEqual(names & set(left), set(), names)
+        self.assertLessEqual(set(kept) | {"tree", "tree.Dir123"}, names)
+        for name in left:
+            self.assertIn(f"removed {self.state(name)}, left by a save", err)
+
     def test_a_second_daemon_leaves_the_state_directory_alone(self):
         first = self.start()
         self.notify.wait_for("READY=1")
         before = os.stat(self.state("tree")).st_mtime_ns
+        # What looks like the first one's save in flight stays too.
+        with open(self.state("tree.Zz9Zz9"), "wb") as f:
+            f.write(b"a save in flight")
         status, _, _ = self.start(notify=False).wait()
         self.assertEqual(status, 1)
         self.assertEqual(os.stat(self.state("tree")).st_mtime_ns, before)
+        self.assertTrue(os.path.exists(self.state("tree.Zz9Zz9")))
+        os.unlink(self.state("tree.Zz9Zz9"))
         first.stop()
 
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tests/check-run.h"
+#include "tests/test-util.h"
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
@@ -68,8 +69,7 @@ static inline void sim_stop(Sim *sim)
 {
     kill(sim->pid, SIGTERM);
     waitpid(sim->pid, NULL, 0);
-    g_unlink(sim->control_path);
-    g_rmdir(sim->dir);
+    test_remove_tree(sim->dir);
     g_clear_pointer(&sim->dir, g_free);
     g_clear_pointer(&sim->control_path, g_free);
     g_clear_pointer(&sim->socket_name, g_free);
