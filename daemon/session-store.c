@@ -77,7 +77,7 @@ static DmscdSessionRequest *request_load(GKeyFile *file, const char *group, GErr
     return g_steal_pointer(&r);
 }
 
-GPtrArray *dmscd_session_store_load(const char *path, GError **error)
+GPtrArray *dmscd_session_store_load(const char *path, GPtrArray *skipped, GError **error)
 {
     g_autoptr(GKeyFile) file = g_key_file_new();
     g_autoptr(GPtrArray) requests =
@@ -90,15 +90,18 @@ GPtrArray *dmscd_session_store_load(const char *path, GError **error)
             g_error_free(local);
             return g_steal_pointer(&requests);
         }
-        g_propagate_prefixed_error(error, local, "%s: ", path);
+        g_propagate_error(error, local); /* GLib's message names the file */
         return NULL;
     }
     groups = g_key_file_get_groups(file, NULL);
     for (char **group = groups; *group != NULL; group++) {
         DmscdSessionRequest *r = request_load(file, *group, &local);
         if (r == NULL) {
-            g_propagate_prefixed_error(error, local, "%s: ", path);
-            return NULL;
+            /* One bad group costs that session only. */
+            if (skipped != NULL)
+                g_ptr_array_add(skipped, g_strdup(local->message));
+            g_clear_error(&local);
+            continue;
         }
         g_ptr_array_add(requests, r);
     }

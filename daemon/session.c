@@ -10,6 +10,7 @@
 
 #include "modem/modem.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define USER_AGENT "dmscd/" DMSCD_VERSION
@@ -595,18 +596,52 @@ static const char *enqueue(DmscdSessions *sessions, Request *request, GError **e
     return request->path;
 }
 
+/*
+ * A store that does not read, whole or in part, is moved aside before the next save replaces
+ * it: what it held is kept for whoever looks into it. One that cannot be read at all (a
+ * permission, a disk error) stays where it is.
+ */
+static void report_store(const char *store, const GError *error, GPtrArray *skipped)
+{
+    g_autofree char *skipped_text = NULL;
+    g_autofree char *aside = NULL;
+    int move_errno;
+
+    if (error != NULL && error->domain != G_KEY_FILE_ERROR) {
+        g_warning("DM sessions: none queued again: %s", error->message);
+        return;
+    }
+    g_ptr_array_add(skipped, NULL);
+    skipped_text = g_strjoinv("; ", (char **)skipped->pdata);
+    aside = dm_file_move_aside(store);
+    move_errno = errno;
+    if (aside != NULL)
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
+                         DMSCD_MESSAGE_SESSIONS_CORRUPT, "MESSAGE",
+                         "%s is corrupt (%s%s); moved to %s", store,
+                         error != NULL ? "" : "sessions that do not read: ",
+                         error != NULL ? error->message : skipped_text, aside);
+    else
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
+                         DMSCD_MESSAGE_SESSIONS_CORRUPT, "MESSAGE",
+                         "%s is corrupt (%s%s) and cannot be moved aside: %s", store,
+                         error != NULL ? "" : "sessions that do not read: ",
+                         error != NULL ? error->message : skipped_text, g_strerror(move_errno));
+}
+
 void dmscd_sessions_restore(DmscdSessions *sessions)
 {
     g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) saved = NULL;
 
     if (sessions->options.store == NULL)
         return;
-    saved = dmscd_session_store_load(sessions->options.store, &error);
-    if (saved == NULL) {
-        g_warning("DM sessions: none queued again: %s", error->message);
+    saved = dmscd_session_store_load(sessions->options.store, skipped, &error);
+    if (saved == NULL || skipped->len > 0)
+        report_store(sessions->options.store, error, skipped);
+    if (saved == NULL)
         return;
-    }
     for (guint i = 0; i < saved->len; i++) {
         Request *request = g_ptr_array_steal_index(saved, i--);
         g_message("DM session %s with \"%s\" (%s): queued again, asked for before the last stop",

@@ -30,9 +30,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmscdSessionRequest, dmscd_session_request_free)
  * again from the start (the tree was not changed).
  */
 gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError **error);
-/* The saved requests (an empty array for a missing file); NULL with @error for a file that
- * does not read, from which nothing is queued. */
-GPtrArray *dmscd_session_store_load(const char *path, GError **error);
+/*
+ * The saved requests (an empty array for a missing file). One that does not read is left out,
+ * and said in @skipped when it is not NULL ("[session 2]: ui-mode \"loud\"", a string each).
+ * NULL with @error for a file that cannot be read or is not a key file at all.
+ */
+GPtrArray *dmscd_session_store_load(const char *path, GPtrArray *skipped, GError **error);
 
 #define DMSCD_SESSIONS_QUEUE_SIZE 32
 

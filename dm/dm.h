@@ -347,6 +347,12 @@ gboolean dm_tree_save(const DmTree *tree, const char *path, GError **error);
  * name in @moved_aside) and DM_ERROR_CORRUPT is returned: the caller starts afresh.
  */
 DmTree *dm_tree_load(const char *path, char **moved_aside, GError **error);
+/*
+ * Moves a state file dmscd refuses to read out of the way, never over another: @path becomes
+ * "@path.corrupt-<UTC time>", or that with "-2", "-3"... after it. Its new name, or NULL with
+ * errno set.
+ */
+char *dm_file_move_aside(const char *path);
 
 /* --- Standard management objects -------------------------------------------------------- */
 

@@ -266,13 +266,12 @@ static gboolean load_entries(DmTree *tree, GVariant *entries, const char *path, 
     return !first || corrupt(error, path, "no root node");
 }
 
-/*
- * Renames @path to "@path.corrupt-@stamp", or "-2", "-3"... after it when a file of a former
- * start has that name (two corrupt files within a second): an older one is never replaced.
- * NULL with errno set when it cannot be moved.
- */
-static char *move_aside(const char *path, const char *stamp)
+/* Two corrupt files within a second take the same name: the second gets "-2", and so on. */
+char *dm_file_move_aside(const char *path)
 {
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+
     for (guint n = 1; n <= 100; n++) {
         g_autofree char *aside = n == 1 ? g_strdup_printf("%s.corrupt-%s", path, stamp)
                                         : g_strdup_printf("%s.corrupt-%s-%u", path, stamp, n);
@@ -298,8 +297,6 @@ DmTree *dm_tree_load(const char *path, char **moved_aside, GError **error)
     g_autoptr(DmTree) tree = dm_tree_new();
     g_autoptr(GVariant) variant = NULL;
     g_autoptr(GVariant) entries = NULL;
-    g_autoptr(GDateTime) now = NULL;
-    g_autofree char *stamp = NULL;
     g_autofree char *aside = NULL;
     char *data = NULL;
     gsize length = 0;
@@ -323,9 +320,7 @@ DmTree *dm_tree_load(const char *path, char **moved_aside, GError **error)
             return g_steal_pointer(&tree);
     }
     /* Never silently replaced: the bad file is kept beside for whoever looks into it. */
-    now = g_date_time_new_now_utc();
-    stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-    aside = move_aside(path, stamp);
+    aside = dm_file_move_aside(path);
     if (aside == NULL) {
         g_set_error(error, DM_ERROR, DM_ERROR_IO, "%s is corrupt and cannot be moved aside: %s",
                     path, g_strerror(errno));

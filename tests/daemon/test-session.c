@@ -13,6 +13,8 @@ static DmscdSessions *sessions;
 static DmNotification *notification;
 /* Conflicts the daemon logs, captured from its structured log. */
 static GPtrArray *conflict_lines;
+/* The journal's lines, "MESSAGE_ID MESSAGE" each ("-" for none). */
+static GPtrArray *journal_lines;
 
 static void leaf(const char *uri, const char *format, const char *value)
 {
@@ -100,6 +102,7 @@ static void teardown(void)
     g_clear_pointer(&tree.path, g_free);
     g_clear_pointer(&tree.dev_id_modem, g_free);
     g_clear_pointer(&conflict_lines, g_ptr_array_unref);
+    g_clear_pointer(&journal_lines, g_ptr_array_unref);
     g_clear_pointer(&directory, g_free);
 }
 
@@ -290,7 +293,7 @@ START_TEST(sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start)
     g_log_set_writer_func(count_lines, NULL, NULL);
     run_until(one_attempt_failed, "the first attempt to fail");
     g_clear_pointer(&sessions, dmscd_sessions_free);
-    kept = dmscd_session_store_load(store, NULL);
+    kept = dmscd_session_store_load(store, NULL, NULL);
     ck_assert_ptr_nonnull(kept);
     ck_assert_uint_eq(kept->len, 1);
     request = g_ptr_array_index(kept, 0);
@@ -303,7 +306,7 @@ START_TEST(sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start)
     dmscd_sessions_restore(sessions);
     run_until(sessions_idle, "the restored session");
     g_clear_pointer(&kept, g_ptr_array_unref);
-    kept = dmscd_session_store_load(store, NULL);
+    kept = dmscd_session_store_load(store, NULL, NULL);
     ck_assert_uint_eq(kept->len, 0);
     g_unlink(store);
 }
@@ -329,19 +332,118 @@ START_TEST(the_queue_is_bounded_and_what_it_refuses_is_an_error)
 }
 END_TEST
 
-START_TEST(a_store_that_does_not_read_queues_nothing)
+static GLogWriterOutput keep_lines(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer user_data)
+{
+    const char *id = "-", *message = "";
+
+    for (gsize i = 0; i < n; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE_ID"))
+            id = fields[i].value;
+        else if (g_str_equal(fields[i].key, "MESSAGE"))
+            message = fields[i].value;
+    }
+    g_ptr_array_add(journal_lines, g_strdup_printf("%s %s", id, message));
+    return g_log_writer_default(level, fields, n, user_data);
+}
+
+static guint journal_lines_with(const char *text)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < journal_lines->len; i++)
+        n += strstr(g_ptr_array_index(journal_lines, i), text) != NULL;
+    return n;
+}
+
+/* The one file beside @store that a corrupt store was moved to; its contents. */
+static char *moved_aside_contents(const char *store)
+{
+    g_autofree char *base = g_path_get_basename(store);
+    g_autofree char *prefix = g_strconcat(base, ".corrupt-", NULL);
+    g_autoptr(GDir) dir = g_dir_open(directory, 0, NULL);
+    g_autofree char *found = NULL;
+    const char *name;
+    char *contents = NULL;
+
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        if (!g_str_has_prefix(name, prefix))
+            continue;
+        ck_assert_msg(found == NULL, "two files moved aside: %s, %s", found, name);
+        found = g_build_filename(directory, name, NULL);
+    }
+    ck_assert_msg(found != NULL, "nothing moved aside");
+    ck_assert(g_file_get_contents(found, &contents, NULL, NULL));
+    ck_assert_uint_ge(journal_lines_with(found), 1);
+    return contents;
+}
+
+static const char not_a_key_file[] = "[session 0\nserver-id=srv\n";
+
+START_TEST(a_store_that_is_not_a_key_file_is_kept_aside_and_queues_nothing)
 {
     g_autofree char *store = g_build_filename(directory, "sessions", NULL);
+    g_autofree char *aside = NULL;
     g_autoptr(GError) error = NULL;
 
-    ck_assert(g_file_set_contents(store, "[session 0]\nserver-id=srv\nui-mode=loud\n", -1, NULL));
-    ck_assert_ptr_null(dmscd_session_store_load(store, &error));
-    ck_assert_ptr_nonnull(error);
+    ck_assert(g_file_set_contents(store, not_a_key_file, -1, NULL));
+    ck_assert_ptr_null(dmscd_session_store_load(store, NULL, &error));
+    ck_assert(error->domain == G_KEY_FILE_ERROR);
+    journal_lines = g_ptr_array_new_with_free_func(g_free);
+    g_log_set_writer_func(keep_lines, NULL, NULL);
     g_clear_pointer(&sessions, dmscd_sessions_free);
     sessions = sessions_with(0, store);
     dmscd_sessions_restore(sessions);
+
     ck_assert(dmscd_sessions_idle(sessions));
-    g_unlink(store);
+    ck_assert_uint_eq(journal_lines_with(DMSCD_MESSAGE_SESSIONS_CORRUPT " "), 1);
+    ck_assert_uint_eq(journal_lines_with("queued again"), 0);
+    ck_assert(!g_file_test(store, G_FILE_TEST_EXISTS));
+    aside = moved_aside_contents(store);
+    ck_assert_str_eq(aside, not_a_key_file);
+}
+END_TEST
+
+/* Session 1's ui-mode does not read; sessions 0 and 2 do. */
+static const char one_bad_session[] =
+    "[session 0]\nserver-id=gone\nsession-id=1\norigin=card\nui-mode=background\n"
+    "client-initiated=false\nencoding=xml\nattempts=0\n"
+    "[session 1]\nserver-id=gone\nsession-id=2\norigin=card\nui-mode=loud\n"
+    "client-initiated=false\nencoding=xml\nattempts=0\n"
+    "[session 2]\nserver-id=gone\nsession-id=3\norigin=network\nui-mode=informative\n"
+    "client-initiated=false\nencoding=wbxml\nattempts=1\n";
+
+START_TEST(a_session_that_does_not_read_costs_that_session_only)
+{
+    g_autofree char *store = g_build_filename(directory, "sessions", NULL);
+    g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) kept = NULL;
+    g_autofree char *aside = NULL;
+
+    ck_assert(g_file_set_contents(store, one_bad_session, -1, NULL));
+    kept = dmscd_session_store_load(store, skipped, NULL);
+    ck_assert_uint_eq(kept->len, 2);
+    ck_assert_str_eq(((DmscdSessionRequest *)g_ptr_array_index(kept, 0))->session_id, "1");
+    ck_assert_str_eq(((DmscdSessionRequest *)g_ptr_array_index(kept, 1))->session_id, "3");
+    ck_assert_uint_eq(skipped->len, 1);
+    ck_assert_str_eq(g_ptr_array_index(skipped, 0), "[session 1]: ui-mode \"loud\"");
+
+    /* Restored: the two that read are queued again (and fail: "gone" has no account), and
+     * the file as it was is kept aside before a save replaces it. */
+    journal_lines = g_ptr_array_new_with_free_func(g_free);
+    g_log_set_writer_func(keep_lines, NULL, NULL);
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    sessions = sessions_with(0, store);
+    dmscd_sessions_restore(sessions);
+    run_until(sessions_idle, "the restored sessions");
+
+    ck_assert_uint_eq(journal_lines_with("queued again"), 2);
+    ck_assert_uint_eq(journal_lines_with("DM session 1 with \"gone\" (card): queued again"), 1);
+    ck_assert_uint_eq(journal_lines_with("DM session 3 with \"gone\" (network): queued again"), 1);
+    ck_assert_uint_eq(journal_lines_with(DMSCD_MESSAGE_SESSIONS_CORRUPT " "), 1);
+    ck_assert_uint_eq(journal_lines_with("[session 1]: ui-mode \"loud\""), 1);
+    aside = moved_aside_contents(store);
+    ck_assert_str_eq(aside, one_bad_session);
 }
 END_TEST
 
@@ -516,7 +618,8 @@ static Suite *session_suite(void)
     tcase_add_test(tc, a_server_out_of_reach_is_tried_again_until_it_answers);
     tcase_add_test(tc, an_authentication_failure_is_not_tried_again);
     tcase_add_test(tc, sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start);
-    tcase_add_test(tc, a_store_that_does_not_read_queues_nothing);
+    tcase_add_test(tc, a_store_that_is_not_a_key_file_is_kept_aside_and_queues_nothing);
+    tcase_add_test(tc, a_session_that_does_not_read_costs_that_session_only);
     tcase_add_test(tc, the_queue_is_bounded_and_what_it_refuses_is_an_error);
     tcase_add_test(tc, a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes);
     tcase_add_test(tc, a_card_removed_during_its_servers_session_takes_its_secrets_for_good);
