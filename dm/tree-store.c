@@ -37,13 +37,19 @@ typedef struct {
     gsize size;
 } Buffer;
 
-static void put(Buffer *out, const void *bytes, gsize length)
+/* Room for @length more bytes; where they go. */
+static inline guint8 *reserve(Buffer *out, gsize length)
 {
     if (length > out->size - out->len) {
         out->size = MAX(out->size * 2, out->len + length);
         out->data = g_realloc(out->data, out->size);
     }
-    memcpy(out->data + out->len, bytes, length);
+    return out->data + out->len;
+}
+
+static inline void put(Buffer *out, const void *bytes, gsize length)
+{
+    memcpy(reserve(out, length), bytes, length);
     out->len += length;
 }
 
@@ -61,11 +67,12 @@ typedef struct {
 
 static void pad(Buffer *out, gsize from, gsize alignment)
 {
-    static const guint8 zeros[8];
     gsize over = (out->len - from) % alignment;
 
-    if (over != 0)
-        put(out, zeros, alignment - over);
+    if (over != 0) {
+        memset(reserve(out, alignment - over), 0, alignment - over);
+        out->len += alignment - over;
+    }
 }
 
 /* The width of the framing offsets of a container whose body is @body bytes. */
@@ -82,31 +89,55 @@ static gsize offset_width(gsize body, gsize offsets)
 
 static void put_offset(Buffer *out, guint64 value, gsize width)
 {
-    guint8 bytes[8];
+    guint8 *at = reserve(out, width);
 
     for (gsize i = 0; i < width; i++)
-        bytes[i] = (guint8)(value >> (8 * i));
-    put(out, bytes, width);
+        at[i] = (guint8)(value >> (8 * i));
+    out->len += width;
+}
+
+/* Whether @text has no byte past ASCII, a word at a time. */
+static gboolean is_ascii(const char *text, gsize length)
+{
+    guint64 word, seen = 0;
+    gsize i = 0;
+
+    for (; i + sizeof(word) <= length; i += sizeof(word)) {
+        memcpy(&word, text + i, sizeof(word));
+        seen |= word;
+    }
+    for (; i < length; i++)
+        seen |= (guint8)text[i];
+    return (seen & 0x8080808080808080ull) == 0;
+}
+
+/*
+ * The string, its zero byte and @extra zero bytes more. GLib checks its UTF-8 only when it has
+ * a byte past ASCII: node names and properties nearly never do.
+ */
+static void put_string_with(Writer *w, const char *text, gsize extra)
+{
+    gsize length = strlen(text);
+    guint8 *at;
+
+    if (!is_ascii(text, length) && !g_utf8_validate(text, (gssize)length, NULL))
+        w->bad_text = TRUE;
+    at = reserve(w->out, length + 1 + extra);
+    memcpy(at, text, length + 1);
+    memset(at + length + 1, 0, extra);
+    w->out->len += length + 1 + extra;
 }
 
 static void put_string(Writer *w, const char *text)
 {
-    gsize length = strlen(text);
-
-    if (!g_utf8_validate(text, (gssize)length, NULL))
-        w->bad_text = TRUE;
-    put(w->out, text, length + 1);
+    put_string_with(w, text, 0);
 }
 
 /* A maybe of a variable-size type: nothing, or the string and a zero byte. */
 static void put_maybe_string(Writer *w, const char *text)
 {
-    static const guint8 zero;
-
-    if (text == NULL)
-        return;
-    put_string(w, text);
-    put(w->out, &zero, 1);
+    if (text != NULL)
+        put_string_with(w, text, 1);
 }
 
 /* (path, format, type, acl, title, origin, access, value) */

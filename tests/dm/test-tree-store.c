@@ -98,6 +98,17 @@ START_TEST(a_small_tree_is_laid_out_as_glib_lays_it_out)
     dm_tree_add_standard_objects(tree, &info);
     ck_assert_int_eq(dm_tree_add(tree, NULL, "./Vendor/Empty", "chr", "text/plain", NULL, 0), 200);
     ck_assert_int_eq(dm_tree_replace_property(tree, NULL, "./Vendor", "Title", "caf\xc3\xa9"), 200);
+    /* Past ASCII in a word-sized piece, not only at the end. */
+    ck_assert_int_eq(dm_tree_add(tree, NULL,
+                                 "./Vendor/Gr\xc3\xbc\xc3\x9f"
+                                 "e",
+                                 "chr", NULL, (const guint8 *)"x", 1),
+                     200);
+    ck_assert_int_eq(dm_tree_replace_property(tree, NULL,
+                                              "./Vendor/Gr\xc3\xbc\xc3\x9f"
+                                              "e",
+                                              "Title", "\xe2\x82\xac 12345678 \xc3\xa9t\xc3\xa9"),
+                     200);
     ck_assert_int_eq(dm_tree_replace_property(tree, NULL, "./Vendor", "ACL", "Get=*"), 200);
     dm_tree_set_origin(tree, "./Vendor", "card:89");
     assert_saved_as_glib_would();
@@ -152,14 +163,28 @@ START_TEST(a_tree_that_would_not_load_back_is_not_saved)
     leaf("./A", 1, 'a');
     assert_saved_as_glib_would();
     ck_assert(g_file_get_contents(path, &before, NULL, NULL));
-    /* Names come from parsers that insist on UTF-8; should one slip through, the file stays. */
+    /* Names come from parsers that insist on UTF-8; should one slip through, the file stays.
+     * The bad byte alone, last in a word-sized piece, just after one, after it, inside one, and a
+     * character cut short. */
+    static const char *const bad[] = { "\xff\xfe",
+                                       "0123456\xff",
+                                       "01234567\xff",
+                                       "0123456789\xff",
+                                       "0123\xe9"
+                                       "4567"
+                                       "89abcdef",
+                                       "caf\xc3" };
     node = dm_tree_ensure(tree, "./B", "chr");
-    g_free(node->title);
-    node->title = g_strdup("\xff\xfe");
-    ck_assert(!dm_tree_save(tree, path, &error));
-    ck_assert_int_eq(error->code, DM_ERROR_INVALID);
-    ck_assert(g_file_get_contents(path, &after, NULL, NULL));
-    ck_assert_str_eq(before, after);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_clear_error(&error);
+        g_free(node->title);
+        node->title = g_strdup(bad[i]);
+        ck_assert_msg(!dm_tree_save(tree, path, &error), "saved with title %zu", i);
+        ck_assert_int_eq(error->code, DM_ERROR_INVALID);
+        ck_assert(g_file_get_contents(path, &after, NULL, NULL));
+        ck_assert_str_eq(before, after);
+        g_clear_pointer(&after, g_free);
+    }
 }
 END_TEST
 
