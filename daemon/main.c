@@ -19,9 +19,6 @@ enum {
     EXIT_CONFIG = 78,
 };
 
-/* Below the card's work (G_PRIORITY_DEFAULT), above idle work. */
-#define STOP_PRIORITY (G_PRIORITY_DEFAULT + 10)
-
 typedef struct {
     GMainLoop *loop;
     DbusApiServer *server;
@@ -210,10 +207,8 @@ static int run(const Options *options, const DmscdConfig *config)
         dmscd.discovery = modem_discovery_new(options->session_bus, config->modem_proxy_path,
                                               &modem_options, dmscd_cards_events(), dmscd.cards);
 
-    /* A stop waits out the burst of card work under way, as the bus does: GLib then looks at
-     * neither signal in the loop iterations where that work is ready. */
-    sigterm = g_unix_signal_add_full(STOP_PRIORITY, SIGTERM, on_stop_signal, &dmscd, NULL);
-    sigint = g_unix_signal_add_full(STOP_PRIORITY, SIGINT, on_stop_signal, &dmscd, NULL);
+    sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &dmscd);
+    sigint = g_unix_signal_add(SIGINT, on_stop_signal, &dmscd);
     watchdog = add_watchdog();
 
     set_state(&dmscd, "running");

@@ -4,15 +4,6 @@
 
 #include <stddef.h>
 
-/*
- * The bus waits for the modem: the card runs its timers while it waits for dmscd's answers, a
- * bus client can wait out the few milliseconds of a burst. This also spares the bus's prepare
- * and check (sd_event_prepare(), and an epoll_wait() on its fd) in the loop iterations where
- * something of the modem's is ready already: most of them, since libqmi completes every
- * command from an idle source. Still ahead of idle work (G_PRIORITY_DEFAULT_IDLE).
- */
-#define BUS_PRIORITY (G_PRIORITY_DEFAULT + 10)
-
 GQuark dbus_api_error_quark(void)
 {
     return g_quark_from_static_string("dbus-api-error-quark");
@@ -79,7 +70,6 @@ static gboolean server_connect(DbusApiServer *server, DbusApiBusType bus_type, G
     }
 
     server->source = dbus_api_event_source_new(server->event);
-    g_source_set_priority(server->source, BUS_PRIORITY);
     g_source_attach(server->source, g_main_context_get_thread_default());
     return TRUE;
 }

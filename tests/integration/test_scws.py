@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -144,6 +145,48 @@ class ScwsRawBip(ModemFixture, unittest.TestCase):
         r = self.curl(f"http://127.0.0.1:{self.port}/")
         self.assertIn("dmsc-sim SCWS", r.stdout)
         self.assertIsNone(d.process.poll())
+
+    def test_the_bus_and_a_stop_are_answered_while_a_client_streams_to_the_card(self):
+        """While a client sends without pause (the card asks for every piece, the gateway
+        hands it over, and something of the modem's is nearly always ready), bus calls are
+        answered and SIGTERM stops dmscd all the same. A bus or a signal source below the
+        modem's priority would wait for the end of the stream: busctl or the stop would time
+        out and the test fail (it did, in the QMI SCWS mode, with both one step below)."""
+        d = self.start_daemon()
+        self.wait_scws()
+        path = self.cards()[0]
+        client = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+        client.sendall(b"POST /stream HTTP/1.1\r\nContent-Length: 100000000000\r\n\r\n")
+        sent = 0
+        stop = threading.Event()
+
+        def stream():
+            nonlocal sent
+            piece = b"s" * 4096
+            try:
+                while not stop.is_set():
+                    client.sendall(piece)
+                    sent += len(piece)
+            except OSError:
+                pass
+
+        writer = threading.Thread(target=stream)
+        writer.start()
+        try:
+            wait_until(lambda: sent > 1 << 20, what="a megabyte on its way to the card")
+            for _ in range(20):
+                before = sent
+                r = self.bus.busctl("get-property", NAME, path, CARD_IFACE, "ScwsPorts")
+                self.assertIn(str(self.port), r.stdout)
+                # Answered while the stream went on, not after it stopped.
+                wait_until(lambda: sent > before, what="the stream going on")
+            status, _, _ = d.stop()
+            self.assertEqual(status, 0)
+        finally:
+            stop.set()
+            client.close()
+            writer.join(TIMEOUT)
+        self.assertGreater(sent, 1 << 20)
 
     def test_the_gateway_listens_on_loopback_only(self):
         self.start_daemon()
