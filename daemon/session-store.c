@@ -2,7 +2,7 @@
 /* The sessions asked for and not ended, in the state directory: a key file, a group each. */
 #include "session.h"
 
-#include <errno.h>
+#include <string.h>
 
 void dmscd_session_request_free(DmscdSessionRequest *request)
 {
@@ -17,11 +17,9 @@ void dmscd_session_request_free(DmscdSessionRequest *request)
     g_free(request);
 }
 
-gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError **error)
+char *dmscd_session_store_to_data(GPtrArray *requests, gsize *length)
 {
     g_autoptr(GKeyFile) file = g_key_file_new();
-    g_autofree char *data = NULL;
-    gsize length;
 
     for (guint i = 0; i < requests->len; i++) {
         const DmscdSessionRequest *r = g_ptr_array_index(requests, i);
@@ -36,10 +34,61 @@ gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError 
                               r->encoding == DM_ENCODING_WBXML ? "wbxml" : "xml");
         g_key_file_set_uint64(file, group, "attempts", r->attempts);
     }
-    data = g_key_file_to_data(file, &length, NULL);
+    return g_key_file_to_data(file, length, NULL);
+}
+
+gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError **error)
+{
+    gsize length;
+    g_autofree char *data = dmscd_session_store_to_data(requests, &length);
+
     return g_file_set_contents_full(path, data, (gssize)length,
                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                     0600, error);
+}
+
+/* A SyncML SessionID as dmscd makes them: a 16-bit number in 1 to 4 uppercase hex digits. */
+static gboolean session_id_valid(const char *id)
+{
+    gsize length = strlen(id);
+
+    if (length == 0 || length > 4)
+        return FALSE;
+    for (const char *p = id; *p != '\0'; p++)
+        if (!g_ascii_isxdigit(*p) || g_ascii_islower(*p))
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean origin_valid(const char *origin)
+{
+    return g_str_equal(origin, "card") || g_str_equal(origin, "network") ||
+           g_str_equal(origin, "local");
+}
+
+static gboolean invalid(GError **error, const char *key, const char *value)
+{
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s \"%s\"", key, value);
+    return FALSE;
+}
+
+/* What a request's values must be, beyond being there. */
+static gboolean request_check(const DmscdSessionRequest *r, const char *ui_mode,
+                              const char *encoding, GError **error)
+{
+    DmUiMode mode;
+
+    if (r->server_id[0] == '\0')
+        return invalid(error, "server-id", r->server_id);
+    if (!session_id_valid(r->session_id))
+        return invalid(error, "session-id", r->session_id);
+    if (!origin_valid(r->origin))
+        return invalid(error, "origin", r->origin);
+    if (!dm_ui_mode_from_name(ui_mode, &mode))
+        return invalid(error, "ui-mode", ui_mode);
+    if (!g_str_equal(encoding, "xml") && !g_str_equal(encoding, "wbxml"))
+        return invalid(error, "encoding", encoding);
+    return TRUE;
 }
 
 /* One group; NULL with @error naming the group and the key that does not read. */
@@ -63,47 +112,57 @@ static DmscdSessionRequest *request_load(GKeyFile *file, const char *group, GErr
         encoding = g_key_file_get_string(file, group, "encoding", &local);
     if (local == NULL)
         r->attempts = (guint)MIN(g_key_file_get_uint64(file, group, "attempts", &local), 1000);
-    if (local == NULL && !dm_ui_mode_from_name(ui_mode, &r->ui_mode))
-        g_set_error(&local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "ui-mode \"%s\"",
-                    ui_mode);
-    if (local == NULL && g_strcmp0(encoding, "xml") != 0 && g_strcmp0(encoding, "wbxml") != 0)
-        g_set_error(&local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "encoding \"%s\"",
-                    encoding);
+    if (local == NULL)
+        (void)request_check(r, ui_mode, encoding, &local);
     if (local != NULL) {
         g_propagate_prefixed_error(error, local, "[%s]: ", group);
         return NULL;
     }
+    (void)dm_ui_mode_from_name(ui_mode, &r->ui_mode);
     r->encoding = g_str_equal(encoding, "wbxml") ? DM_ENCODING_WBXML : DM_ENCODING_XML;
     return g_steal_pointer(&r);
 }
 
-GPtrArray *dmscd_session_store_load(const char *path, GPtrArray *skipped, GError **error)
+GPtrArray *dmscd_session_store_parse(const char *data, gsize length, GPtrArray *skipped,
+                                     GError **error)
 {
     g_autoptr(GKeyFile) file = g_key_file_new();
     g_autoptr(GPtrArray) requests =
         g_ptr_array_new_with_free_func((GDestroyNotify)dmscd_session_request_free);
     g_auto(GStrv) groups = NULL;
-    GError *local = NULL;
 
-    if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, &local)) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-            g_error_free(local);
-            return g_steal_pointer(&requests);
-        }
-        g_propagate_error(error, local); /* GLib's message names the file */
+    if (!g_key_file_load_from_data(file, data, length, G_KEY_FILE_NONE, error))
         return NULL;
-    }
     groups = g_key_file_get_groups(file, NULL);
     for (char **group = groups; *group != NULL; group++) {
+        GError *local = NULL;
         DmscdSessionRequest *r = request_load(file, *group, &local);
+
         if (r == NULL) {
             /* One bad group costs that session only. */
             if (skipped != NULL)
                 g_ptr_array_add(skipped, g_strdup(local->message));
-            g_clear_error(&local);
+            g_error_free(local);
             continue;
         }
         g_ptr_array_add(requests, r);
     }
     return g_steal_pointer(&requests);
+}
+
+GPtrArray *dmscd_session_store_load(const char *path, GPtrArray *skipped, GError **error)
+{
+    g_autofree char *data = NULL;
+    GError *local = NULL;
+    gsize length;
+
+    if (!g_file_get_contents(path, &data, &length, &local)) {
+        if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+            g_propagate_error(error, local); /* GLib's message names the file */
+            return NULL;
+        }
+        g_error_free(local);
+        return g_ptr_array_new_with_free_func((GDestroyNotify)dmscd_session_request_free);
+    }
+    return dmscd_session_store_parse(data, length, skipped, error);
 }

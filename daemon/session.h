@@ -30,10 +30,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmscdSessionRequest, dmscd_session_request_free)
  * again from the start (the tree was not changed).
  */
 gboolean dmscd_session_store_save(const char *path, GPtrArray *requests, GError **error);
+/* What save writes: a key file, "[session N]" a request. */
+char *dmscd_session_store_to_data(GPtrArray *requests, gsize *length);
+/* What load does with the file's bytes (see there). */
+GPtrArray *dmscd_session_store_parse(const char *data, gsize length, GPtrArray *skipped,
+                                     GError **error);
 /*
- * The saved requests (an empty array for a missing file). One that does not read is left out,
- * and said in @skipped when it is not NULL ("[session 2]: ui-mode \"loud\"", a string each).
- * NULL with @error for a file that cannot be read or is not a key file at all.
+ * The saved requests (an empty array for a missing file). One that does not read, or whose
+ * values dmscd would not have written (an empty server-id, a session-id that is not 1 to 4
+ * uppercase hex digits, an origin other than card, network or local, an unknown ui-mode or
+ * encoding), is left out, and said in @skipped when it is not NULL ("[session 2]: ui-mode
+ * \"loud\"", a string each). NULL with @error for a file that cannot be read or is not a key
+ * file at all.
  */
 GPtrArray *dmscd_session_store_load(const char *path, GPtrArray *skipped, GError **error);
 

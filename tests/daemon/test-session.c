@@ -413,6 +413,40 @@ static const char one_bad_session[] =
     "[session 2]\nserver-id=gone\nsession-id=3\norigin=network\nui-mode=informative\n"
     "client-initiated=false\nencoding=wbxml\nattempts=1\n";
 
+#define GROUP(n, server, id, origin, ui, encoding)                                                 \
+    "[session " n "]\nserver-id=" server "\nsession-id=" id "\norigin=" origin "\nui-mode=" ui  \
+    "\nclient-initiated=false\nencoding=" encoding "\nattempts=0\n"
+
+START_TEST(values_dmscd_would_not_have_written_are_refused)
+{
+    static const char store[] =
+        GROUP("0", "srv", "FFFF", "local", "not-specified", "wbxml")
+        GROUP("1", "", "1A", "card", "background", "xml")
+        GROUP("2", "srv", "1a", "card", "background", "xml")
+        GROUP("3", "srv", "12345", "card", "background", "xml")
+        GROUP("4", "srv", "G1", "card", "background", "xml")
+        GROUP("5", "srv", "", "card", "background", "xml")
+        GROUP("6", "srv", "1A", "elsewhere", "background", "xml")
+        GROUP("7", "srv", "1A", "card", "background", "json")
+        GROUP("8", "srv", "0", "network", "user-interaction", "xml");
+    static const char *const refused[] = {
+        "[session 1]: server-id \"\"",  "[session 2]: session-id \"1a\"",
+        "[session 3]: session-id \"12345\"", "[session 4]: session-id \"G1\"",
+        "[session 5]: session-id \"\"", "[session 6]: origin \"elsewhere\"",
+        "[session 7]: encoding \"json\"",
+    };
+    g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) kept = dmscd_session_store_parse(store, strlen(store), skipped, NULL);
+
+    ck_assert_uint_eq(kept->len, 2);
+    ck_assert_str_eq(((DmscdSessionRequest *)g_ptr_array_index(kept, 0))->session_id, "FFFF");
+    ck_assert_str_eq(((DmscdSessionRequest *)g_ptr_array_index(kept, 1))->session_id, "0");
+    ck_assert_uint_eq(skipped->len, G_N_ELEMENTS(refused));
+    for (guint i = 0; i < G_N_ELEMENTS(refused); i++)
+        ck_assert_str_eq(g_ptr_array_index(skipped, i), refused[i]);
+}
+END_TEST
+
 START_TEST(a_session_that_does_not_read_costs_that_session_only)
 {
     g_autofree char *store = g_build_filename(directory, "sessions", NULL);
@@ -620,6 +654,7 @@ static Suite *session_suite(void)
     tcase_add_test(tc, sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start);
     tcase_add_test(tc, a_store_that_is_not_a_key_file_is_kept_aside_and_queues_nothing);
     tcase_add_test(tc, a_session_that_does_not_read_costs_that_session_only);
+    tcase_add_test(tc, values_dmscd_would_not_have_written_are_refused);
     tcase_add_test(tc, the_queue_is_bounded_and_what_it_refuses_is_an_error);
     tcase_add_test(tc, a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes);
     tcase_add_test(tc, a_card_removed_during_its_servers_session_takes_its_secrets_for_good);
