@@ -97,6 +97,7 @@ static DmscdSessionRequest *request_load(GKeyFile *file, const char *group, GErr
     g_autoptr(DmscdSessionRequest) r = g_new0(DmscdSessionRequest, 1);
     g_autofree char *ui_mode = NULL;
     g_autofree char *encoding = NULL;
+    guint64 attempts = 0;
     GError *local = NULL;
 
     r->server_id = g_key_file_get_string(file, group, "server-id", &local);
@@ -111,7 +112,10 @@ static DmscdSessionRequest *request_load(GKeyFile *file, const char *group, GErr
     if (local == NULL)
         encoding = g_key_file_get_string(file, group, "encoding", &local);
     if (local == NULL)
-        r->attempts = (guint)MIN(g_key_file_get_uint64(file, group, "attempts", &local), 1000);
+        attempts = g_key_file_get_uint64(file, group, "attempts", &local);
+    /* Read once: MIN() evaluates what it is given twice, and a second read would set the
+     * error of a missing key over the first. */
+    r->attempts = (guint)MIN(attempts, 1000);
     if (local == NULL)
         (void)request_check(r, ui_mode, encoding, &local);
     if (local != NULL) {
