@@ -223,6 +223,20 @@ static char *unescape_value(const char *raw)
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+char *dmscd_key_file_get_string(GKeyFile *file, const char *group, const char *key, GError **error)
+{
+    g_autofree char *value = g_key_file_get_value(file, group, key, error);
+    char *string;
+
+    if (value == NULL)
+        return NULL;
+    string = unescape_value(value);
+    if (string == NULL)
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "%s: not UTF-8, or an escape other than \\s \\n \\t \\r \\\\", key);
+    return string;
+}
+
 /* Checks one key's value and, when @config is not NULL, stores it there. */
 static gboolean apply_key(DmscdConfig *config, const KeySpec *spec, GKeyFile *file,
                           const char *name, GError **error)

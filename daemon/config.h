@@ -70,3 +70,10 @@ DmscdConfig *dmscd_config_load(const char *path, gboolean must_exist, GError **e
 
 /* The effective configuration as a key file, for `dmscd --check-config`. */
 char *dmscd_config_to_data(const DmscdConfig *config);
+
+/*
+ * g_key_file_get_string() for dmscd's key files, without GLib 2.74's error set twice on a
+ * value with a bad escape and a backslash at its end. NULL with @error (G_KEY_FILE_ERROR) for
+ * a missing key or a value that does not read.
+ */
+char *dmscd_key_file_get_string(GKeyFile *file, const char *group, const char *key, GError **error);

@@ -100,17 +100,17 @@ static DmscdSessionRequest *request_load(GKeyFile *file, const char *group, GErr
     guint64 attempts = 0;
     GError *local = NULL;
 
-    r->server_id = g_key_file_get_string(file, group, "server-id", &local);
+    r->server_id = dmscd_key_file_get_string(file, group, "server-id", &local);
     if (local == NULL)
-        r->session_id = g_key_file_get_string(file, group, "session-id", &local);
+        r->session_id = dmscd_key_file_get_string(file, group, "session-id", &local);
     if (local == NULL)
-        r->origin = g_key_file_get_string(file, group, "origin", &local);
+        r->origin = dmscd_key_file_get_string(file, group, "origin", &local);
     if (local == NULL)
-        ui_mode = g_key_file_get_string(file, group, "ui-mode", &local);
+        ui_mode = dmscd_key_file_get_string(file, group, "ui-mode", &local);
     if (local == NULL)
         r->client_initiated = g_key_file_get_boolean(file, group, "client-initiated", &local);
     if (local == NULL)
-        encoding = g_key_file_get_string(file, group, "encoding", &local);
+        encoding = dmscd_key_file_get_string(file, group, "encoding", &local);
     if (local == NULL)
         attempts = g_key_file_get_uint64(file, group, "attempts", &local);
     /* Read once: MIN() evaluates what it is given twice, and a second read would set the
