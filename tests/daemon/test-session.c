@@ -413,26 +413,25 @@ static const char one_bad_session[] =
     "[session 2]\nserver-id=gone\nsession-id=3\norigin=network\nui-mode=informative\n"
     "client-initiated=false\nencoding=wbxml\nattempts=1\n";
 
-#define GROUP(n, server, id, origin, ui, encoding)                                                 \
-    "[session " n "]\nserver-id=" server "\nsession-id=" id "\norigin=" origin "\nui-mode=" ui  \
+#define GROUP(n, server, id, origin, ui, encoding)                                             \
+    "[session " n "]\nserver-id=" server "\nsession-id=" id "\norigin=" origin "\nui-mode=" ui \
     "\nclient-initiated=false\nencoding=" encoding "\nattempts=0\n"
 
 START_TEST(values_dmscd_would_not_have_written_are_refused)
 {
-    static const char store[] =
-        GROUP("0", "srv", "FFFF", "local", "not-specified", "wbxml")
+    static const char store[] = GROUP("0", "srv", "FFFF", "local", "not-specified", "wbxml")
         GROUP("1", "", "1A", "card", "background", "xml")
-        GROUP("2", "srv", "1a", "card", "background", "xml")
-        GROUP("3", "srv", "12345", "card", "background", "xml")
-        GROUP("4", "srv", "G1", "card", "background", "xml")
-        GROUP("5", "srv", "", "card", "background", "xml")
-        GROUP("6", "srv", "1A", "elsewhere", "background", "xml")
-        GROUP("7", "srv", "1A", "card", "background", "json")
-        GROUP("8", "srv", "0", "network", "user-interaction", "xml");
+            GROUP("2", "srv", "1a", "card", "background", "xml")
+                GROUP("3", "srv", "12345", "card", "background", "xml")
+                    GROUP("4", "srv", "G1", "card", "background", "xml")
+                        GROUP("5", "srv", "", "card", "background", "xml")
+                            GROUP("6", "srv", "1A", "elsewhere", "background", "xml")
+                                GROUP("7", "srv", "1A", "card", "background", "json")
+                                    GROUP("8", "srv", "0", "network", "user-interaction", "xml");
     static const char *const refused[] = {
-        "[session 1]: server-id \"\"",  "[session 2]: session-id \"1a\"",
+        "[session 1]: server-id \"\"",       "[session 2]: session-id \"1a\"",
         "[session 3]: session-id \"12345\"", "[session 4]: session-id \"G1\"",
-        "[session 5]: session-id \"\"", "[session 6]: origin \"elsewhere\"",
+        "[session 5]: session-id \"\"",      "[session 6]: origin \"elsewhere\"",
         "[session 7]: encoding \"json\"",
     };
     g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
