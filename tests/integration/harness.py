@@ -198,29 +198,39 @@ class Agent:
         # Unbuffered: the first line is read alone, the rest with os.read.
         self.process = subprocess.Popen(["/usr/bin/python3", AGENT, *answers], env=bus.env(),
                                         stdout=subprocess.PIPE, bufsize=0)
+        self.output = b""
         first = self.process.stdout.readline()
         if first.strip() != b"registered":
             self.process.kill()
             self.process.wait(TIMEOUT)
             raise AssertionError(f"agent: {first!r}")
 
-    def stop(self, until=None, timeout=TIMEOUT):
-        """Every line the agent printed; with @until, first waits for that line (dmscd's
-        Release, sent as it stops, may still be on its way when its process has ended)."""
+    def read_until(self, text, timeout=TIMEOUT):
+        """What the agent printed so far, once it holds @text (or the time is up)."""
         fd = self.process.stdout.fileno()
         deadline = time.monotonic() + timeout
-        data = b""
-        while until is not None and until.encode() not in data:
+        while text.encode() not in self.output:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 break
             chunk = os.read(fd, 4096)
             if not chunk:
                 break
-            data += chunk
+            self.output += chunk
+        return self.output.decode()
+
+    def release(self):
+        """An agent started with "hold" answers the Confirms it holds (yes)."""
+        self.process.send_signal(signal.SIGUSR1)
+
+    def stop(self, until=None, timeout=TIMEOUT):
+        """Every line the agent printed; with @until, first waits for that line (dmscd's
+        Release, sent as it stops, may still be on its way when its process has ended)."""
+        if until is not None:
+            self.read_until(until, timeout)
         self.process.terminate()
-        data += self.process.communicate(timeout=TIMEOUT)[0]
-        return data.decode()
+        self.output += self.process.communicate(timeout=TIMEOUT)[0]
+        return self.output.decode()
 
 
 class SignalWatcher:

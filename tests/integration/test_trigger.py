@@ -198,6 +198,43 @@ class Trigger(ModemFixture, unittest.TestCase):
         record, _ = self.run_session_with_agent(None)
         self.assertIn('{"cmd":"Alert","target":"","status":408}', record)
 
+    def test_the_card_taken_out_mid_session_changes_nothing_and_put_back_serves_it(self):
+        """The session waits for the user (the agent holds its answer) when the card is taken
+        out: the answer then finds no card's server to go to, and the card's account goes with
+        the card, so the attempt after it finds none either. The session fails, the tree is as
+        it was; the card put back, the session it triggers again ends well."""
+        d = self.start_with_card_server("ALERT-CONFIRM Update now?\n"
+                                        "ADD ./Vendor/FromCard chr hello\n")
+        tree = os.path.join(self.tmp.name, "state", "tree")
+        agent = Agent(self.bus, "hold")
+        try:
+            with SignalWatcher(self.bus) as watcher:
+                self.assertEqual(self.control("trigger"), "triggered")
+                self.assertIn("Confirm Update now?", agent.read_until("Confirm"))
+                self.assertEqual(self.control("remove-card"), "removed")
+                wait_until(lambda: self.cards() == [], what="the card's object gone")
+                agent.release()
+                seen = watcher.wait_for("SessionFinished", timeout=30)
+            self.assertIn("/org/dmscd/Dmsc1/Session/0", seen)
+            self.assertNotIn("./Vendor/FromCard", read_tree(tree))
+            self.assertNotIn('"ok"', self.session_property("/org/dmscd/Dmsc1/Session/0",
+                                                           "Result"))
+            # Back: the card is read again and its next trigger runs a session that ends well.
+            self.assertEqual(self.control("insert-card"), "inserted")
+            wait_until(lambda: len(self.cards()) == 1 and str(self.port) in self.bus.busctl(
+                "get-property", NAME, self.cards()[0], CARD_IFACE, "ScwsPorts").stdout,
+                timeout=20, what="the card back with its port")
+            with SignalWatcher(self.bus) as watcher:
+                self.assertEqual(self.control("trigger"), "triggered")
+                agent.read_until("Confirm Update now?\nConfirm")
+                agent.release()
+                seen = watcher.wait_for("SessionFinished", timeout=30)
+            wait_until(lambda: "./Vendor/FromCard" in read_tree(tree), what="the change saved")
+        finally:
+            agent.stop()
+        status, _, _ = d.stop()
+        self.assertEqual(status, 0)
+
     def test_trigger_on_command_is_signalled_with_the_package(self):
         self.restart_sim("never")
         self.start_daemon()
