@@ -197,8 +197,9 @@ class Bench:
         wait_until(lambda: set(glob.glob(self.callgrind + "*")) - before, timeout=30,
                    what="the callgrind dump")
         dump = sorted(set(glob.glob(self.callgrind + "*")) - before)[-1]
-        # Kept for callgrind_annotate: where the instructions went.
-        shutil.copy(dump, self.args.callgrind_out)
+        # Kept for callgrind_annotate when asked for: where the instructions went.
+        if self.args.callgrind_out is not None:
+            shutil.copy(dump, self.args.callgrind_out)
         with open(dump) as f:
             for line in f:
                 if line.startswith(("summary:", "totals:")):
@@ -230,8 +231,9 @@ def main():
                              "bootstrap)")
     parser.add_argument("--valgrind", action="store_true",
                         help="run dmscd under callgrind and count its instructions")
-    parser.add_argument("--callgrind-out", default="callgrind.out.bench-daemon",
-                        help="where the sessions' callgrind profile is kept (with --valgrind)")
+    parser.add_argument("--callgrind-out", metavar="FILE",
+                        help="keep the sessions' callgrind profile there (with --valgrind; "
+                             "without, it goes with the run)")
     args = parser.parse_args()
     if args.reads and args.writes:
         parser.error("--reads and --writes exclude each other")
@@ -273,8 +275,8 @@ def main():
     print(f"throughput: {n / wall:.1f} sessions/s (one at a time, trigger to end)")
     print(f"dmscd CPU time: {cpu * 1000 / n:.2f} ms per session")
     if instructions is not None:
-        print(f"dmscd instructions: {instructions / n / 1e6:.2f} M per session "
-              f"(profile: {args.callgrind_out})")
+        print(f"dmscd instructions: {instructions / n / 1e6:.2f} M per session"
+              + (f" (profile: {args.callgrind_out})" if args.callgrind_out else ""))
     print(f"Private_Dirty: {dirty_before} kB idle before, {dirty_after} kB after "
           f"({(dirty_after - dirty_before) / n:.2f} kB per session)")
     print(f"wake-ups idle: {wakeups} in {args.idle:.0f} s")
