@@ -10,6 +10,7 @@
 /* MESSAGE_IDs of the journal catalog (systemd/dmscd.catalog). */
 #define DMSCD_MESSAGE_TREE_CORRUPT          "6d3b1f0e9a8c4c6b9f1e2d4a5b7c8e01"
 #define DMSCD_MESSAGE_SESSIONS_CORRUPT      "ada2f63e0b164deba1a2aef4666b05ee"
+#define DMSCD_MESSAGE_TREE_UNSAVED          "0b7fed1ae21148dc82def7e434f6ff14"
 #define DMSCD_MESSAGE_CARD_ADDED            "b6fc3cb796a74e8ca8ad73f81fcfd4f4"
 #define DMSCD_MESSAGE_CARD_REMOVED          "4fa78e8428ac4fa6a2e1e99a5c74a4fe"
 #define DMSCD_MESSAGE_NOTIFICATION_ACCEPTED "31bee83f72c14eda8ecd1e2406ad33b6"
@@ -29,7 +30,8 @@ char *dmscd_tree_path(const DmscdConfig *config);
 /*
  * Loads the DM tree from the state directory (creating the directory, and removing what saves
  * cut short by a crash left there), refreshes the standard objects and saves it. A corrupt file
- * is moved aside and reported, and the daemon goes on with a fresh tree.
+ * is moved aside and reported, and the daemon goes on with a fresh tree; a save that fails (a
+ * full or read-only disk) is reported, and the daemon goes on with the tree as read.
  */
 DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error);
 

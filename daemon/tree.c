@@ -69,6 +69,7 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
     g_autofree char *aside = NULL;
     g_autofree char *dev_id = NULL;
     g_autoptr(GError) load_error = NULL;
+    g_autoptr(GError) save_error = NULL;
     g_autoptr(DmTree) tree = NULL;
     DmDeviceInfo info = { .manufacturer = "dmscd",
                           .model = "Linux",
@@ -100,8 +101,14 @@ DmTree *dmscd_tree_open(const DmscdConfig *config, GError **error)
     }
     info.dev_id = dev_id;
     dm_tree_add_standard_objects(tree, &info);
-    if (!dm_tree_save(tree, path, error))
-        return NULL;
+    /* A full or read-only disk is no reason to stop serving the card and the bus: every
+     * change to the tree saves it first and is refused while that fails, so nothing runs
+     * ahead of the disk, and saves work again once the disk does. */
+    if (!dm_tree_save(tree, path, &save_error))
+        g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
+                         DMSCD_MESSAGE_TREE_UNSAVED, "MESSAGE",
+                         "%s; going on with the tree as read, changes refused until a save works",
+                         save_error->message);
     g_debug("DM tree: %s", path);
     return g_steal_pointer(&tree);
 }

@@ -79,7 +79,8 @@ class NotifySocket:
 class Daemon:
     """One dmscd on the private bus, started with --session-bus."""
 
-    def __init__(self, bus, directory, *args, config=None, notify=None, env=None):
+    def __init__(self, bus, directory, *args, config=None, notify=None, env=None,
+                 preexec_fn=None):
         if config is None:
             config = os.path.join(directory, "dmscd.conf")
             if not os.path.exists(config):
@@ -88,7 +89,7 @@ class Daemon:
         env = bus.env(**({"NOTIFY_SOCKET": notify.path} if notify else {}), **(env or {}))
         self.process = subprocess.Popen([DMSCD, "--session-bus", "--config", config, *args],
                                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                        text=True, preexec_fn=preexec_fn)
 
     def wait(self, timeout=TIMEOUT):
         out, err = self.process.communicate(timeout=timeout)

@@ -2,6 +2,7 @@
 """dmscd's lifecycle on a real dbus-daemon, seen through busctl and dmscctl."""
 
 import os
+import resource
 import signal
 import sys
 import unittest
@@ -121,6 +122,29 @@ class StateDirectory(Fixture, unittest.TestCase):
         self.assertLessEqual(set(kept) | {"tree", "tree.Dir123"}, names)
         for name in left:
             self.assertIn(f"removed {self.state(name)}, left by a save", err)
+
+    def test_a_tree_that_cannot_be_saved_is_reported_and_dmscd_serves_all_the_same(self):
+        def no_file_may_grow():
+            # As on a full disk: writing a file fails (EFBIG; SIGXFSZ ignored, or it would end
+            # dmscd). Pipes and sockets are not files: the bus and stderr work.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+        d = self.start(preexec_fn=no_file_may_grow)
+        self.notify.wait_for("READY=1")
+        state = self.bus.busctl("get-property", NAME, PATH, MANAGER, "State").stdout.strip()
+        self.assertEqual(state, 's "running"')
+        self.assertEqual(os.listdir(self.state()), [])
+        status, _, err = d.stop()
+        self.assertEqual(status, 0)
+        self.assertIn("cannot save the DM tree", err)
+        self.assertIn("changes refused until a save works", err)
+        # The disk takes writes again: the next start saves the tree.
+        self.notify.messages.clear()
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        self.assertEqual(d.stop()[0], 0)
+        self.assertTrue(os.path.exists(self.state("tree")))
 
     def test_a_second_daemon_leaves_the_state_directory_alone(self):
         first = self.start()
