@@ -603,7 +603,7 @@ static const char *enqueue(DmscdSessions *sessions, Request *request, GError **e
  */
 static void report_store(const char *store, const GError *error, GPtrArray *skipped)
 {
-    g_autofree char *skipped_text = NULL;
+    g_autofree char *why = NULL;
     g_autofree char *aside = NULL;
     int move_errno;
 
@@ -611,22 +611,26 @@ static void report_store(const char *store, const GError *error, GPtrArray *skip
         g_warning("DM sessions: none queued again: %s", error->message);
         return;
     }
-    g_ptr_array_add(skipped, NULL);
-    skipped_text = g_strjoinv("; ", (char **)skipped->pdata);
+    if (error != NULL) {
+        why = g_strdup(error->message);
+    } else {
+        g_autofree char *groups = NULL;
+
+        g_ptr_array_add(skipped, NULL);
+        groups = g_strjoinv("; ", (char **)skipped->pdata);
+        why = g_strconcat("sessions that do not read: ", groups, NULL);
+    }
     aside = dm_file_move_aside(store);
     move_errno = errno;
     if (aside != NULL)
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
                          DMSCD_MESSAGE_SESSIONS_CORRUPT, "MESSAGE",
-                         "%s is corrupt (%s%s); moved to %s", store,
-                         error != NULL ? "" : "sessions that do not read: ",
-                         error != NULL ? error->message : skipped_text, aside);
+                         "%s is corrupt (%s); moved to %s", store, why, aside);
     else
         g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE_ID",
                          DMSCD_MESSAGE_SESSIONS_CORRUPT, "MESSAGE",
-                         "%s is corrupt (%s%s) and cannot be moved aside: %s", store,
-                         error != NULL ? "" : "sessions that do not read: ",
-                         error != NULL ? error->message : skipped_text, g_strerror(move_errno));
+                         "%s is corrupt (%s) and cannot be moved aside: %s", store, why,
+                         g_strerror(move_errno));
 }
 
 void dmscd_sessions_restore(DmscdSessions *sessions)
