@@ -557,8 +557,11 @@ static int compare(gconstpointer a, gconstpointer b)
 }
 
 /* Queues @request (taken) unless the same session is asked for already; its object path.
- * NULL with @error when the queue is full: the request is refused and logged. */
-static const char *enqueue(DmscdSessions *sessions, Request *request, GError **error)
+ * NULL with @error when the queue is full: the request is refused and logged. A request
+ * restored from the store is never refused: it was accepted once (queue-size may have been
+ * lowered since), and refusing it now would lose it. */
+static const char *enqueue(DmscdSessions *sessions, Request *request, gboolean restored,
+                           GError **error)
 {
     GList *queued = NULL;
 
@@ -579,8 +582,8 @@ static const char *enqueue(DmscdSessions *sessions, Request *request, GError **e
         return there->path;
     }
     /* Bounded: a flood of notifications (or of Trigger calls) cannot grow it without end. */
-    if (g_queue_get_length(&sessions->queue) + sessions->later->len >=
-        sessions->options.queue_size) {
+    if (!restored && g_queue_get_length(&sessions->queue) + sessions->later->len >=
+                         sessions->options.queue_size) {
         log_session(G_LOG_LEVEL_WARNING, DMSCD_MESSAGE_SESSION_FAILED, request,
                     "refused: too many sessions are asked for already");
         g_set_error(error, DM_ERROR, DM_ERROR_BUSY, "%u sessions wait already",
@@ -650,7 +653,7 @@ void dmscd_sessions_restore(DmscdSessions *sessions)
         Request *request = g_ptr_array_steal_index(saved, i--);
         g_message("DM session %s with \"%s\" (%s): queued again, asked for before the last stop",
                   request->session_id, request->server_id, request->origin);
-        (void)enqueue(sessions, request, NULL);
+        (void)enqueue(sessions, request, TRUE, NULL);
     }
     run_next(sessions);
 }
@@ -665,7 +668,7 @@ void dmscd_sessions_queue(DmscdSessions *sessions, const DmNotification *notific
     request->origin = g_strdup(origin);
     request->ui_mode = notification->ui_mode;
     request->encoding = sessions->options.encoding;
-    (void)enqueue(sessions, request, NULL);
+    (void)enqueue(sessions, request, FALSE, NULL);
     run_next(sessions);
 }
 
@@ -693,7 +696,7 @@ char *dmscd_sessions_trigger(DmscdSessions *sessions, const char *server_id,
     request->client_initiated = TRUE;
     request->encoding = encoding != NULL ? *encoding : sessions->options.encoding;
     /* Copied first: run_next() may start the session, and even end it, before returning. */
-    path = g_strdup(enqueue(sessions, request, &local));
+    path = g_strdup(enqueue(sessions, request, FALSE, &local));
     if (local != NULL) {
         g_propagate_error(error, local);
         return NULL;

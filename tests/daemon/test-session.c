@@ -446,6 +446,33 @@ START_TEST(values_dmscd_would_not_have_written_are_refused)
 }
 END_TEST
 
+/* Accepted once, a session is not refused at the next start because the queue became
+ * shorter meanwhile ([session] queue-size lowered): it would be lost. */
+START_TEST(sessions_restored_are_queued_however_short_the_queue_became)
+{
+    static const char saved[] = GROUP("0", "gone", "1", "card", "background", "xml")
+        GROUP("1", "gone", "2", "card", "background", "xml")
+            GROUP("2", "gone", "3", "network", "background", "xml");
+    g_autofree char *store = g_build_filename(directory, "sessions", NULL);
+    DmscdSessionOptions options = session_options;
+
+    ck_assert(g_file_set_contents(store, saved, -1, NULL));
+    journal_lines = g_ptr_array_new_with_free_func(g_free);
+    g_log_set_writer_func(keep_lines, NULL, NULL);
+    g_clear_pointer(&sessions, dmscd_sessions_free);
+    options.store = store;
+    options.queue_size = 1;
+    sessions = dmscd_sessions_new(&tree, &options, NULL);
+    dmscd_sessions_restore(sessions);
+    run_until(sessions_idle, "the restored sessions");
+
+    ck_assert_uint_eq(journal_lines_with("queued again"), 3);
+    ck_assert_uint_eq(journal_lines_with("refused"), 0);
+    /* All three ran (and failed: "gone" has no account). */
+    ck_assert_uint_eq(journal_lines_with("not started: no account"), 3);
+}
+END_TEST
+
 START_TEST(a_session_that_does_not_read_costs_that_session_only)
 {
     g_autofree char *store = g_build_filename(directory, "sessions", NULL);
@@ -654,6 +681,7 @@ static Suite *session_suite(void)
     tcase_add_test(tc, a_store_that_is_not_a_key_file_is_kept_aside_and_queues_nothing);
     tcase_add_test(tc, a_session_that_does_not_read_costs_that_session_only);
     tcase_add_test(tc, values_dmscd_would_not_have_written_are_refused);
+    tcase_add_test(tc, sessions_restored_are_queued_however_short_the_queue_became);
     tcase_add_test(tc, the_queue_is_bounded_and_what_it_refuses_is_an_error);
     tcase_add_test(tc, a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes);
     tcase_add_test(tc, a_card_removed_during_its_servers_session_takes_its_secrets_for_good);
