@@ -72,21 +72,24 @@ static gboolean invalid(GError **error, const char *key, const char *value)
     return FALSE;
 }
 
-/* What a request's values must be, beyond being there. */
-static gboolean request_check(const DmscdSessionRequest *r, const char *ui_mode,
-                              const char *encoding, GError **error)
+/* The values read as text taken into @r, each as dmscd writes them; FALSE with @error naming
+ * the first that is not. */
+static gboolean request_take_values(DmscdSessionRequest *r, const char *ui_mode,
+                                    const char *encoding, GError **error)
 {
-    DmUiMode mode;
-
     if (r->server_id[0] == '\0')
         return invalid(error, "server-id", r->server_id);
     if (!session_id_valid(r->session_id))
         return invalid(error, "session-id", r->session_id);
     if (!origin_valid(r->origin))
         return invalid(error, "origin", r->origin);
-    if (!dm_ui_mode_from_name(ui_mode, &mode))
+    if (!dm_ui_mode_from_name(ui_mode, &r->ui_mode))
         return invalid(error, "ui-mode", ui_mode);
-    if (!g_str_equal(encoding, "xml") && !g_str_equal(encoding, "wbxml"))
+    if (g_str_equal(encoding, "xml"))
+        r->encoding = DM_ENCODING_XML;
+    else if (g_str_equal(encoding, "wbxml"))
+        r->encoding = DM_ENCODING_WBXML;
+    else
         return invalid(error, "encoding", encoding);
     return TRUE;
 }
@@ -117,13 +120,11 @@ static DmscdSessionRequest *request_load(GKeyFile *file, const char *group, GErr
      * error of a missing key over the first. */
     r->attempts = (guint)MIN(attempts, 1000);
     if (local == NULL)
-        (void)request_check(r, ui_mode, encoding, &local);
+        (void)request_take_values(r, ui_mode, encoding, &local);
     if (local != NULL) {
         g_propagate_prefixed_error(error, local, "[%s]: ", group);
         return NULL;
     }
-    (void)dm_ui_mode_from_name(ui_mode, &r->ui_mode);
-    r->encoding = g_str_equal(encoding, "wbxml") ? DM_ENCODING_WBXML : DM_ENCODING_XML;
     return g_steal_pointer(&r);
 }
 

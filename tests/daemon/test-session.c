@@ -12,7 +12,6 @@ static DmscdTree tree;
 static DmscdSessions *sessions;
 static DmNotification *notification;
 /* Conflicts the daemon logs, captured from its structured log. */
-static GPtrArray *conflict_lines;
 /* The journal's lines, "MESSAGE_ID MESSAGE" each ("-" for none). */
 static GPtrArray *journal_lines;
 
@@ -101,7 +100,6 @@ static void teardown(void)
     g_clear_pointer(&tree.tree, dm_tree_unref);
     g_clear_pointer(&tree.path, g_free);
     g_clear_pointer(&tree.dev_id_modem, g_free);
-    g_clear_pointer(&conflict_lines, g_ptr_array_unref);
     g_clear_pointer(&journal_lines, g_ptr_array_unref);
     g_clear_pointer(&directory, g_free);
 }
@@ -205,22 +203,53 @@ static void run_until(gboolean (*done)(void), const char *what)
     }
 }
 
-static guint journal_count;
-static const char *journal_match;
-
-static GLogWriterOutput count_lines(GLogLevelFlags level, const GLogField *fields, gsize n,
-                                    gpointer user_data)
+/* The journal's lines as the default writer gets them, "MESSAGE_ID MESSAGE" each ("-" for
+ * none), from keep_journal() on. */
+static GLogWriterOutput keep_lines(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer user_data)
 {
+    const char *id = "-", *message = "";
+
     for (gsize i = 0; i < n; i++) {
-        if (g_str_equal(fields[i].key, "MESSAGE") && strstr(fields[i].value, journal_match))
-            journal_count++;
+        if (g_str_equal(fields[i].key, "MESSAGE_ID"))
+            id = fields[i].value;
+        else if (g_str_equal(fields[i].key, "MESSAGE"))
+            message = fields[i].value;
     }
+    g_ptr_array_add(journal_lines, g_strdup_printf("%s %s", id, message));
     return g_log_writer_default(level, fields, n, user_data);
+}
+
+static void keep_journal(void)
+{
+    journal_lines = g_ptr_array_new_with_free_func(g_free);
+    g_log_set_writer_func(keep_lines, NULL, NULL);
+}
+
+/* Lines with @id (any when NULL) whose message holds @text. */
+static guint journal_lines_of(const char *id, const char *text)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < journal_lines->len; i++) {
+        const char *line = g_ptr_array_index(journal_lines, i);
+        const char *message = strchr(line, ' ') + 1;
+
+        if (id != NULL && !(g_str_has_prefix(line, id) && line[strlen(id)] == ' '))
+            continue;
+        n += strstr(message, text) != NULL;
+    }
+    return n;
+}
+
+static guint journal_lines_with(const char *text)
+{
+    return journal_lines_of(NULL, text);
 }
 
 static gboolean one_attempt_failed(void)
 {
-    return journal_count >= 1;
+    return journal_lines_with("trying again in") >= 1;
 }
 
 static gboolean sessions_idle(void)
@@ -236,8 +265,7 @@ START_TEST(a_server_out_of_reach_is_tried_again_until_it_answers)
     g_autoptr(ScriptServer) server = NULL;
     g_autofree char *value = NULL;
 
-    journal_match = "trying again in";
-    g_log_set_writer_func(count_lines, NULL, NULL);
+    keep_journal();
     g_clear_pointer(&sessions, dmscd_sessions_free);
     sessions = sessions_with(2, NULL);
     account(address);
@@ -250,7 +278,7 @@ START_TEST(a_server_out_of_reach_is_tried_again_until_it_answers)
     run_until(sessions_idle, "the second attempt");
     value = saved("./Vendor/Later");
     ck_assert_str_eq(value, "yes");
-    ck_assert_uint_eq(journal_count, 1);
+    ck_assert_uint_eq(journal_lines_with("trying again in"), 1);
 }
 END_TEST
 
@@ -289,8 +317,7 @@ START_TEST(sessions_asked_for_at_a_stop_are_asked_for_again_at_the_next_start)
     account(address);
     dmscd_sessions_queue(sessions, notification, "network");
     /* Stopped while it waits for another attempt: it is kept, attempts and all. */
-    journal_match = "trying again in";
-    g_log_set_writer_func(count_lines, NULL, NULL);
+    keep_journal();
     run_until(one_attempt_failed, "the first attempt to fail");
     g_clear_pointer(&sessions, dmscd_sessions_free);
     kept = dmscd_session_store_load(store, NULL, NULL);
@@ -332,30 +359,6 @@ START_TEST(the_queue_is_bounded_and_what_it_refuses_is_an_error)
 }
 END_TEST
 
-static GLogWriterOutput keep_lines(GLogLevelFlags level, const GLogField *fields, gsize n,
-                                   gpointer user_data)
-{
-    const char *id = "-", *message = "";
-
-    for (gsize i = 0; i < n; i++) {
-        if (g_str_equal(fields[i].key, "MESSAGE_ID"))
-            id = fields[i].value;
-        else if (g_str_equal(fields[i].key, "MESSAGE"))
-            message = fields[i].value;
-    }
-    g_ptr_array_add(journal_lines, g_strdup_printf("%s %s", id, message));
-    return g_log_writer_default(level, fields, n, user_data);
-}
-
-static guint journal_lines_with(const char *text)
-{
-    guint n = 0;
-
-    for (guint i = 0; i < journal_lines->len; i++)
-        n += strstr(g_ptr_array_index(journal_lines, i), text) != NULL;
-    return n;
-}
-
 /* The one file beside @store that a corrupt store was moved to; its contents. */
 static char *moved_aside_contents(const char *store)
 {
@@ -389,14 +392,13 @@ START_TEST(a_store_that_is_not_a_key_file_is_kept_aside_and_queues_nothing)
     ck_assert(g_file_set_contents(store, not_a_key_file, -1, NULL));
     ck_assert_ptr_null(dmscd_session_store_load(store, NULL, &error));
     ck_assert(error->domain == G_KEY_FILE_ERROR);
-    journal_lines = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(keep_lines, NULL, NULL);
+    keep_journal();
     g_clear_pointer(&sessions, dmscd_sessions_free);
     sessions = sessions_with(0, store);
     dmscd_sessions_restore(sessions);
 
     ck_assert(dmscd_sessions_idle(sessions));
-    ck_assert_uint_eq(journal_lines_with(DMSCD_MESSAGE_SESSIONS_CORRUPT " "), 1);
+    ck_assert_uint_eq(journal_lines_of(DMSCD_MESSAGE_SESSIONS_CORRUPT, ""), 1);
     ck_assert_uint_eq(journal_lines_with("queued again"), 0);
     ck_assert(!g_file_test(store, G_FILE_TEST_EXISTS));
     aside = moved_aside_contents(store);
@@ -457,8 +459,7 @@ START_TEST(sessions_restored_are_queued_however_short_the_queue_became)
     DmscdSessionOptions options = session_options;
 
     ck_assert(g_file_set_contents(store, saved, -1, NULL));
-    journal_lines = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(keep_lines, NULL, NULL);
+    keep_journal();
     g_clear_pointer(&sessions, dmscd_sessions_free);
     options.store = store;
     options.queue_size = 1;
@@ -490,8 +491,7 @@ START_TEST(a_session_that_does_not_read_costs_that_session_only)
 
     /* Restored: the two that read are queued again (and fail: "gone" has no account), and
      * the file as it was is kept aside before a save replaces it. */
-    journal_lines = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(keep_lines, NULL, NULL);
+    keep_journal();
     g_clear_pointer(&sessions, dmscd_sessions_free);
     sessions = sessions_with(0, store);
     dmscd_sessions_restore(sessions);
@@ -500,7 +500,7 @@ START_TEST(a_session_that_does_not_read_costs_that_session_only)
     ck_assert_uint_eq(journal_lines_with("queued again"), 2);
     ck_assert_uint_eq(journal_lines_with("DM session 1 with \"gone\" (card): queued again"), 1);
     ck_assert_uint_eq(journal_lines_with("DM session 3 with \"gone\" (network): queued again"), 1);
-    ck_assert_uint_eq(journal_lines_with(DMSCD_MESSAGE_SESSIONS_CORRUPT " "), 1);
+    ck_assert_uint_eq(journal_lines_of(DMSCD_MESSAGE_SESSIONS_CORRUPT, ""), 1);
     ck_assert_uint_eq(journal_lines_with("[session 1]: ui-mode \"loud\""), 1);
     aside = moved_aside_contents(store);
     ck_assert_str_eq(aside, one_bad_session);
@@ -522,22 +522,6 @@ static const char card_bootstrap[] =
     "<Item><Target><LocURI>./Vendor/Shared</LocURI></Target><Data>from-card</Data>"
     "</Item></Add><Final/></SyncBody></SyncML>";
 
-static GLogWriterOutput capture_conflicts(GLogLevelFlags level, const GLogField *fields,
-                                          gsize n_fields, gpointer user_data)
-{
-    const char *id = NULL, *message = NULL;
-
-    for (gsize i = 0; i < n_fields; i++) {
-        if (g_str_equal(fields[i].key, "MESSAGE_ID"))
-            id = fields[i].value;
-        else if (g_str_equal(fields[i].key, "MESSAGE"))
-            message = fields[i].value;
-    }
-    if (g_strcmp0(id, DMSCD_MESSAGE_SESSION_CONFLICT) == 0)
-        g_ptr_array_add(conflict_lines, g_strdup(message));
-    return g_log_writer_default(level, fields, n_fields, user_data);
-}
-
 /* A two-package session with "srv" (MD5 both ways, nonces rotated): ./Vendor/A, then
  * ./Vendor/B and ./Vendor/Shared. Returns once the server has the client's first answer: the
  * session runs and waits for the second package. @origin: who created the session's account
@@ -556,8 +540,7 @@ static ScriptServer *start_two_package_session_of(const char *origin)
     gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 
     ck_assert_uint_ne(port, 0);
-    conflict_lines = g_ptr_array_new_with_free_func(g_free);
-    g_log_set_writer_func(capture_conflicts, NULL, NULL);
+    keep_journal();
     account(address);
     if (origin != NULL)
         dm_tree_set_origin(tree.tree, "./DMAcc/S", origin);
@@ -613,9 +596,10 @@ START_TEST(a_bootstrap_applied_during_a_session_stays_and_wins_its_nodes)
     shared = saved("./Vendor/Shared");
     ck_assert_str_eq(shared, "from-card");
     ck_assert(saved_has_origin("./Vendor", CARD));
-    ck_assert_uint_eq(conflict_lines->len, 2);
-    ck_assert_ptr_nonnull(strstr(g_ptr_array_index(conflict_lines, 0), "Add of ./Vendor "));
-    ck_assert_ptr_nonnull(strstr(g_ptr_array_index(conflict_lines, 1), "Add of ./Vendor/Shared"));
+    ck_assert_uint_eq(journal_lines_of(DMSCD_MESSAGE_SESSION_CONFLICT, ""), 2);
+    ck_assert_uint_eq(journal_lines_of(DMSCD_MESSAGE_SESSION_CONFLICT, "Add of ./Vendor "), 1);
+    ck_assert_uint_eq(journal_lines_of(DMSCD_MESSAGE_SESSION_CONFLICT, "Add of ./Vendor/Shared"),
+                      1);
     /* The live tree is the saved one. */
     ck_assert(dm_tree_exists(tree.tree, "./DMAcc/Card/ServerID"));
     ck_assert(dm_tree_exists(tree.tree, "./Vendor/B"));
@@ -661,7 +645,7 @@ START_TEST(a_devid_set_during_a_session_stays)
     /* The nonces the session learnt are saved with its changes. */
     nonce = saved("./DMAcc/S/AppAuth/S/AAuthData");
     ck_assert_str_ne(nonce, "c24=");
-    ck_assert_uint_eq(conflict_lines->len, 0);
+    ck_assert_uint_eq(journal_lines_of(DMSCD_MESSAGE_SESSION_CONFLICT, ""), 0);
 }
 END_TEST
 

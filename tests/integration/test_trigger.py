@@ -228,7 +228,7 @@ class Trigger(ModemFixture, unittest.TestCase):
                 self.assertEqual(self.control("trigger"), "triggered")
                 agent.read_until("Confirm Update now?\nConfirm")
                 agent.release()
-                seen = watcher.wait_for("SessionFinished", timeout=30)
+                watcher.wait_for("SessionFinished", timeout=30)
             wait_until(lambda: "./Vendor/FromCard" in read_tree(tree), what="the change saved")
         finally:
             agent.stop()
