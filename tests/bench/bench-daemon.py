@@ -5,7 +5,8 @@ after another, and this prints what they cost:
 
   median and 95th percentile session time (the session's Started to Ended), sessions per
   second, dmscd's CPU time per session, with --valgrind the instructions dmscd ran per
-  session (callgrind, counters zeroed once the card is ready), Private_Dirty idle before and
+  session (callgrind, counters zeroed once the card is ready) and which of its binaries ran
+  them (the program's own code, each library's), Private_Dirty idle before and
   after the sessions, and dmscd's wake-ups (context switches of all its threads) over an idle
   period.
 
@@ -19,6 +20,7 @@ Run with Debian's /usr/bin/python3 (it needs python3-gi)."""
 import argparse
 import glob
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -78,6 +80,49 @@ def context_switches(pid):
         except FileNotFoundError:
             pass  # a thread that ended meanwhile
     return total
+
+
+def object_name(path):
+    """libglib-2.0.so.0.7400.6 -> libglib-2.0; dmscd's own binary by its name."""
+    name = os.path.basename(path)
+    return name.split(".so")[0] if ".so" in name else name
+
+
+def read_profile(lines):
+    """(total, {object: instructions}) from a callgrind profile: the instructions each binary
+    ran itself (callgrind's self cost), the program's and every library's. A cost line that
+    follows calls= is what the call cost in all (inclusive): it is not the caller's own."""
+    names = {}  # "(id)" -> name; ob= and cob= share one table
+    by_object = {}
+    total = None
+    current = "?"
+    after_call = False
+    for line in lines:
+        if line[:1].isdigit() or line[:1] in "+-*":
+            if after_call:
+                after_call = False
+                continue
+            fields = line.split()
+            if len(fields) >= 2:
+                by_object[current] = by_object.get(current, 0) + int(fields[1])
+        elif line.startswith(("ob=", "cob=")):
+            match = re.match(r"c?ob=(\(\d+\))?\s*(.*)", line.rstrip("\n"))
+            key, name = match.group(1), match.group(2)
+            if key is not None and name:
+                names[key] = name
+            elif key is not None:
+                name = names.get(key, "?")
+            if line.startswith("ob="):
+                current = object_name(name)
+        elif line.startswith("calls="):
+            after_call = True
+        elif line.startswith(("summary:", "totals:")):
+            total = int(line.split()[1])
+    if total is None:
+        raise SystemExit("no totals in the callgrind dump")
+    if sum(by_object.values()) != total:
+        raise SystemExit("the callgrind dump's own costs do not add up to its total")
+    return total, by_object
 
 
 def bulk(bootstrap, leaves):
@@ -201,10 +246,7 @@ class Bench:
         if self.args.callgrind_out is not None:
             shutil.copy(dump, self.args.callgrind_out)
         with open(dump) as f:
-            for line in f:
-                if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
-        raise SystemExit("no totals in the callgrind dump")
+            return read_profile(f)
 
     def close(self):
         self.daemon.terminate()
@@ -275,8 +317,13 @@ def main():
     print(f"throughput: {n / wall:.1f} sessions/s (one at a time, trigger to end)")
     print(f"dmscd CPU time: {cpu * 1000 / n:.2f} ms per session")
     if instructions is not None:
-        print(f"dmscd instructions: {instructions / n / 1e6:.2f} M per session"
+        total, by_object = instructions
+        print(f"dmscd instructions: {total / n / 1e6:.2f} M per session"
               + (f" (profile: {args.callgrind_out})" if args.callgrind_out else ""))
+        ranked = sorted(by_object.items(), key=lambda item: -item[1])
+        print("  run by (their own code, what they call counted where it runs): "
+              + ", ".join(f"{name} {cost / n / 1e6:.2f} M" for name, cost in ranked
+                          if cost / n >= 5000))
     print(f"Private_Dirty: {dirty_before} kB idle before, {dirty_after} kB after "
           f"({(dirty_after - dirty_before) / n:.2f} kB per session)")
     print(f"wake-ups idle: {wakeups} in {args.idle:.0f} s")
