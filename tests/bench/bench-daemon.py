@@ -143,7 +143,16 @@ class Bench:
     def __init__(self, args, tmp):
         self.args = args
         self.tmp = tmp
+        self.sim = self.daemon = None
         self.bus = PrivateBus()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # nothing this run started outlives it
+            raise
+
+    def start(self):
+        args, tmp = self.args, self.tmp
         self.connection = Gio.DBusConnection.new_for_address_sync(
             self.bus.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
             | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
@@ -249,10 +258,10 @@ class Bench:
             return read_profile(f)
 
     def close(self):
-        self.daemon.terminate()
-        self.daemon.wait(60)
-        self.sim.terminate()
-        self.sim.wait(10)
+        for process, timeout in ((self.daemon, 60), (self.sim, 10)):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout)
         self.bus.close()
 
 
