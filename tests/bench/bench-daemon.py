@@ -11,7 +11,7 @@ after another, and this prints what they cost:
   period.
 
   bench-daemon.py [--sessions N] [--idle SECONDS] [--reads | --writes] [--keep-alive]
-                  [--tree LEAVES]
+                  [--tree LEAVES] [--wbxml]
                   [--valgrind [--callgrind-out FILE]]
 
 Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
@@ -153,6 +153,7 @@ class Bench:
 
     def start(self):
         args, tmp = self.args, self.tmp
+        self.encoding = "wbxml" if args.wbxml else "xml"
         self.connection = Gio.DBusConnection.new_for_address_sync(
             self.bus.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
             | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
@@ -165,7 +166,7 @@ class Bench:
         profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
                              f"[scws]\nport={self.port}\n"
                              f"keep-alive={'true' if args.keep_alive else 'false'}\n"
-                             "[server]\npath=/dm\n"
+                             f"[server]\npath=/dm\nencoding={self.encoding}\n"
                              "server-id=card.dm\nserver-password=pw\nscript=script\n"
                              "[trigger]\nwhen=never\nsession-id=77\nui-mode=background\n"
                              "[card]\nbootstrap=bootstrap.xml\n")
@@ -173,6 +174,7 @@ class Bench:
                                     stdout=subprocess.DEVNULL)
         wait_until(lambda: os.path.exists(self.control), what="dmsc-sim")
         config = self.write("dmscd.conf", f"[daemon]\nstate-directory={tmp}/state\n"
+                            f"[session]\nencoding={self.encoding}\n"
                             f"[modem]\ndevice=/dev/cdc-wdm-sim\nproxy-path={socket_name}\n")
         command = [DMSCD, "--session-bus", "--config", config]
         self.callgrind = os.path.join(tmp, "callgrind.out")
@@ -277,6 +279,9 @@ def main():
                         help="a card that keeps the session's connection for its next request "
                              "(the simulated card otherwise closes it after each answer, as "
                              "cards typically do)")
+    parser.add_argument("--wbxml", action="store_true",
+                        help="sessions in WBXML (dmscd's [session] encoding and the card's "
+                             "server both), not XML")
     parser.add_argument("--tree", type=int, default=0, metavar="LEAVES",
                         help="this many more leaves in the device's tree (from the card's "
                              "bootstrap)")
@@ -319,6 +324,7 @@ def main():
           + (", each changing the tree" if args.writes else "") + ", raw BIP"
           + (", the card keeping the connection" if args.keep_alive else "")
           + (f", {args.tree} more leaves in the tree" if args.tree else "")
+          + (", in WBXML" if args.wbxml else "")
           + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))
     print(f"the card's web server: {requests / n:.1f} requests on {connections / n:.1f} "
           "connections a session")
