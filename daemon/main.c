@@ -21,6 +21,8 @@ enum {
 
 typedef struct {
     GMainLoop *loop;
+    int status;      /* what dmscd exits with once the loop ends */
+    const char *bus; /* "system" or "session" */
     DbusApiServer *server;
     DmscdTree tree;
     DmscdSessions *sessions;
@@ -59,6 +61,22 @@ static gboolean on_stop_signal(gpointer user_data)
     set_state(dmscd, "stopping");
     g_main_loop_quit(dmscd->loop);
     return G_SOURCE_CONTINUE;
+}
+
+/*
+ * The bus went away, and the name and the API with it. Stopping with a failure lets systemd
+ * start dmscd again (Restart=on-failure), connected to the bus once it is back; what the loop's
+ * end saves (sessions asked for and cut short) runs again then, as after any stop.
+ */
+static void on_bus_lost(gpointer user_data)
+{
+    Dmscd *dmscd = user_data;
+
+    g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "MESSAGE_ID", DMSCD_MESSAGE_BUS_LOST,
+                     "MESSAGE", "lost the connection to the %s bus: stopping", dmscd->bus);
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping: the bus went away");
+    dmscd->status = EXIT_FAILURE;
+    g_main_loop_quit(dmscd->loop);
 }
 
 static gboolean on_watchdog(gpointer user_data)
@@ -137,7 +155,11 @@ static int run(const Options *options, const DmscdConfig *config)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    Dmscd dmscd = { .loop = loop };
+    Dmscd dmscd = {
+        .loop = loop,
+        .status = EXIT_SUCCESS,
+        .bus = options->session_bus ? "session" : "system",
+    };
     ModemOptions modem_options = { 0 };
     DmscdSessionOptions session_options = { 0 };
     g_autofree char *session_store = NULL;
@@ -169,8 +191,7 @@ static int run(const Options *options, const DmscdConfig *config)
         dbus_api_server_free(dmscd.server);
         return EXIT_FAILURE;
     }
-    g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME,
-              options->session_bus ? "session" : "system");
+    g_message("dmscd %s owns %s on the %s bus", DMSCD_VERSION, DBUS_API_NAME, dmscd.bus);
 
     dmscd.tree.card_bootstrap = config->card_bootstrap;
     dmscd.tree.resync_nonce = config->resync_nonce;
@@ -186,6 +207,7 @@ static int run(const Options *options, const DmscdConfig *config)
     session_options.trust = trust;
     dmscd.sessions = dmscd_sessions_new(&dmscd.tree, &session_options, dmscd.server);
     dbus_api_server_set_trigger_handler(dmscd.server, on_trigger, dmscd.sessions);
+    dbus_api_server_set_lost_handler(dmscd.server, on_bus_lost, &dmscd);
     dbus_api_server_set_node_reader(dmscd.server, on_read_node, &dmscd.tree);
     if (config->dbus_admin_group != NULL) {
         struct group *group = getgrnam(config->dbus_admin_group);
@@ -231,7 +253,7 @@ static int run(const Options *options, const DmscdConfig *config)
     dm_tree_unref(dmscd.tree.tree);
     g_free(dmscd.tree.path);
     g_message("stopped");
-    return EXIT_SUCCESS;
+    return dmscd.status;
 }
 
 int main(int argc, char **argv)

@@ -60,6 +60,14 @@ const char *dbus_api_server_get_state(DbusApiServer *server);
 /* Gives up DBUS_API_NAME and flushes what is queued; the objects stay until _free(). */
 void dbus_api_server_release_name(DbusApiServer *server);
 
+/*
+ * Called once when the connection to the bus ends (the bus went away or closed it): the name
+ * and every object went with it, and no client can reach the daemon until it connects again.
+ */
+typedef void (*DbusApiLostFunc)(gpointer user_data);
+void dbus_api_server_set_lost_handler(DbusApiServer *server, DbusApiLostFunc func,
+                                      gpointer user_data);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbusApiServer, dbus_api_server_free)
 
 #define DBUS_API_CARD_INTERFACE "org.dmscd.Dmsc1.Card"

@@ -45,6 +45,9 @@ struct DbusApiServer {
     sd_bus_slot *card_enumerator_slot;
     sd_bus_slot *session_slot;
     sd_bus_slot *session_enumerator_slot;
+    sd_bus_slot *disconnected_slot;
+    DbusApiLostFunc lost;
+    gpointer lost_data;
     char *version;
     char *state;
     gboolean name_owned;

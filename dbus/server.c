@@ -40,6 +40,24 @@ static const char *bus_type_name(DbusApiBusType bus_type)
     return bus_type == DBUS_API_BUS_SYSTEM ? "system bus" : "session bus";
 }
 
+/* sd-bus tells of the end of its connection with a signal of its own, never sent by the bus. */
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+    DbusApiServer *server = userdata;
+
+    server->name_owned = FALSE;
+    if (server->lost != NULL)
+        server->lost(server->lost_data);
+    return 0;
+}
+
+void dbus_api_server_set_lost_handler(DbusApiServer *server, DbusApiLostFunc func,
+                                      gpointer user_data)
+{
+    server->lost = func;
+    server->lost_data = user_data;
+}
+
 static gboolean server_connect(DbusApiServer *server, DbusApiBusType bus_type, GError **error)
 {
     int r;
@@ -66,6 +84,15 @@ static gboolean server_connect(DbusApiServer *server, DbusApiBusType bus_type, G
     if (r < 0) {
         g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_CONNECT,
                     "cannot attach the bus to sd-event: %s", g_strerror(-r));
+        return FALSE;
+    }
+    r = sd_bus_match_signal(server->bus, &server->disconnected_slot, NULL,
+                            "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                            "Disconnected", on_disconnected, server);
+    if (r < 0) {
+        g_set_error(error, DBUS_API_ERROR, DBUS_API_ERROR_CONNECT,
+                    "cannot watch the connection to the %s: %s", bus_type_name(bus_type),
+                    g_strerror(-r));
         return FALSE;
     }
 
@@ -173,6 +200,7 @@ void dbus_api_server_free(DbusApiServer *server)
     if (server == NULL)
         return;
     dbus_api_agent_release(server);
+    sd_bus_slot_unref(server->disconnected_slot);
     sd_bus_slot_unref(server->session_enumerator_slot);
     sd_bus_slot_unref(server->session_slot);
     sd_bus_slot_unref(server->card_enumerator_slot);

@@ -212,6 +212,9 @@ static void on_bus(GObject *source, GAsyncResult *result, gpointer user_data)
             g_warning("ModemManager: no bus: %s", error->message);
         return;
     }
+    /* The bus going away is the daemon's to handle (it stops with a failure, for systemd to
+     * start it again). GDBus would raise SIGTERM on its own: a clean stop, never restarted. */
+    g_dbus_connection_set_exit_on_close(connection, FALSE);
     mm_manager_new(connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
                    discovery->cancellable, on_manager, discovery);
 }

@@ -261,9 +261,16 @@ class Bench:
 
     def close(self):
         for process, timeout in ((self.daemon, 60), (self.sim, 10)):
-            if process is not None:
-                process.terminate()
+            if process is None:
+                continue
+            process.terminate()
+            try:
                 process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                # Reported, but what the run started goes with it all the same.
+                process.kill()
+                process.wait()
+                print(f"{process.args[0]} did not stop on SIGTERM: killed", file=sys.stderr)
         self.bus.close()
 
 

@@ -63,6 +63,20 @@ class Lifecycle(Fixture, unittest.TestCase):
         status, _, _ = first.stop()
         self.assertEqual(status, 0)
 
+    def test_the_bus_going_away_stops_dmscd_with_a_failure_for_systemd_to_restart_it(self):
+        # The name and every object go with the connection: a dmscd left running would do the
+        # card's work unseen, and no client could reach it when the bus came back.
+        d = self.start()
+        self.notify.wait_for("READY=1")
+        self.bus.process.kill()
+        self.bus.process.wait()
+        status, _, err = d.wait()
+        self.assertEqual(status, 1, err)
+        self.assertIn("lost the connection to the session bus", err)
+        self.assertNotIn("cannot release", err)
+        self.notify.drain()
+        self.assertTrue(any("STOPPING=1" in m for m in self.notify.messages))
+
     def test_no_bus_is_an_error_not_a_hang(self):
         env_bus = self.bus.address
         self.bus.address = "unix:path=" + os.path.join(self.tmp.name, "no-bus")

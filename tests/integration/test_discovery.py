@@ -79,6 +79,19 @@ class Discovery(Fixture, unittest.TestCase):
         self.notify.wait_for("READY=1")
         return d
 
+    def test_the_bus_going_away_stops_dmscd_with_a_failure_whatever_modemmanager_does(self):
+        # ModemManager's connection (GDBus) ends with the bus too; GDBus would take the whole
+        # process down with SIGTERM (a clean stop, exit 0: systemd would not start it again).
+        d = self.start_dmscd()
+        self.add_modem(("cdc-wdm-sim", 6))
+        wait_until(lambda: len(self.cards()) == 1, what="the card")
+        self.bus.process.kill()
+        self.bus.process.wait()
+        status, _, err = d.wait()
+        self.assertEqual(status, 1, err)
+        self.assertIn("lost the connection to the session bus", err)
+        self.assertNotIn("stopping on signal", err)
+
     def test_a_modem_with_a_qmi_port_becomes_a_card_and_goes_with_it(self):
         self.start_dmscd()
         modem = self.add_modem(("ttyUSB2", 3), ("cdc-wdm-sim", 6))
