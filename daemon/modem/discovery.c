@@ -129,13 +129,16 @@ static void watch_messaging(ModemDiscovery *discovery, Modem *ours, GDBusObject 
 static void add_object(ModemDiscovery *discovery, GDBusObject *object)
 {
     const char *path = g_dbus_object_get_object_path(object);
-    MMModem *modem = mm_object_peek_modem(MM_OBJECT(object));
+    MMModem *modem;
     g_autofree char *device = NULL;
     Modem *ours;
     SimLookup *lookup;
 
-    if (modem == NULL)
+    /* A SIM, a bearer or a short message may be announced too: modems only (libmm-glib warns
+     * when asked for the modem of an object that is none). */
+    if (mm_gdbus_object_peek_modem(MM_GDBUS_OBJECT(object)) == NULL)
         return;
+    modem = mm_object_peek_modem(MM_OBJECT(object));
     if ((ours = g_hash_table_lookup(discovery->modems, path)) != NULL) {
         watch_messaging(discovery, ours, object);
         return;

@@ -96,13 +96,14 @@ class Daemon:
         # In a sanitizer build a report is a failure of whatever test ran the daemon.
         if "Sanitizer" in err:
             raise AssertionError("dmscd under a sanitizer:\n" + err[err.find("=="):][:4000])
-        # So is a failed precondition (a critical of a library, or an assertion of dmscd's) or
-        # a warning of GLib's own ("GError set over the top of a previous GError"): a bug,
-        # whatever the test checks. dmscd's own criticals (a configuration it cannot run
-        # with) are messages.
+        # So is a failed precondition (a critical of a library, a library's g_warn_if_fail, or
+        # an assertion of dmscd's) or a warning of GLib's own ("GError set over the top of a
+        # previous GError"): a bug, whatever the test checks. dmscd's own criticals (a
+        # configuration it cannot run with) are messages.
         for line in err.splitlines():
             if (re.search(r"\(dmscd:\d+\): (?!dmscd-)[\w-]+-CRITICAL \*\*", line)
                     or ("-CRITICAL **" in line and "assertion '" in line)
+                    or ("WARNING **" in line and "runtime check failed" in line)
                     or re.search(r"GLib(-\w+)?-WARNING \*\*", line)):
                 raise AssertionError("dmscd logged:\n" + err[err.find(line):][:2000])
         return self.process.returncode, out, err
