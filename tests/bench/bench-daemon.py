@@ -3,7 +3,9 @@
 two-package sessions with the card's DM server (through the SCWS gateway, raw BIP), one
 after another, and this prints what they cost:
 
-  median and 95th percentile session time (the session's Started to Ended), sessions per
+  what crossed the card's channel (proactive commands, bytes each way: what a real card's
+  slow link pays for), median and 95th percentile session time (the session's Started to
+  Ended), sessions per
   second, dmscd's CPU time per session, with --valgrind the instructions dmscd ran per
   session (callgrind, counters zeroed once the card is ready) and which of its binaries ran
   them (the program's own code, each library's), Private_Dirty idle before and
@@ -314,6 +316,8 @@ def main():
             durations = bench.run_sessions()
             wall = time.monotonic() - start
             connections, requests = map(int, sim_control(bench.control, "scws-counts").split()[1:])
+            commands, bytes_in, bytes_out = map(
+                int, sim_control(bench.control, "channel-counts").split()[1:])
             cpu = cpu_seconds(pid) - cpu_before
             instructions = bench.instructions() if args.valgrind else None
             time.sleep(1)
@@ -335,6 +339,11 @@ def main():
           + (" (dmscd under callgrind: times are callgrind's)" if args.valgrind else ""))
     print(f"the card's web server: {requests / n:.1f} requests on {connections / n:.1f} "
           "connections a session")
+    # What a real card's link pays for: each proactive command is a round trip through the
+    # modem, and the card moves a few hundred bytes a command.
+    print(f"the card's channel: {commands / n:.1f} proactive commands a session, "
+          f"{bytes_in / n:.0f} bytes of requests to the card and {bytes_out / n:.0f} of answers "
+          "from it")
     print(f"session time: median {statistics.median(ms):.1f} ms, 95th percentile {p95:.1f} ms")
     print(f"throughput: {n / wall:.1f} sessions/s (one at a time, trigger to end)")
     print(f"dmscd CPU time: {cpu * 1000 / n:.2f} ms per session")

@@ -44,6 +44,8 @@ struct SimCard {
     gboolean close_silently;
     guint connections; /* clients the card heard of, since start */
     guint requests_served;
+    guint commands_sent;         /* proactive commands, since start */
+    guint64 bytes_in, bytes_out; /* what crossed the SCWS channels: from clients, to them */
     gboolean opened;
     GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
     gboolean busy;
@@ -98,7 +100,9 @@ static void card_next(SimCard *card)
                                  g_bytes_get_size(command), on_tr, card, &error)) {
         g_warning("dmsc-sim card: %s", error->message);
         card->busy = FALSE;
+        return;
     }
+    card->commands_sent++;
 }
 
 /* A proactive command: D0, length, Command Details, Device Identities (UICC → @dest), rest. */
@@ -233,6 +237,7 @@ static void deliver(SimCard *card, guint8 channel, const guint8 *data, gsize len
     /* One request a connection: the card closes it after its answer; a card that keeps
      * connections closes it when the client has left. */
     card->requests_served++;
+    card->bytes_out += length;
     if (!card->keep_alive)
         card->connected[channel] = FALSE;
     if (card->raw_bip)
@@ -351,8 +356,10 @@ static void on_tr(Sim *sim, const guint8 *tr, gsize length, gpointer user_data)
         guint8 channel = card->sent_channel;
         data = cat_message_find(response, CAT_TAG_CHANNEL_DATA);
         left = cat_message_find(response, CAT_TAG_CHANNEL_DATA_LENGTH);
-        if (data != NULL)
+        if (data != NULL) {
             g_byte_array_append(card->requests[channel], data->value, (guint)data->length);
+            card->bytes_in += data->length;
+        }
         if (left != NULL && left->length == 1 && left->value[0] > 0)
             receive(card, channel, left->value[0]);
         else
@@ -624,6 +631,7 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
     if (!card->connected[channel])
         return;
     g_byte_array_append(card->requests[channel], value + 6, (guint)n);
+    card->bytes_in += n;
     serve_if_complete(card, (guint8)channel);
 }
 
@@ -647,4 +655,11 @@ void sim_card_scws_counts(SimCard *card, guint *connections, guint *requests)
 {
     *connections = card->connections;
     *requests = card->requests_served;
+}
+
+void sim_card_channel_counts(SimCard *card, guint *commands, guint64 *bytes_in, guint64 *bytes_out)
+{
+    *commands = card->commands_sent;
+    *bytes_in = card->bytes_in;
+    *bytes_out = card->bytes_out;
 }
