@@ -147,9 +147,12 @@ DM_SERVER = os.environ["DMSC_DM_SERVER"]
 class Restart(CardServer, unittest.TestCase):
     """A session cut by a stop runs again, from its start, at the next."""
 
-    def test_a_session_cut_by_the_bus_going_away_is_kept_for_the_next_start(self):
-        # As above, a server that never answers; this time the bus goes, and dmscd with it.
+    def start_a_session_that_hangs(self):
+        """dmscd with a session running against the card's server, which is on the network
+        here: a server that takes the connection and never answers, so that the session
+        still runs when dmscd stops. Returns dmscd, and the port the server listens on."""
         hole = socket.socket()
+        self.addCleanup(hole.close)
         hole.bind(("127.0.0.1", 0))
         hole.listen(8)
         port = hole.getsockname()[1]
@@ -158,36 +161,30 @@ class Restart(CardServer, unittest.TestCase):
         wait_until(lambda: '"running"' in self.bus.busctl(
             "get-property", NAME, "/org/dmscd/Dmsc1/Session/0", "org.dmscd.Dmsc1.Session",
             "State", check=False).stdout, what="the session running")
-        self.bus.process.kill()
-        self.bus.process.wait()
-        code, _, err = d.wait()
-        hole.close()
-        self.assertEqual(code, 1, err)
-        self.assertIn("lost the connection to the session bus", err)
+        return d, hole
+
+    def assert_the_session_is_kept(self):
         with open(os.path.join(self.tmp.name, "state", "sessions")) as f:
             kept = f.read()
         self.assertIn("server-id=card.dm", kept)
         self.assertIn("attempts=1", kept)
 
+    def test_a_session_cut_by_the_bus_going_away_is_kept_for_the_next_start(self):
+        d, _ = self.start_a_session_that_hangs()
+        self.bus.process.kill()
+        self.bus.process.wait()
+        code, _, err = d.wait()
+        self.assertEqual(code, 1, err)
+        self.assertIn("lost the connection to the session bus", err)
+        self.assert_the_session_is_kept()
+
     def test_a_session_cut_by_sigterm_runs_again_at_the_next_start(self):
-        # The card's server is on the network here: a server that takes the connection and
-        # never answers, so that the session still runs when dmscd is told to stop.
-        hole = socket.socket()
-        hole.bind(("127.0.0.1", 0))
-        hole.listen(8)
+        d, hole = self.start_a_session_that_hangs()
         port = hole.getsockname()[1]
-        d = self.start_with_card_server(address=f"http://127.0.0.1:{port}/dm")
-        self.assertEqual(self.control("trigger"), "triggered")
-        wait_until(lambda: '"running"' in self.bus.busctl(
-            "get-property", NAME, "/org/dmscd/Dmsc1/Session/0", "org.dmscd.Dmsc1.Session",
-            "State", check=False).stdout, what="the session running")
         code, _, err = d.stop()
         self.assertEqual(code, 0)
         hole.close()
-        with open(os.path.join(self.tmp.name, "state", "sessions")) as f:
-            kept = f.read()
-        self.assertIn("server-id=card.dm", kept)
-        self.assertIn("attempts=1", kept)
+        self.assert_the_session_is_kept()
         # The server is up now; the next dmscd asks for the session again and runs it.
         script = self.write("net-script", SCRIPT)
         server = subprocess.Popen([DM_SERVER, "--script", script, "--port", str(port),
