@@ -82,6 +82,26 @@ class Install(unittest.TestCase):
         self.assertLessEqual(float(level.group(1)), 1.5, r.stdout)
         self.assertEqual(r.returncode, 0, r.stdout)
 
+    def test_a_dmscd_that_cannot_start_is_tried_again_until_it_can(self):
+        # With the bus gone dmscd exits 1 at once, at every start: systemd must not count that
+        # up to its start limit and give up (5 starts in 10 s unless the unit says otherwise).
+        def seconds(value):
+            value = value.strip()
+            for suffix, factor in (("ms", 0.001), ("min", 60), ("s", 1)):
+                if value.endswith(suffix):
+                    return float(value[:-len(suffix)]) * factor
+            return float(value)
+
+        with open(os.path.join(BUILD_ROOT, "systemd", "dmscd.service")) as f:
+            keys = dict(line.strip().split("=", 1) for line in f
+                        if "=" in line and not line.startswith("#"))
+        self.assertEqual(keys["Restart"], "on-failure")
+        restart = seconds(keys.get("RestartSec", "100ms"))
+        burst = int(keys.get("StartLimitBurst", "5"))
+        interval = seconds(keys.get("StartLimitIntervalSec", "10s"))
+        self.assertGreater(restart * burst, interval,
+                           f"{burst} starts {restart} s apart fit in {interval} s")
+
     def install(self, destdir):
         subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--no-rebuild", "--quiet",
                         "--destdir", destdir], check=True, capture_output=True, timeout=120)
