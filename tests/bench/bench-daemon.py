@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The whole daemon at work: dmscd with dmsc-sim on a private bus runs N card-triggered
-two-package sessions with the card's DM server (through the SCWS gateway, raw BIP), one
-after another, and this prints what they cost:
+two-package sessions with the card's DM server (through the SCWS gateway: raw BIP, or with
+--qmi-scws the QMI SCWS messages), one after another, and this prints what they cost:
 
   what crossed the card's channel (proactive commands, bytes each way: what a real card's
   slow link pays for), median and 95th percentile session time (the session's Started to
@@ -13,7 +13,7 @@ after another, and this prints what they cost:
   period.
 
   bench-daemon.py [--sessions N] [--idle SECONDS] [--reads | --writes] [--keep-alive]
-                  [--tree LEAVES] [--wbxml]
+                  [--tree LEAVES] [--wbxml] [--qmi-scws]
                   [--valgrind [--callgrind-out FILE]]
 
 Run by `meson test -C build --benchmark -v daemon`. It measures; it never fails on a figure.
@@ -165,7 +165,8 @@ class Bench:
         self.write("script", READS if args.reads else WRITES if args.writes else SCRIPT)
         self.write("bootstrap.xml", bulk(account_bootstrap(f"http://127.0.0.1:{self.port}/dm"),
                                          args.tree))
-        profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode=raw-bip\n"
+        mode = "qmi" if args.qmi_scws else "raw-bip"
+        profile = self.write("profile", f"[modem]\nsocket={socket_name}\nscws-mode={mode}\n"
                              f"[scws]\nport={self.port}\n"
                              f"keep-alive={'true' if args.keep_alive else 'false'}\n"
                              f"[server]\npath=/dm\nencoding={self.encoding}\n"
@@ -288,6 +289,8 @@ def main():
                         help="a card that keeps the session's connection for its next request "
                              "(the simulated card otherwise closes it after each answer, as "
                              "cards typically do)")
+    parser.add_argument("--qmi-scws", action="store_true",
+                        help="the card's web server over the QMI SCWS messages, not raw BIP")
     parser.add_argument("--wbxml", action="store_true",
                         help="sessions in WBXML (dmscd's [session] encoding and the card's "
                              "server both), not XML")
@@ -316,7 +319,7 @@ def main():
             durations = bench.run_sessions()
             wall = time.monotonic() - start
             connections, requests = map(int, sim_control(bench.control, "scws-counts").split()[1:])
-            commands, bytes_in, bytes_out = map(
+            commands, scws_messages, bytes_in, bytes_out = map(
                 int, sim_control(bench.control, "channel-counts").split()[1:])
             cpu = cpu_seconds(pid) - cpu_before
             instructions = bench.instructions() if args.valgrind else None
@@ -332,7 +335,8 @@ def main():
     p95 = ms[min(n - 1, int(round(0.95 * n)) - 1)]
     print(f"sessions: {n} card-triggered, two packages each"
           + (", the server only reading" if args.reads else "")
-          + (", each changing the tree" if args.writes else "") + ", raw BIP"
+          + (", each changing the tree" if args.writes else "")
+          + (", QMI SCWS" if args.qmi_scws else ", raw BIP")
           + (", the card keeping the connection" if args.keep_alive else "")
           + (f", {args.tree} more leaves in the tree" if args.tree else "")
           + (", in WBXML" if args.wbxml else "")
@@ -341,7 +345,9 @@ def main():
           "connections a session")
     # What a real card's link pays for: each proactive command is a round trip through the
     # modem, and the card moves a few hundred bytes a command.
-    print(f"the card's channel: {commands / n:.1f} proactive commands a session, "
+    exchanges = (f"{scws_messages / n:.1f} QMI SCWS messages" if args.qmi_scws
+                 else f"{commands / n:.1f} proactive commands")
+    print(f"the card's channel: {exchanges} a session, "
           f"{bytes_in / n:.0f} bytes of requests to the card and {bytes_out / n:.0f} of answers "
           "from it")
     print(f"session time: median {statistics.median(ms):.1f} ms, 95th percentile {p95:.1f} ms")

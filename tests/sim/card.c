@@ -45,6 +45,7 @@ struct SimCard {
     guint connections; /* clients the card heard of, since start */
     guint requests_served;
     guint commands_sent;         /* proactive commands, since start */
+    guint scws_messages;         /* QMI SCWS indications sent and requests taken, since start */
     guint64 bytes_in, bytes_out; /* what crossed the SCWS channels: from clients, to them */
     gboolean opened;
     GQueue commands; /* GBytes: proactive commands waiting for the card's turn */
@@ -223,6 +224,7 @@ static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize
         g_byte_array_append(value, data + offset, (guint)n);
         sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0029, 0x10, value->data,
                             value->len);
+        card->scws_messages++;
     }
     if (card->keep_alive)
         return;
@@ -230,6 +232,7 @@ static void deliver_qmi(SimCard *card, guint8 channel, const guint8 *data, gsize
     close_value[4] = 1; /* listen */
     sim_client_indicate(cid->client, SIM_SERVICE_CAT2, cid->cid, 0x0028, 0x10, close_value,
                         sizeof(close_value));
+    card->scws_messages++;
 }
 
 static void deliver(SimCard *card, guint8 channel, const guint8 *data, gsize length)
@@ -607,6 +610,7 @@ void sim_card_scws_request(SimCard *card, guint16 message, const guint8 *value, 
     guint32 channel;
     gsize n;
 
+    card->scws_messages++;
     if (message == 0x0029 && length >= 5) {
         guint32 acked = (guint32)value[0] | (guint32)value[1] << 8 | (guint32)value[2] << 16 |
                         (guint32)value[3] << 24;
@@ -657,9 +661,11 @@ void sim_card_scws_counts(SimCard *card, guint *connections, guint *requests)
     *requests = card->requests_served;
 }
 
-void sim_card_channel_counts(SimCard *card, guint *commands, guint64 *bytes_in, guint64 *bytes_out)
+void sim_card_channel_counts(SimCard *card, guint *commands, guint *scws_messages,
+                             guint64 *bytes_in, guint64 *bytes_out)
 {
     *commands = card->commands_sent;
+    *scws_messages = card->scws_messages;
     *bytes_in = card->bytes_in;
     *bytes_out = card->bytes_out;
 }

@@ -14,8 +14,9 @@
  *   envelopes     the envelopes received so far, one "envelope HEX" a line, then "end"
  *   scws-counts   "scws-counts CONNECTIONS REQUESTS": the clients the card's web server heard
  *                 of and the requests it answered, since start
- *   channel-counts "channel-counts COMMANDS IN OUT": the proactive commands the card sent and
- *                 the bytes of its clients' requests and of its answers, since start
+ *   channel-counts "channel-counts COMMANDS SCWS IN OUT": the proactive commands the card
+ *                 sent, the QMI SCWS messages it sent and took, and the bytes of its clients'
+ *                 requests and of its answers, since start
  *   drop          the modem vanishes: every QMUX connection is closed
  *   trigger       the card sends its DM notification by SEND SHORT MESSAGE
  *   file PATH HEX|-          replaces or removes a card file ("3f002fe2", "3f002f00#1")
@@ -195,12 +196,12 @@ static void run_line(Control *c, char *line)
             sim_card_scws_counts(c->sim->card, &connections, &requests);
         sim_control_reply(out, "scws-counts %u %u\n", connections, requests);
     } else if (g_str_equal(line, "channel-counts")) {
-        guint commands = 0;
+        guint commands = 0, scws_messages = 0;
         guint64 bytes_in = 0, bytes_out = 0;
         if (c->sim->card != NULL)
-            sim_card_channel_counts(c->sim->card, &commands, &bytes_in, &bytes_out);
-        sim_control_reply(out, "channel-counts %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
-                          commands, bytes_in, bytes_out);
+            sim_card_channel_counts(c->sim->card, &commands, &scws_messages, &bytes_in, &bytes_out);
+        sim_control_reply(out, "channel-counts %u %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+                          commands, scws_messages, bytes_in, bytes_out);
     } else if (g_str_equal(line, "envelopes")) {
         for (guint i = 0; i < c->sim->envelopes->len; i++)
             sim_control_reply(out, "envelope %s\n",

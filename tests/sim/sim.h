@@ -135,9 +135,11 @@ gboolean sim_card_busy(SimCard *card);
 void sim_card_trigger(SimCard *card);
 /* Clients the card heard of and requests it answered, since start. */
 void sim_card_scws_counts(SimCard *card, guint *connections, guint *requests);
-/* Proactive commands the card sent, and the bytes its clients' requests and its answers
- * carried over its SCWS channels, since start: what a real card's slow link pays for. */
-void sim_card_channel_counts(SimCard *card, guint *commands, guint64 *bytes_in, guint64 *bytes_out);
+/* Proactive commands the card sent, QMI SCWS messages it sent and took, and the bytes its
+ * clients' requests and its answers carried over its SCWS channels, since start: what a real
+ * card's slow link pays for. */
+void sim_card_channel_counts(SimCard *card, guint *commands, guint *scws_messages,
+                             guint64 *bytes_in, guint64 *bytes_out);
 
 /* control.c */
 gboolean sim_control_listen(Sim *sim, const char *path, GError **error);
