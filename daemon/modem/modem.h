@@ -110,12 +110,11 @@ typedef void (*ModemCat2RefreshFunc)(ModemCat2 *qmi, guint16 mode, guint8 stage,
 void modem_cat2_set_refresh_handler(ModemCat2 *qmi, ModemCat2RefreshFunc func, gpointer user_data);
 /*
  * A CAT2 request on the client's id and a transaction of its own, for the caller to fill with
- * libqmi's TLV writer and send: the response's result is checked, @name says what failed.
+ * libqmi's TLV writer and send. Nobody waits for its answer (the SCWS messages): an answer that
+ * does not come or refuses is logged, naming the request by @name (a static string).
  */
 QmiMessage *modem_cat2_request_new(ModemCat2 *qmi, guint16 message);
-void modem_cat2_send_async(ModemCat2 *qmi, QmiMessage *request, const char *name,
-                           GAsyncReadyCallback callback, gpointer user_data);
-gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error);
+void modem_cat2_send(ModemCat2 *qmi, QmiMessage *request, const char *name);
 
 /*
  * The SCWS gateway over the QMI SCWS messages (design §2.4): channels the modem opens are

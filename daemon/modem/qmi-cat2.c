@@ -469,19 +469,25 @@ QmiMessage *modem_cat2_request_new(ModemCat2 *qmi, guint16 message)
     return qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
 }
 
-void modem_cat2_send_async(ModemCat2 *qmi, QmiMessage *request, const char *name,
-                           GAsyncReadyCallback callback, gpointer user_data)
+/* The answer to a request nobody waits for (@user_data: its name): only a failure is worth a
+ * word. */
+static void on_request_answered(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    const char *name = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QmiMessage) response =
+        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
 
-    g_task_set_task_data(task, qmi, NULL);
-    g_task_set_name(task, name);
-    send(qmi, request, NULL, task, on_simple_response);
+    if (response == NULL)
+        g_warning("CAT2: %s: no answer: %s", name, error->message);
+    else if (!response_ok(response, name, &error))
+        g_warning("CAT2: %s", error->message);
 }
 
-gboolean modem_cat2_send_finish(ModemCat2 *qmi, GAsyncResult *result, GError **error)
+void modem_cat2_send(ModemCat2 *qmi, QmiMessage *request, const char *name)
 {
-    return g_task_propagate_boolean(G_TASK(result), error);
+    qmi_device_command_full(qmi->device, request, NULL, TIMEOUT_SECONDS, NULL, on_request_answered,
+                            (gpointer)name);
 }
 
 /* --- Commands the modem runs itself ---------------------------------------------------------- */

@@ -30,14 +30,6 @@ struct ModemScws {
     gpointer user_data;
 };
 
-static void on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!modem_cat2_send_finish(NULL, result, &error))
-        g_warning("SCWS: request not taken: %s", error->message);
-}
-
 /* TLV 0x01 {ch_id u32, state u8}: Open Channel (the answer), Close Channel, Channel Status and
  * (with the result as state) the acknowledgement of Send Data. */
 static void send_state(ModemScws *scws, guint16 message, guint32 ch_id, guint8 state)
@@ -48,7 +40,7 @@ static void send_state(ModemScws *scws, guint16 message, guint32 ch_id, guint8 s
     qmi_message_tlv_write_guint32(request, QMI_ENDIAN_LITTLE, ch_id, NULL);
     qmi_message_tlv_write_guint8(request, state, NULL);
     qmi_message_tlv_write_complete(request, tlv, NULL);
-    modem_cat2_send_async(scws->qmi, request, "CAT2 SCWS request", on_sent, NULL);
+    modem_cat2_send(scws->qmi, request, "SCWS request");
 }
 
 static guint slot_of(ModemScws *scws, guint32 ch_id)
@@ -92,7 +84,7 @@ static void on_received(gpointer user_data, guint id, const guint8 *data, gsize 
         tlv = qmi_message_tlv_write_init(request, 0x02, NULL);
         qmi_message_tlv_write_guint16(request, QMI_ENDIAN_LITTLE, remaining, NULL);
         qmi_message_tlv_write_complete(request, tlv, NULL);
-        modem_cat2_send_async(scws->qmi, request, "CAT2 SCWS Data Available", on_sent, NULL);
+        modem_cat2_send(scws->qmi, request, "SCWS Data Available");
     }
 }
 

@@ -188,6 +188,27 @@ START_TEST(a_refused_tr_without_a_caller_is_logged)
 }
 END_TEST
 
+/* A request nobody waits for (as every SCWS message dmscd sends) that the modem refuses is
+ * logged, named. */
+START_TEST(a_refused_request_without_a_caller_is_logged)
+{
+    const char *expected = "CAT2: SCWS test request: the modem answered error";
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    g_autoptr(QmiMessage) request = NULL;
+
+    warnings = g_string_new(NULL);
+    g_log_set_writer_func(keep_warnings, NULL, NULL);
+    start();
+    /* A message dmsc-sim does not know, as a modem without it would: refused. */
+    request = modem_cat2_request_new(qmi, 0x00fe);
+    modem_cat2_send(qmi, request, "SCWS test request");
+    while (strstr(warnings->str, expected) == NULL) {
+        ck_assert_msg(g_get_monotonic_time() < deadline, "no warning; logged: %s", warnings->str);
+        g_main_context_iteration(NULL, TRUE);
+    }
+}
+END_TEST
+
 static Suite *qmi_suite(void)
 {
     Suite *suite = suite_create("qmi-cat2");
@@ -199,6 +220,7 @@ static Suite *qmi_suite(void)
     tcase_add_test(tc, raw_proactive_command_reaches_the_handler_and_its_tr_the_card);
     tcase_add_test(tc, envelopes_go_to_the_card);
     tcase_add_test(tc, a_refused_tr_without_a_caller_is_logged);
+    tcase_add_test(tc, a_refused_request_without_a_caller_is_logged);
     tcase_add_test(tc, raw_commands_of_one_event_report_are_taken_in_the_order_of_their_types);
     suite_add_tcase(suite, tc);
     return suite;
