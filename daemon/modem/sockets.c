@@ -57,7 +57,7 @@ struct Listener {
 
 typedef struct {
     Listener *listener;
-    GSocketConnection *connection;
+    GSocket *socket;
     gboolean own; /* one of dmscd's own DM sessions */
     guint timeout_id;
 } Waiter;
@@ -75,9 +75,9 @@ typedef struct {
     SlotState state;
     Listener *listener;
     guint drain_id;
-    guint idle_id;    /* a connected client that does nothing is let go */
-    gint64 active_at; /* monotonic time of the client's last read or write */
-    GSocketConnection *client;
+    guint idle_id;        /* a connected client that does nothing is let go */
+    gint64 active_at;     /* monotonic time of the client's last read or write */
+    GSocket *client;      /* no GSocketConnection: a slot reads and writes the socket itself */
     gboolean own_client;  /* the client is one of dmscd's own DM sessions */
     GSource *read_source; /* while the owner has room for what the client sends */
     guint8 buffer[4096];
@@ -99,9 +99,9 @@ static void waiter_free(Waiter *waiter)
 {
     if (waiter->timeout_id != 0)
         g_source_remove(waiter->timeout_id);
-    if (waiter->connection != NULL) {
-        g_io_stream_close(G_IO_STREAM(waiter->connection), NULL, NULL);
-        g_object_unref(waiter->connection);
+    if (waiter->socket != NULL) {
+        g_socket_close(waiter->socket, NULL);
+        g_object_unref(waiter->socket);
     }
     g_free(waiter);
 }
@@ -151,7 +151,7 @@ static void client_drop(Slot *slot)
         return;
     source_clear(&slot->read_source);
     source_clear(&slot->write_source);
-    g_io_stream_close(G_IO_STREAM(slot->client), NULL, NULL);
+    g_socket_close(slot->client, NULL);
     g_clear_object(&slot->client);
     slot->own_client = FALSE;
     g_queue_clear_full(&slot->output, (GDestroyNotify)g_bytes_unref);
@@ -226,7 +226,7 @@ static void client_lost(Slot *slot, const char *why)
  * read without blocking each time it is ready, rather than an asynchronous read (a task and
  * its sources) for every piece the client sends.
  */
-static gboolean on_readable(GObject *stream, gpointer user_data)
+static gboolean on_readable(GSocket *socket, GIOCondition condition, gpointer user_data)
 {
     Slot *slot = user_data;
     GSource *self = slot->read_source; /* alive while it runs, whatever its slot does */
@@ -238,8 +238,8 @@ static gboolean on_readable(GObject *stream, gpointer user_data)
         source_clear(&slot->read_source);
         return G_SOURCE_REMOVE;
     }
-    n = g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(stream), slot->buffer,
-                                                 MIN(space, sizeof(slot->buffer)), NULL, &error);
+    n = g_socket_receive_with_blocking(socket, (char *)slot->buffer,
+                                       MIN(space, sizeof(slot->buffer)), FALSE, NULL, &error);
     if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return G_SOURCE_CONTINUE;
     if (n <= 0) {
@@ -262,13 +262,10 @@ static gboolean on_readable(GObject *stream, gpointer user_data)
 
 static void start_reading(Slot *slot)
 {
-    GInputStream *input;
-
     if (slot->client == NULL || slot->read_source != NULL ||
         slot->set->callbacks.space(slot->set->user_data, slot->id) == 0)
         return;
-    input = g_io_stream_get_input_stream(G_IO_STREAM(slot->client));
-    slot->read_source = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(input), NULL);
+    slot->read_source = g_socket_create_source(slot->client, G_IO_IN, NULL);
     g_source_set_callback(slot->read_source, G_SOURCE_FUNC(on_readable), slot, NULL);
     g_source_attach(slot->read_source, g_main_context_get_thread_default());
 }
@@ -276,10 +273,9 @@ static void start_reading(Slot *slot)
 /* What the client's socket takes of @data now (0: no room); -1 when the client is lost. */
 static gssize write_some(Slot *slot, const guint8 *data, gsize length)
 {
-    GOutputStream *output = g_io_stream_get_output_stream(G_IO_STREAM(slot->client));
     g_autoptr(GError) error = NULL;
-    gssize n = g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(output), data,
-                                                          length, NULL, &error);
+    gssize n =
+        g_socket_send_with_blocking(slot->client, (const char *)data, length, FALSE, NULL, &error);
 
     if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return 0;
@@ -313,7 +309,7 @@ static gboolean write_output(Slot *slot)
     return TRUE;
 }
 
-static gboolean on_writable(GObject *stream, gpointer user_data)
+static gboolean on_writable(GSocket *socket, GIOCondition condition, gpointer user_data)
 {
     Slot *slot = user_data;
 
@@ -328,24 +324,18 @@ static gboolean on_writable(GObject *stream, gpointer user_data)
 /* Output the socket had no room for waits for the client's window to open. */
 static void wait_writable(Slot *slot)
 {
-    GOutputStream *output;
-
     if (slot->client == NULL || slot->write_source != NULL || g_queue_is_empty(&slot->output))
         return;
-    output = g_io_stream_get_output_stream(G_IO_STREAM(slot->client));
-    slot->write_source =
-        g_pollable_output_stream_create_source(G_POLLABLE_OUTPUT_STREAM(output), NULL);
+    slot->write_source = g_socket_create_source(slot->client, G_IO_OUT, NULL);
     g_source_set_callback(slot->write_source, G_SOURCE_FUNC(on_writable), slot, NULL);
     g_source_attach(slot->write_source, g_main_context_get_thread_default());
 }
 
-static void take_client(Slot *slot, GSocketConnection *connection, gboolean own)
+static void take_client(Slot *slot, GSocket *socket, gboolean own)
 {
-    GSocket *socket = g_socket_connection_get_socket(connection);
-
     /* Bound what a client that never reads can make the kernel hold for us. */
     (void)g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
-    slot->client = g_object_ref(connection);
+    slot->client = g_object_ref(socket);
     slot->own_client = own;
     slot_set_state(slot, SLOT_CONNECTED);
     slot->active_at = g_get_monotonic_time();
@@ -376,7 +366,7 @@ static gboolean may_take(Listener *listener, gboolean own)
 
 /* The connection goes to the first channel of the port that is free and willing; FALSE when
  * none is. */
-static gboolean place(Listener *listener, GSocketConnection *connection, gboolean own)
+static gboolean place(Listener *listener, GSocket *socket, gboolean own)
 {
     ModemSockets *set = listener->set;
 
@@ -386,7 +376,7 @@ static gboolean place(Listener *listener, GSocketConnection *connection, gboolea
         Slot *slot = &set->slots[id];
         if (slot->listener == listener && slot->state == SLOT_LISTENING &&
             set->callbacks.connected(set->user_data, id)) {
-            take_client(slot, connection, own);
+            take_client(slot, socket, own);
             return TRUE;
         }
     }
@@ -403,9 +393,9 @@ static void dispatch(Listener *listener)
         GList *next = link->next;
         Waiter *waiter = link->data;
 
-        if (place(listener, waiter->connection, waiter->own)) {
+        if (place(listener, waiter->socket, waiter->own)) {
             g_queue_delete_link(&listener->waiting, link);
-            g_clear_object(&waiter->connection);
+            g_clear_object(&waiter->socket);
             waiter_free(waiter);
         }
         link = next;
@@ -442,7 +432,7 @@ static ClientKind client_kind(GSocket *client, gboolean on_own_socket)
                                                                               : CLIENT_STRANGER;
 }
 
-static void on_incoming(Listener *listener, GSocketConnection *connection, ClientKind kind)
+static void on_incoming(Listener *listener, GSocket *socket, ClientKind kind)
 {
     gboolean own = kind == CLIENT_OWN;
     Waiter *waiter;
@@ -450,22 +440,22 @@ static void on_incoming(Listener *listener, GSocketConnection *connection, Clien
     if (kind == CLIENT_STRANGER) {
         g_message("SCWS port %u: another process on dmscd's own socket; closing it",
                   listener->port);
-        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+        g_socket_close(socket, NULL);
         return;
     }
-    if ((own || g_queue_is_empty(&listener->waiting)) && place(listener, connection, own))
+    if ((own || g_queue_is_empty(&listener->waiting)) && place(listener, socket, own))
         return;
     if (g_queue_get_length(&listener->waiting) >= MAX_WAITING && !own) {
         g_message("SCWS port %u: %u clients wait already; closing another", listener->port,
                   MAX_WAITING);
-        g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
+        g_socket_close(socket, NULL);
         return;
     }
     /* Every channel of the port is busy, or on its way back to listen: wait for one. */
     g_debug("SCWS port %u: no free channel; a client waits", listener->port);
     waiter = g_new0(Waiter, 1);
     waiter->listener = listener;
-    waiter->connection = g_object_ref(connection);
+    waiter->socket = g_object_ref(socket);
     waiter->own = own;
     waiter->timeout_id = g_timeout_add_seconds(listener->set->client_wait, on_wait_over, waiter);
     g_queue_push_tail(&listener->waiting, waiter);
@@ -487,7 +477,6 @@ static gboolean on_acceptable(GSocket *socket, GIOCondition condition, gpointer 
     Acceptor *acceptor = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(GSocket) client = g_socket_accept(socket, NULL, &error);
-    g_autoptr(GSocketConnection) connection = NULL;
 
     if (client == NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return G_SOURCE_CONTINUE;
@@ -500,9 +489,8 @@ static gboolean on_acceptable(GSocket *socket, GIOCondition condition, gpointer 
         acceptor->resume_id = g_timeout_add_seconds(1, on_resume_accepting, acceptor);
         return G_SOURCE_REMOVE;
     }
-    connection = g_socket_connection_factory_create_connection(client);
     /* May close the listener, this source with it: nothing of it is used after this. */
-    on_incoming(acceptor->listener, connection, client_kind(client, acceptor->own));
+    on_incoming(acceptor->listener, client, client_kind(client, acceptor->own));
     return G_SOURCE_CONTINUE;
 }
 
