@@ -395,16 +395,24 @@ typedef struct {
 static const Payload payload_tr = { CAT2_SEND_TR, "CAT2 Send TR", "terminal response" };
 static const Payload payload_envelope = { CAT2_SEND_ENVELOPE, "CAT2 Send Envelope", "envelope" };
 
-/* A response nobody waits for: only a failure is worth a word. */
-static void on_unwatched_response(GObject *source, GAsyncResult *result, gpointer user_data)
+/* The answer to request @name, carrying @what, that nobody waits for: only a failure (no
+ * answer, or a refusal) is worth a word. */
+static void warn_unless_taken(GObject *source, GAsyncResult *result, const char *name,
+                              const char *what)
 {
-    const Payload *kind = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(QmiMessage) response =
         qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
 
-    if (response == NULL || !response_ok(response, kind->name, &error))
-        g_warning("CAT: %s not delivered: %s", kind->what, error->message);
+    if (response == NULL || !response_ok(response, name, &error))
+        g_warning("CAT: %s not delivered: %s", what, error->message);
+}
+
+static void on_unwatched_response(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    const Payload *kind = user_data;
+
+    warn_unless_taken(source, result, kind->name, kind->what);
 }
 
 /*
@@ -469,19 +477,10 @@ QmiMessage *modem_cat2_request_new(ModemCat2 *qmi, guint16 message)
     return qmi_message_new(MODEM_SERVICE_CAT2, qmi->cid, next_txn(qmi), message);
 }
 
-/* The answer to a request nobody waits for (@user_data: its name): only a failure is worth a
- * word. */
+/* @user_data: the request's name, which says what it carries as well. */
 static void on_request_answered(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    const char *name = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(QmiMessage) response =
-        qmi_device_command_full_finish(QMI_DEVICE(source), result, &error);
-
-    if (response == NULL)
-        g_warning("CAT2: %s: no answer: %s", name, error->message);
-    else if (!response_ok(response, name, &error))
-        g_warning("CAT2: %s", error->message);
+    warn_unless_taken(source, result, user_data, user_data);
 }
 
 void modem_cat2_send(ModemCat2 *qmi, QmiMessage *request, const char *name)

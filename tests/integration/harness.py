@@ -45,6 +45,11 @@ class PrivateBus:
                           "org.freedesktop.DBus", "NameHasOwner", "s", name).stdout
         return out.strip() == "b true"
 
+    def vanish(self):
+        """The bus goes away under its clients, as a dbus-daemon that dies does."""
+        self.process.kill()
+        self.process.wait(TIMEOUT)
+
     def close(self):
         self.process.terminate()
         self.process.wait(TIMEOUT)

@@ -68,8 +68,7 @@ class Lifecycle(Fixture, unittest.TestCase):
         # card's work unseen, and no client could reach it when the bus came back.
         d = self.start()
         self.notify.wait_for("READY=1")
-        self.bus.process.kill()
-        self.bus.process.wait()
+        self.bus.vanish()
         status, _, err = d.wait()
         self.assertEqual(status, 1, err)
         self.assertIn("lost the connection to the session bus", err)

@@ -171,8 +171,7 @@ class Restart(CardServer, unittest.TestCase):
 
     def test_a_session_cut_by_the_bus_going_away_is_kept_for_the_next_start(self):
         d, _ = self.start_a_session_that_hangs()
-        self.bus.process.kill()
-        self.bus.process.wait()
+        self.bus.vanish()
         code, _, err = d.wait()
         self.assertEqual(code, 1, err)
         self.assertIn("lost the connection to the session bus", err)

@@ -192,7 +192,8 @@ END_TEST
  * logged, named. */
 START_TEST(a_refused_request_without_a_caller_is_logged)
 {
-    const char *expected = "CAT2: SCWS test request: the modem answered error";
+    const char *expected =
+        "CAT: SCWS test request not delivered: SCWS test request: the modem answered error";
     gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
     g_autoptr(QmiMessage) request = NULL;
 
